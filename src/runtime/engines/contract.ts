@@ -1,0 +1,65 @@
+/**
+ * The engine contracts. Every engine of a kind implements the same interface and passes the same shared test
+ * suite (test/engine-contract.ts), so caches can swap engines along their fallback chain.
+ */
+import type { CacheCounters } from '../stats.js'
+
+/** Returned by `get` when there is no entry (since `undefined` is a value that can be cached). */
+export const MISS: unique symbol = Symbol('twat-cache.miss')
+export type Miss = typeof MISS
+
+/** What an engine is given when it is created. */
+export interface EngineContext {
+  /** Counters to bump on evictions and faults. */
+  readonly counters: CacheCounters
+}
+
+/** In-process, synchronous engine; keys are primitives or composite key strings. */
+export interface MemoryEngine {
+  readonly name: string
+  get(key: unknown): unknown | Miss
+  set(key: unknown, value: unknown): void
+  delete(key: unknown): boolean
+  has(key: unknown): boolean
+  clear(): void
+  size(): number
+  /** The underlying store (an LRUCache, a Map…), for direct access. */
+  readonly store: unknown
+}
+
+/** A value read back from a persistent engine; `promise` says the function had returned a promise of it. */
+export interface StoredEntry {
+  readonly value: unknown
+  readonly promise: boolean
+}
+
+/** Synchronous persistent engine (SQLite, files); keys are the type-tagged argument text. */
+export interface PersistentEngine {
+  readonly name: string
+  get(key: string): StoredEntry | Miss
+  /** Store a value; `promise` marks a value that a returned promise resolved to. Throws SerializationError. */
+  set(key: string, value: unknown, promise: boolean): void
+  delete(key: string): boolean
+  has(key: string): boolean
+  clear(): void
+  size(): number
+  readonly store: unknown
+  /** Where the entries live on disk. */
+  readonly path: string
+  close(): void
+}
+
+/** Asynchronous engine (keyv stores, or the in-process store of acache). */
+export interface AsyncEngine {
+  readonly name: string
+  get(key: string): Promise<unknown | Miss>
+  set(key: string, value: unknown): Promise<void>
+  delete(key: string): Promise<boolean>
+  has(key: string): Promise<boolean>
+  clear(): Promise<void>
+  size(): number
+  readonly store: unknown
+  /** Set when reads can be answered synchronously (the in-process store): lets acache skip a promise hop. */
+  readonly getSync?: (key: string) => unknown | Miss
+  close?(): Promise<void>
+}

@@ -1,0 +1,28 @@
+/** Environment variables: `TWAT_CACHE_DIR` (root folder of persistent caches), `TWAT_CACHE_DISABLE=1` (cache nothing). */
+
+function readEnv(name: string): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  return env?.[name]
+}
+
+/** True when `TWAT_CACHE_DISABLE` is set to 1/true/yes: every cache calls straight through. Read at cache creation. */
+export function cachingDisabled(): boolean {
+  const value = readEnv('TWAT_CACHE_DISABLE')
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim())
+}
+
+/** The root folder given by `TWAT_CACHE_DIR`, if any. */
+export function cacheDirFromEnv(): string | undefined {
+  const value = readEnv('TWAT_CACHE_DIR')
+  return value && value.trim() !== '' ? value : undefined
+}
+
+/** The Redis URL given by `TWAT_CACHE_REDIS_URL`, used by `backend: 'redis'` without a `url`. */
+export function redisUrlFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_REDIS_URL') || undefined
+}
+
+/** The memcached URL given by `TWAT_CACHE_MEMCACHE_URL`, used by `backend: 'memcache'` without a `url`. */
+export function memcacheUrlFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_MEMCACHE_URL') || undefined
+}

@@ -1,0 +1,64 @@
+/**
+ * The errors twat-cache throws. Every message names the option or argument, the value, and the fix.
+ */
+
+/** Base class of every error this library throws, so callers can catch them as one family. */
+export class TwatCacheError extends Error {
+  /** A stable machine-readable code, e.g. `TWAT_CACHE_VALIDATION`. */
+  readonly code: string
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** An option failed validation: unknown name, wrong type, out of range. */
+export class ValidationError extends TwatCacheError {
+  /** The option that was rejected (camelCase). */
+  readonly option: string
+  /** The value that was rejected. */
+  readonly value: unknown
+  constructor(option: string, value: unknown, allowed: string) {
+    super(`Invalid cache option ${option}=${describeValue(value)}: ${allowed}`, 'TWAT_CACHE_VALIDATION')
+    this.option = option
+    this.value = value
+  }
+}
+
+/** An argument cannot be turned into a cache key (a function, a symbol, a circular structure). */
+export class CacheKeyError extends TwatCacheError {
+  constructor(message: string) {
+    super(message, 'TWAT_CACHE_KEY')
+  }
+}
+
+/** A result cannot be stored by a persistent cache (a function, a class instance whose prototype would be lost). */
+export class SerializationError extends TwatCacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'TWAT_CACHE_SERIALIZATION', options)
+  }
+}
+
+/** A cache engine failed (disk full, corrupt database, lost connection). Only thrown in strict mode. */
+export class CacheFaultError extends TwatCacheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'TWAT_CACHE_FAULT', options)
+  }
+}
+
+/** A short, readable rendering of any value for error messages. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`
+  if (typeof value === 'symbol') return value.toString()
+  if (value === null || typeof value !== 'object') return String(value)
+  try {
+    const json = JSON.stringify(value)
+    if (json !== undefined) return json.length > 80 ? `${json.slice(0, 77)}...` : json
+  } catch {
+    // circular or BigInt inside: fall through to the constructor name
+  }
+  return `[object ${value.constructor?.name ?? 'Object'}]`
+}

@@ -1,0 +1,121 @@
+/**
+ * Argument keys. Memory caches key a single primitive argument by the value itself (no serialization);
+ * everything else becomes a type-tagged string so that f(1) and f('1') differ, {a, b} equals {b, a}, and Maps,
+ * Sets, Dates, typed arrays and BigInts key by value. Hand-written: the JSON-based and hash-based key packages
+ * either drop types (1 vs '1'), cost several times more, or hash (which memory keys must never pay for).
+ */
+import { CacheKeyError } from './errors.js'
+
+/** First character of every composite memory key. A single string argument starting with it is encoded too. */
+export const COMPOSITE_MARK = '\u0001'
+const COMPOSITE_MARK_CODE = 1
+
+/** The memory-cache key of a call's arguments. */
+export function memoryKey(args: ArrayLike<unknown>): unknown {
+  if (args.length === 1) {
+    const only = args[0]
+    const type = typeof only
+    if (type === 'number' || type === 'boolean' || type === 'bigint' || only === undefined || only === null) return only
+    if (type === 'string' && (only as string).charCodeAt(0) !== COMPOSITE_MARK_CODE) return only
+  }
+  return COMPOSITE_MARK + encodeArguments(args)
+}
+
+/** The type-tagged text of a call's arguments: the key of persistent caches (which may hash it). */
+export function encodeArguments(args: ArrayLike<unknown>): string {
+  let out = ''
+  for (let i = 0; i < args.length; i++) out += encodeValue(args[i], i, undefined)
+  return out
+}
+
+function encodeString(s: string): string {
+  return 's' + s.length + ':' + s
+}
+
+const TYPED_ARRAY_PROTOTYPE = Object.getPrototypeOf(Uint8Array.prototype) as object
+
+function bytesToText(bytes: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[])
+  }
+  return out
+}
+
+function encodeBytes(tag: string, bytes: Uint8Array): string {
+  return 'T' + tag + ':' + bytes.length + ':' + bytesToText(bytes)
+}
+
+/**
+ * Encode one value. `ancestors` holds the objects above this one, to reject cycles (a shared, non-circular
+ * reference is fine). `position` is the argument index, for error messages.
+ */
+function encodeValue(value: unknown, position: number, ancestors: Set<object> | undefined): string {
+  switch (typeof value) {
+    case 'string':
+      return encodeString(value)
+    case 'number':
+      return 'n' + value + ';'
+    case 'boolean':
+      return value ? 't' : 'f'
+    case 'undefined':
+      return 'u'
+    case 'bigint':
+      return 'b' + value + ';'
+    case 'function':
+      throw new CacheKeyError(
+        `Cannot build a cache key from argument ${position} (a function${value.name ? ` named ${value.name}` : ''}); ` +
+          'pass a `key` option that returns a key for it, e.g. key: (fn, x) => x',
+      )
+    case 'symbol':
+      throw new CacheKeyError(
+        `Cannot build a cache key from argument ${position} (${value.toString()}); symbols have no stable value: ` +
+          'pass a `key` option that returns a key for it',
+      )
+  }
+  if (value === null) return 'l'
+  return encodeObject(value as object, position, ancestors ?? new Set())
+}
+
+function encodeObject(object: object, position: number, ancestors: Set<object>): string {
+  if (object instanceof Date) return 'D' + object.getTime() + ';'
+  if (ArrayBuffer.isView(object)) {
+    const bytes = new Uint8Array(object.buffer, object.byteOffset, object.byteLength)
+    return encodeBytes(Object.getPrototypeOf(object) === TYPED_ARRAY_PROTOTYPE ? 'view' : object.constructor.name, bytes)
+  }
+  if (object instanceof ArrayBuffer) return encodeBytes('ArrayBuffer', new Uint8Array(object))
+  if (object instanceof RegExp) return 'R' + encodeString(object.source) + encodeString(object.flags)
+  if (ancestors.has(object)) {
+    throw new CacheKeyError(
+      `Cannot build a cache key from argument ${position}: it contains a circular reference; ` +
+        'pass a `key` option that returns a key for it',
+    )
+  }
+  ancestors.add(object)
+  let out: string
+  if (Array.isArray(object)) {
+    out = '['
+    for (let i = 0; i < object.length; i++) out += encodeValue(object[i], position, ancestors)
+    out += ']'
+  } else if (object instanceof Map) {
+    const entries: string[] = []
+    for (const [k, v] of object) entries.push(encodeValue(k, position, ancestors) + encodeValue(v, position, ancestors))
+    out = 'M' + entries.length + '{' + entries.sort().join('') + '}'
+  } else if (object instanceof Set) {
+    const items: string[] = []
+    for (const item of object) items.push(encodeValue(item, position, ancestors))
+    out = 'S' + items.length + '{' + items.sort().join('') + '}'
+  } else {
+    const prototype = Object.getPrototypeOf(object)
+    // Class instances key by their class name and own enumerable properties.
+    out = prototype === Object.prototype || prototype === null ? '{' : 'O' + encodeString(prototype.constructor?.name ?? '') + '{'
+    const names = Object.keys(object)
+    if (names.length > 1) names.sort()
+    for (const name of names) {
+      out += encodeString(name) + encodeValue((object as Record<string, unknown>)[name], position, ancestors)
+    }
+    out += '}'
+  }
+  ancestors.delete(object)
+  return out
+}

@@ -1,0 +1,44 @@
+/** Counters every cache keeps, and the snapshot `stats()` returns. */
+
+/** What `.cache.stats()` and `getStats()` return. */
+export interface CacheStatsSnapshot {
+  readonly name: string
+  readonly engine: string
+  readonly hits: number
+  readonly misses: number
+  readonly sets: number
+  readonly evictions: number
+  readonly errors: number
+  /** Entries currently held (for shared stores, as far as this process can tell). */
+  readonly size: number
+  /** hits / (hits + misses), 0 before the first call. */
+  readonly hitRate: number
+}
+
+/** Mutable counters; plain fields so that incrementing them on the hot path costs nothing measurable. */
+export class CacheCounters {
+  hits = 0
+  misses = 0
+  sets = 0
+  evictions = 0
+  errors = 0
+
+  reset(): void {
+    this.hits = this.misses = this.sets = this.evictions = this.errors = 0
+  }
+
+  snapshot(name: string, engine: string, size: number): CacheStatsSnapshot {
+    const calls = this.hits + this.misses
+    return {
+      name,
+      engine,
+      hits: this.hits,
+      misses: this.misses,
+      sets: this.sets,
+      evictions: this.evictions,
+      errors: this.errors,
+      size,
+      hitRate: calls === 0 ? 0 : this.hits / calls,
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Warn-once reporting. Fallbacks and cache faults are warnings, never crashes; each distinct
+ * situation is reported once per process so a hot path cannot flood the log.
+ */
+
+/** Stable warning codes, usable with `process.on('warning', w => w.code)`. */
+export const WarningCode = {
+  /** A preferred engine could not be loaded; the next engine in the chain runs. */
+  fallback: 'TWAT_CACHE_FALLBACK',
+  /** A result could not be stored (function, class instance); it was returned but not cached. */
+  serialization: 'TWAT_CACHE_SERIALIZATION',
+  /** An engine failed at run time; the call was treated as a miss. */
+  fault: 'TWAT_CACHE_FAULT',
+  /** A persistent entry was truncated, garbled or tampered with; it was removed. */
+  corrupt: 'TWAT_CACHE_CORRUPT',
+} as const
+
+const warned = new Set<string>()
+
+/** Emit `message` once per process for `dedupeKey` (defaults to the message itself). */
+export function warnOnce(code: string, message: string, dedupeKey: string = `${code}:${message}`): void {
+  if (warned.has(dedupeKey)) return
+  warned.add(dedupeKey)
+  const proc = (globalThis as { process?: { emitWarning?: (m: string, o: object) => void } }).process
+  if (typeof proc?.emitWarning === 'function') {
+    proc.emitWarning(message, { type: 'TwatCacheWarning', code })
+  } else {
+    console.warn(`[${code}] ${message}`)
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * ONE contract suite, run against every engine (memory, SQLite, files, keyv stores): the same behaviour is
+ * required of each, so caches can move along their fallback chains without changing meaning.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { MISS, type AsyncEngine, type MemoryEngine, type PersistentEngine } from '../../src/runtime/engines/contract.js'
+import { CacheCounters } from '../../src/runtime/stats.js'
+
+/** Every engine seen through one asynchronous interface. */
+export interface ContractStore {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown): Promise<void>
+  delete(key: string): Promise<boolean>
+  has(key: string): Promise<boolean>
+  clear(): Promise<void>
+  size(): Promise<number>
+  close(): Promise<void>
+}
+
+export interface ContractLimits {
+  maxsize: number | null
+  ttlMs: number
+}
+
+export interface ContractFeatures {
+  /** Supports expiry (ttlMs > 0). */
+  ttl: boolean
+  /** Supports an entry limit. */
+  maxsize: boolean
+  /** Eviction order the engine promises when full. */
+  eviction: 'lru' | 'fifo' | 'lfu' | 'mru' | 'any'
+  /** Time for an entry with ttl to expire; engines with second resolution (memcached) need more. */
+  ttlMs?: number
+}
+
+export type MakeStore = (limits: ContractLimits, counters: CacheCounters) => Promise<ContractStore> | ContractStore
+
+export const fromMemoryEngine = (engine: MemoryEngine): ContractStore => ({
+  get: async (key) => engine.get(key),
+  set: async (key, value) => engine.set(key, value),
+  delete: async (key) => engine.delete(key),
+  has: async (key) => engine.has(key),
+  clear: async () => engine.clear(),
+  size: async () => engine.size(),
+  close: async () => {},
+})
+
+export const fromPersistentEngine = (engine: PersistentEngine): ContractStore => ({
+  get: async (key) => {
+    const entry = engine.get(key)
+    return entry === MISS ? MISS : entry.value
+  },
+  set: async (key, value) => engine.set(key, value, false),
+  delete: async (key) => engine.delete(key),
+  has: async (key) => engine.has(key),
+  clear: async () => engine.clear(),
+  size: async () => engine.size(),
+  close: async () => engine.close(),
+})
+
+export const fromAsyncEngine = (engine: AsyncEngine): ContractStore => ({
+  get: (key) => engine.get(key),
+  set: (key, value) => engine.set(key, value),
+  delete: (key) => engine.delete(key),
+  has: (key) => engine.has(key),
+  clear: () => engine.clear(),
+  size: async () => engine.size(),
+  close: async () => engine.close?.(),
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Register the contract tests for one engine; call `.run()` on the returned suite. */
+export function engineContractSuite(label: string, makeStore: MakeStore, features: ContractFeatures) {
+  const test = suite(`engine contract: ${label}`)
+  const open: ContractStore[] = []
+  const make = async (limits: Partial<ContractLimits> = {}, counters = new CacheCounters()) => {
+    const store = await makeStore({ maxsize: null, ttlMs: 0, ...limits }, counters)
+    open.push(store)
+    return store
+  }
+  test.after.each(async () => {
+    for (const store of open.splice(0)) await store.close()
+  })
+
+  test('should report a miss for a key never set', async () => {
+    const store = await make()
+    assert.is(await store.get('absent'), MISS)
+    assert.is(await store.has('absent'), false)
+  })
+
+  test('should return what was set, and overwrite on a second set', async () => {
+    const store = await make()
+    await store.set('k', { n: 1, list: [1, 2, 3] })
+    assert.equal(await store.get('k'), { n: 1, list: [1, 2, 3] })
+    await store.set('k', 'second')
+    assert.is(await store.get('k'), 'second')
+    assert.is(await store.size(), 1)
+  })
+
+  test('should store undefined, null, 0, false and "" as values, not as misses', async () => {
+    const store = await make()
+    const values: Array<[string, unknown]> = [['u', undefined], ['n', null], ['z', 0], ['f', false], ['e', '']]
+    for (const [key, value] of values) await store.set(key, value)
+    for (const [key, value] of values) {
+      assert.is(await store.has(key), true, `has(${key})`)
+      assert.is(await store.get(key), value, `get(${key})`)
+    }
+  })
+
+  test('should delete one entry and say whether it existed', async () => {
+    const store = await make()
+    await store.set('a', 1)
+    await store.set('b', 2)
+    assert.is(await store.delete('a'), true)
+    assert.is(await store.delete('a'), false)
+    assert.is(await store.get('a'), MISS)
+    assert.is(await store.get('b'), 2)
+  })
+
+  test('should clear every entry', async () => {
+    const store = await make()
+    for (let i = 0; i < 5; i++) await store.set(`k${i}`, i)
+    await store.clear()
+    assert.is(await store.size(), 0)
+    for (let i = 0; i < 5; i++) assert.is(await store.get(`k${i}`), MISS)
+  })
+
+  if (features.ttl) {
+    test('should expire entries after the ttl and never return them', async () => {
+      const ttlMs = features.ttlMs ?? 60
+      const store = await make({ ttlMs })
+      await store.set('short', 'lived')
+      assert.is(await store.get('short'), 'lived')
+      await sleep(ttlMs * 2 + 40)
+      assert.is(await store.get('short'), MISS)
+      assert.is(await store.has('short'), false)
+    })
+  }
+
+  if (features.maxsize) {
+    test('should hold at most maxsize entries and count evictions', async () => {
+      const counters = new CacheCounters()
+      const store = await make({ maxsize: 3 }, counters)
+      for (let i = 0; i < 10; i++) await store.set(`k${i}`, i)
+      assert.ok((await store.size()) <= 3, `size ${await store.size()} > 3`)
+      assert.ok(counters.evictions >= 7, `evictions ${counters.evictions} < 7`)
+      assert.is(await store.get('k9'), 9, 'the newest entry survives')
+    })
+
+    if (features.eviction === 'lru' || features.eviction === 'fifo') {
+      test(`should evict in ${features.eviction} order`, async () => {
+        const store = await make({ maxsize: 3 })
+        await store.set('a', 1)
+        await store.set('b', 2)
+        await store.set('c', 3)
+        await store.get('a') // refreshes 'a' under lru, not under fifo
+        await store.set('d', 4)
+        if (features.eviction === 'lru') {
+          assert.is(await store.get('a'), 1)
+          assert.is(await store.get('b'), MISS)
+        } else {
+          assert.is(await store.get('a'), MISS)
+          assert.is(await store.get('b'), 2)
+        }
+      })
+    }
+    if (features.eviction === 'lfu') {
+      test('should evict the least frequently used entry', async () => {
+        const store = await make({ maxsize: 3 })
+        await store.set('a', 1)
+        await store.set('b', 2)
+        await store.set('c', 3)
+        for (let i = 0; i < 3; i++) await store.get('a')
+        await store.get('c')
+        await store.set('d', 4)
+        assert.is(await store.get('b'), MISS)
+        assert.is(await store.get('a'), 1)
+        assert.is(await store.get('c'), 3)
+      })
+    }
+    if (features.eviction === 'mru') {
+      test('should evict the most recently used entry', async () => {
+        const store = await make({ maxsize: 3 })
+        await store.set('a', 1)
+        await store.set('b', 2)
+        await store.set('c', 3)
+        await store.get('a')
+        await store.set('d', 4)
+        assert.is(await store.get('a'), MISS)
+        assert.is(await store.get('b'), 2)
+        assert.is(await store.get('c'), 3)
+      })
+    }
+  }
+  return test
+}
