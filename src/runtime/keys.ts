@@ -24,7 +24,13 @@ export function memoryKey(args: ArrayLike<unknown>): unknown {
 /** The type-tagged text of a call's arguments: the key of persistent caches (which may hash it). */
 export function encodeArguments(args: ArrayLike<unknown>): string {
   let out = ''
-  for (let i = 0; i < args.length; i++) out += encodeValue(args[i], i, undefined)
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]
+    // Strings and numbers inline: the common case, and the one the "three primitive arguments" budget is about.
+    if (typeof value === 'string') out += 's' + value.length + ':' + value
+    else if (typeof value === 'number') out += 'n' + value + ';'
+    else out += encodeValue(value, i, 0)
+  }
   return out
 }
 
@@ -46,11 +52,15 @@ function encodeBytes(tag: string, bytes: Uint8Array): string {
   return 'T' + tag + ':' + bytes.length + ':' + bytesToText(bytes)
 }
 
+/** Nesting depth from which objects are tracked to detect cycles; shallower values cannot loop unnoticed for long. */
+const CYCLE_CHECK_DEPTH = 32
+
 /**
- * Encode one value. `ancestors` holds the objects above this one, to reject cycles (a shared, non-circular
- * reference is fine). `position` is the argument index, for error messages.
+ * Encode one value. `depth` counts the objects above this one; past CYCLE_CHECK_DEPTH the ancestors are tracked in
+ * a Set to reject cycles (a shared, non-circular reference is fine). Shallow values skip that bookkeeping, which
+ * is most of the cost of keying small objects. `position` is the argument index, for error messages.
  */
-function encodeValue(value: unknown, position: number, ancestors: Set<object> | undefined): string {
+function encodeValue(value: unknown, position: number, depth: number, ancestors?: Set<object>): string {
   switch (typeof value) {
     case 'string':
       return encodeString(value)
@@ -74,10 +84,24 @@ function encodeValue(value: unknown, position: number, ancestors: Set<object> | 
       )
   }
   if (value === null) return 'l'
-  return encodeObject(value as object, position, ancestors ?? new Set())
+  return encodeObject(value as object, position, depth, ancestors)
 }
 
-function encodeObject(object: object, position: number, ancestors: Set<object>): string {
+function isSorted(names: string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false
+  return true
+}
+
+function encodeObject(object: object, position: number, depth: number, ancestors: Set<object> | undefined): string {
+  const prototype = Object.getPrototypeOf(object)
+  if (prototype === Object.prototype || prototype === null) return encodeProperties('{', object, position, depth, ancestors)
+  if (Array.isArray(object)) {
+    ancestors = enter(object, position, depth, ancestors)
+    let out = '['
+    for (let i = 0; i < object.length; i++) out += encodeValue(object[i], position, depth + 1, ancestors)
+    ancestors?.delete(object)
+    return out + ']'
+  }
   if (object instanceof Date) return 'D' + object.getTime() + ';'
   if (ArrayBuffer.isView(object)) {
     const bytes = new Uint8Array(object.buffer, object.byteOffset, object.byteLength)
@@ -85,6 +109,41 @@ function encodeObject(object: object, position: number, ancestors: Set<object>):
   }
   if (object instanceof ArrayBuffer) return encodeBytes('ArrayBuffer', new Uint8Array(object))
   if (object instanceof RegExp) return 'R' + encodeString(object.source) + encodeString(object.flags)
+  if (object instanceof Map) {
+    ancestors = enter(object, position, depth, ancestors)
+    const entries: string[] = []
+    for (const [k, v] of object) entries.push(encodeValue(k, position, depth + 1, ancestors) + encodeValue(v, position, depth + 1, ancestors))
+    ancestors?.delete(object)
+    return 'M' + entries.length + '{' + entries.sort().join('') + '}'
+  }
+  if (object instanceof Set) {
+    ancestors = enter(object, position, depth, ancestors)
+    const items: string[] = []
+    for (const item of object) items.push(encodeValue(item, position, depth + 1, ancestors))
+    ancestors?.delete(object)
+    return 'S' + items.length + '{' + items.sort().join('') + '}'
+  }
+  // Class instances key by their class name and own enumerable properties.
+  return encodeProperties('O' + encodeString(prototype.constructor?.name ?? '') + '{', object, position, depth, ancestors)
+}
+
+function encodeProperties(open: string, object: object, position: number, depth: number, ancestors: Set<object> | undefined): string {
+  ancestors = enter(object, position, depth, ancestors)
+  const names = Object.keys(object)
+  if (names.length > 1 && !isSorted(names)) names.sort()
+  let out = open
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!
+    out += 's' + name.length + ':' + name + encodeValue((object as Record<string, unknown>)[name], position, depth + 1, ancestors)
+  }
+  ancestors?.delete(object)
+  return out + '}'
+}
+
+/** Past CYCLE_CHECK_DEPTH, track `object` among the ancestors; a repeat is a cycle. */
+function enter(object: object, position: number, depth: number, ancestors: Set<object> | undefined): Set<object> | undefined {
+  if (depth < CYCLE_CHECK_DEPTH) return ancestors
+  ancestors ??= new Set()
   if (ancestors.has(object)) {
     throw new CacheKeyError(
       `Cannot build a cache key from argument ${position}: it contains a circular reference; ` +
@@ -92,30 +151,5 @@ function encodeObject(object: object, position: number, ancestors: Set<object>):
     )
   }
   ancestors.add(object)
-  let out: string
-  if (Array.isArray(object)) {
-    out = '['
-    for (let i = 0; i < object.length; i++) out += encodeValue(object[i], position, ancestors)
-    out += ']'
-  } else if (object instanceof Map) {
-    const entries: string[] = []
-    for (const [k, v] of object) entries.push(encodeValue(k, position, ancestors) + encodeValue(v, position, ancestors))
-    out = 'M' + entries.length + '{' + entries.sort().join('') + '}'
-  } else if (object instanceof Set) {
-    const items: string[] = []
-    for (const item of object) items.push(encodeValue(item, position, ancestors))
-    out = 'S' + items.length + '{' + items.sort().join('') + '}'
-  } else {
-    const prototype = Object.getPrototypeOf(object)
-    // Class instances key by their class name and own enumerable properties.
-    out = prototype === Object.prototype || prototype === null ? '{' : 'O' + encodeString(prototype.constructor?.name ?? '') + '{'
-    const names = Object.keys(object)
-    if (names.length > 1) names.sort()
-    for (const name of names) {
-      out += encodeString(name) + encodeValue((object as Record<string, unknown>)[name], position, ancestors)
-    }
-    out += '}'
-  }
-  ancestors.delete(object)
-  return out
+  return ancestors
 }

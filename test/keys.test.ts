@@ -1,0 +1,87 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { CacheKeyError } from '../src/runtime/errors.js'
+import { encodeArguments, memoryKey } from '../src/runtime/keys.js'
+
+const keys = suite('argument keys')
+
+keys('should key a single number or string by the value itself (no serialization)', () => {
+  assert.is(memoryKey([42]), 42)
+  assert.is(memoryKey(['sku-1']), 'sku-1')
+})
+
+keys('should keep 1 and "1" apart, in every position', () => {
+  assert.is.not(memoryKey([1]), memoryKey(['1']))
+  assert.is.not(memoryKey([1, 2]), memoryKey(['1', 2]))
+  assert.is.not(encodeArguments([1]), encodeArguments(['1']))
+  assert.is.not(memoryKey([true]), memoryKey(['true']))
+  assert.is.not(memoryKey([null]), memoryKey([undefined]))
+  assert.is.not(memoryKey([1n]), memoryKey([1]))
+})
+
+keys('should not let a string argument collide with a composite key', () => {
+  const composite = memoryKey(['a', 'b'])
+  assert.type(composite, 'string')
+  assert.is.not(memoryKey([composite]), composite)
+})
+
+keys('should not confuse argument boundaries', () => {
+  assert.is.not(memoryKey(['ab', 'c']), memoryKey(['a', 'bc']))
+  assert.is.not(memoryKey([[1, 2], 3]), memoryKey([[1], 2, 3]))
+  assert.is.not(memoryKey([[]]), memoryKey([]))
+})
+
+keys('should key plain objects by value, whatever their property order', () => {
+  assert.is(memoryKey([{ a: 1, b: 2 }]), memoryKey([{ b: 2, a: 1 }]))
+  assert.is.not(memoryKey([{ a: 1, b: 2 }]), memoryKey([{ a: 1, b: 3 }]))
+  assert.is(memoryKey([{ x: { b: [1, { d: 1, c: 2 }], a: 0 } }]), memoryKey([{ x: { a: 0, b: [1, { c: 2, d: 1 }] } }]))
+})
+
+keys('should key Maps, Sets, Dates, typed arrays and BigInts by value', () => {
+  assert.is(memoryKey([new Map([['a', 1], ['b', 2]])]), memoryKey([new Map([['b', 2], ['a', 1]])]))
+  assert.is.not(memoryKey([new Map([['a', 1]])]), memoryKey([new Map([['a', 2]])]))
+  assert.is(memoryKey([new Set([1, 2, 3])]), memoryKey([new Set([3, 2, 1])]))
+  assert.is.not(memoryKey([new Set([1])]), memoryKey([[1]]))
+  assert.is(memoryKey([new Date(5)]), memoryKey([new Date(5)]))
+  assert.is.not(memoryKey([new Date(5)]), memoryKey([5]))
+  assert.is(memoryKey([new Float64Array([1.5, 2])]), memoryKey([new Float64Array([1.5, 2])]))
+  assert.is.not(memoryKey([new Float64Array([1.5, 2])]), memoryKey([new Float64Array([1.5, 3])]))
+  assert.is.not(memoryKey([new Uint8Array([1, 2])]), memoryKey([new Int8Array([1, 2])]))
+  assert.is(memoryKey([10n ** 30n, 'x']), memoryKey([10n ** 30n, 'x']))
+  assert.is.not(memoryKey([10n ** 30n, 'x']), memoryKey([10n ** 30n + 1n, 'x']))
+})
+
+keys('should key class instances by class and own properties', () => {
+  class Point {
+    constructor(public x: number, public y: number) {}
+  }
+  class Vector {
+    constructor(public x: number, public y: number) {}
+  }
+  assert.is(memoryKey([new Point(1, 2)]), memoryKey([new Point(1, 2)]))
+  assert.is.not(memoryKey([new Point(1, 2)]), memoryKey([new Vector(1, 2)]))
+  assert.is.not(memoryKey([new Point(1, 2)]), memoryKey([{ x: 1, y: 2 }]))
+})
+
+keys('should reject functions, symbols and circular arguments with a clear error', () => {
+  assert.throws(() => memoryKey([() => 1, 2]), (e: Error) => e instanceof CacheKeyError && /argument 0.*function.*`key` option/.test(e.message))
+  assert.throws(() => memoryKey([1, Symbol('s')]), (e: Error) => e instanceof CacheKeyError && /argument 1.*Symbol\(s\).*`key` option/.test(e.message))
+  const loop: Record<string, unknown> = { a: 1 }
+  loop.self = loop
+  assert.throws(() => memoryKey([loop]), (e: Error) => e instanceof CacheKeyError && /circular/.test(e.message))
+  const deep: unknown[] = []
+  let cursor = deep
+  for (let i = 0; i < 5; i++) cursor.push((cursor = []))
+  cursor.push(deep)
+  assert.throws(() => encodeArguments([deep]), (e: Error) => e instanceof CacheKeyError && /circular/.test(e.message))
+})
+
+keys('should accept shared (non-circular) references and deep values', () => {
+  const shared = { n: 1 }
+  assert.is(memoryKey([[shared, shared]]), memoryKey([[{ n: 1 }, { n: 1 }]]))
+  let nested: unknown = 0
+  for (let i = 0; i < 200; i++) nested = [nested]
+  assert.type(memoryKey([nested]), 'string')
+})
+
+keys.run()
