@@ -1,10 +1,6 @@
 /**
- * The runtime for browsers (the `browser` export condition): the same API, with lru-cache imported statically
- * since browsers have no `require`. Persistent caches have no disk here and run on their memory link.
+ * The runtime for browsers (the `browser` export condition): the same API. package.json's `browser` field swaps
+ * node-require.js for node-require.browser.js, so lru-cache is bundled and no Node module is ever required;
+ * persistent caches have no disk here and run on their memory link.
  */
-import { LRUCache } from 'lru-cache'
-import { provideModule } from './optional.js'
-
-provideModule('lru-cache', { LRUCache })
-
 export * from './index.js'

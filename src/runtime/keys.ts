@@ -153,3 +153,260 @@ function enter(object: object, position: number, depth: number, ancestors: Set<o
   ancestors.add(object)
   return ancestors
 }
+
+/**
+ * Interned memory keys, one index per cache. Building a composite key is most of the cost of a hit that is not a
+ * single primitive: the encoded text is a rope of small strings that the store's Map must flatten and hash on every
+ * lookup (~300 ns for three primitives, where a single-number hit costs ~10 ns). The index maps the arguments
+ * themselves to the key text built the first time: a hit walks it with a few Map lookups on the argument values,
+ * which V8 hashes cheaply (small integers directly, strings once and then cached in the string), and hands the
+ * store the same string object every time, whose hash is already computed.
+ *
+ * What is indexed: argument lists (two or more arguments, or one object) made of numbers, booleans, undefined,
+ * null, strings up to INDEXED_STRING_LENGTH, and plain objects or arrays whose values are such primitives. Anything
+ * else (deeper nesting, Dates, Maps, class instances, bigints, long strings) takes the memoryKey path, unchanged.
+ *
+ * The index is a trie over tokens: each primitive argument is one token; an object is OBJECT_START, then its
+ * property names (sorted, as in the key text) alternating with their values, then END; an array is ARRAY_START,
+ * its elements, END. The token sequence determines the argument list (arity is the root), so one sequence, one
+ * key. Map keys compare with SameValueZero, which is also what the key text does (NaN equals NaN, -0 encodes as 0),
+ * and the key text is built from the same tokens (each property read once), so the index can never disagree with
+ * the text. Chains without branches are stored as a Tail (the remaining tokens in one array) rather than a Map per
+ * token: a 3-argument entry costs one Map entry and one small array, not two Maps.
+ *
+ * It stays correct with eviction because it never holds values, only key text: a key whose entry was evicted is
+ * still the right key for those arguments, and the store decides hit or miss. It stays bounded because it is
+ * emptied whenever it holds more than twice the store's entries (plus INDEX_FLOOR), an O(1) amortised cost per
+ * insertion; emptying only means the next calls build their key text again.
+ */
+export class KeyIndex {
+  private roots: Array<Map<unknown, unknown> | undefined> = []
+  private count = 0
+  private limit = INDEX_FLOOR
+
+  /** `entries` is the current number of entries of the store the keys are for (it sizes the index). */
+  constructor(private readonly entries: () => number) {}
+
+  /** memoryKey(args), from the index when the arguments can be indexed. */
+  key(args: ArrayLike<unknown>): unknown {
+    const arity = args.length
+    if (arity === 0 || arity > MAX_INDEXED_ARITY) return memoryKey(args)
+    // A list of primitives is its own token sequence; one with objects is flattened into tokens.
+    let tokens: ArrayLike<unknown> = args
+    for (let i = 0; i < arity; i++) {
+      if (!isIndexedPrimitive(args[i])) {
+        const flat = tokenize(args)
+        if (flat === undefined) return memoryKey(args)
+        tokens = flat
+        break
+      }
+    }
+    // One primitive is its own key (memoryKey's fast path): nothing to intern.
+    if (arity === 1 && tokens === args) return memoryKey(args)
+    const root = this.roots[arity]
+    if (root !== undefined) {
+      const found = lookup(root, tokens)
+      if (found !== undefined) return found
+    }
+    return this.insert(arity, tokens)
+  }
+
+  /**
+   * The key of two primitive arguments, or undefined when they cannot be indexed (then use `key`). Separate from
+   * `key` so that callers can pass the arguments as parameters: handing over `arguments` would allocate it.
+   */
+  two(a: unknown, b: unknown): string | undefined {
+    if (!isIndexedPrimitive(a) || !isIndexedPrimitive(b)) return undefined
+    const root = this.roots[2]
+    if (root !== undefined) {
+      const node: unknown = root.get(a)
+      if (node instanceof Tail) {
+        const rest = node.tokens
+        if (rest.length === 1 && sameValueZero(rest[0], b)) return node.key
+      } else if (node !== undefined) {
+        const found: unknown = (node as Map<unknown, unknown>).get(b)
+        if (typeof found === 'string') return found
+      }
+    }
+    return this.insert(2, [a, b])
+  }
+
+  /** The key of three primitive arguments, or undefined when they cannot be indexed (see `two`). */
+  three(a: unknown, b: unknown, c: unknown): string | undefined {
+    if (!isIndexedPrimitive(a) || !isIndexedPrimitive(b) || !isIndexedPrimitive(c)) return undefined
+    const root = this.roots[3]
+    if (root !== undefined) {
+      const node: unknown = root.get(a)
+      if (node instanceof Tail) {
+        const rest = node.tokens
+        if (rest.length === 2 && sameValueZero(rest[0], b) && sameValueZero(rest[1], c)) return node.key
+      } else if (node !== undefined) {
+        const next: unknown = (node as Map<unknown, unknown>).get(b)
+        if (next instanceof Tail) {
+          const rest = next.tokens
+          if (rest.length === 1 && sameValueZero(rest[0], c)) return next.key
+        } else if (next !== undefined) {
+          const found: unknown = (next as Map<unknown, unknown>).get(c)
+          if (typeof found === 'string') return found
+        }
+      }
+    }
+    return this.insert(3, [a, b, c])
+  }
+
+  private insert(arity: number, tokens: ArrayLike<unknown>): string {
+    const key = keyFromTokens(tokens)
+    if (++this.count > this.limit) {
+      this.roots = []
+      this.count = 1
+      this.limit = Math.max(INDEX_FLOOR, 2 * this.entries())
+    }
+    let map = this.roots[arity]
+    if (map === undefined) this.roots[arity] = map = new Map()
+    const length = tokens.length
+    for (let i = 0; ; i++) {
+      const token = tokens[i]
+      const child: unknown = map.get(token)
+      if (child === undefined || i + 1 === length) {
+        map.set(token, i + 1 === length ? key : new Tail(Array.prototype.slice.call(tokens, i + 1), key))
+        return key
+      }
+      if (child instanceof Map) {
+        map = child
+        continue
+      }
+      // A Tail shares this token: split off its first token into a branch and go on from there.
+      const tail = child as Tail
+      const branch = new Map<unknown, unknown>()
+      branch.set(tail.tokens[0], tail.tokens.length === 1 ? tail.key : new Tail(tail.tokens.slice(1), tail.key))
+      map.set(token, branch)
+      map = branch
+    }
+  }
+}
+
+/** Arguments lists longer than this are keyed by text alone (rare, and deep tries buy little). */
+const MAX_INDEXED_ARITY = 16
+/** Argument lists with objects that flatten to more tokens than this are keyed by text alone. */
+const MAX_TOKENS = 64
+/** Longer strings are not indexed: the index would keep a second reference to large text for little gain. */
+const INDEXED_STRING_LENGTH = 256
+/** The index may always hold this many keys, however small the store. */
+const INDEX_FLOOR = 1024
+
+const OBJECT_START = { token: 'object' }
+const ARRAY_START = { token: 'array' }
+const END = { token: 'end' }
+
+/** The rest of a token sequence below a node that has only ever had one continuation. */
+class Tail {
+  constructor(
+    readonly tokens: unknown[],
+    readonly key: string,
+  ) {}
+}
+
+function isIndexedPrimitive(value: unknown): boolean {
+  switch (typeof value) {
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return true
+    case 'string':
+      return value.length <= INDEXED_STRING_LENGTH
+    default:
+      return value === null
+  }
+}
+
+/** Equality as Map keys see it: NaN matches NaN, 0 matches -0. */
+function sameValueZero(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b)
+}
+
+function lookup(root: Map<unknown, unknown>, tokens: ArrayLike<unknown>): string | undefined {
+  let node: unknown = root
+  const length = tokens.length
+  for (let i = 0; i < length; i++) {
+    if (node instanceof Map) {
+      node = node.get(tokens[i])
+      if (node === undefined) return undefined
+      continue
+    }
+    const tail = node as Tail
+    const rest = tail.tokens
+    if (rest.length !== length - i) return undefined
+    for (let j = 0; j < rest.length; j++) {
+      if (!sameValueZero(rest[j], tokens[i + j])) return undefined
+    }
+    return tail.key
+  }
+  return typeof node === 'string' ? node : undefined
+}
+
+/**
+ * The tokens of an argument list holding plain objects or arrays of indexed primitives; undefined when something
+ * cannot be indexed. Plain means what encodeObject encodes as `{…}`: prototype Object.prototype or null.
+ */
+function tokenize(args: ArrayLike<unknown>): unknown[] | undefined {
+  const tokens: unknown[] = []
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i]
+    if (isIndexedPrimitive(value)) {
+      tokens.push(value)
+      continue
+    }
+    if (typeof value !== 'object') return undefined
+    if (Array.isArray(value)) {
+      if (tokens.length + value.length + 2 > MAX_TOKENS) return undefined
+      tokens.push(ARRAY_START)
+      for (let j = 0; j < value.length; j++) {
+        const item: unknown = value[j]
+        if (!isIndexedPrimitive(item)) return undefined
+        tokens.push(item)
+      }
+      tokens.push(END)
+      continue
+    }
+    const prototype = Object.getPrototypeOf(value)
+    if (prototype !== Object.prototype && prototype !== null) return undefined
+    const names = Object.keys(value as object)
+    if (tokens.length + 2 * names.length + 2 > MAX_TOKENS) return undefined
+    if (names.length > 1 && !isSorted(names)) names.sort()
+    tokens.push(OBJECT_START)
+    for (let j = 0; j < names.length; j++) {
+      const name = names[j]!
+      const item = (value as Record<string, unknown>)[name]
+      if (!isIndexedPrimitive(item) || name.length > INDEXED_STRING_LENGTH) return undefined
+      tokens.push(name, item)
+    }
+    tokens.push(END)
+  }
+  return tokens
+}
+
+/** The key text of a token sequence: exactly what memoryKey returns for the arguments it came from. */
+function keyFromTokens(tokens: ArrayLike<unknown>): string {
+  let out = COMPOSITE_MARK
+  let inObject = false
+  let closer = ''
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]
+    if (token === OBJECT_START) {
+      out += '{'
+      closer = '}'
+      inObject = true
+    } else if (token === ARRAY_START) {
+      out += '['
+      closer = ']'
+    } else if (token === END) {
+      out += closer
+      inObject = false
+    } else if (inObject) {
+      out += encodeString(token as string) + encodeValue(tokens[++i], 0, 1)
+    } else {
+      out += encodeValue(token, 0, 1)
+    }
+  }
+  return out
+}

@@ -4,24 +4,22 @@
  * package that is missing or broken is an engine that is unavailable, not a crash.
  */
 
+import { createNodeRequire, type NodeRequire } from './node-require.js'
+
 type Loaded<T> = { readonly module: T; readonly error?: undefined } | { readonly module?: undefined; readonly error: Error }
 
 const provided = new Map<string, unknown>()
 const loaded = new Map<string, Loaded<unknown>>()
 
-/** Supply a module up front (the browser entry does this for lru-cache, where there is no `require`). */
+/** Supply a module up front, bypassing `require` (tests and embedders). */
 export function provideModule(name: string, module: unknown): void {
   provided.set(name, module)
 }
 
-type NodeRequire = (id: string) => unknown
 let nodeRequire: NodeRequire | null | undefined
 
 function getNodeRequire(): NodeRequire | null {
-  if (nodeRequire !== undefined) return nodeRequire
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  const moduleApi = proc?.getBuiltinModule?.('node:module') as { createRequire(url: string): NodeRequire } | undefined
-  nodeRequire = moduleApi ? moduleApi.createRequire(import.meta.url) : null
+  if (nodeRequire === undefined) nodeRequire = createNodeRequire()
   return nodeRequire
 }
 

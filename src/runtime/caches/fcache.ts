@@ -1,0 +1,20 @@
+/**
+ * `fcache`: a persistent cache with one file per entry, for large values (typed arrays are stored whole, with
+ * optional gzip or brotli compression). Engines: the file engine · memory (when the folder cannot be written).
+ */
+import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../cache-function.js'
+import type { CacheHandle } from '../handle.js'
+import { wrapOnDisk } from './bcache.js'
+
+const definition: CacheKindDefinition = {
+  kind: 'fcache',
+  wrap: (fn, config, register) => wrapOnDisk('fcache', fn, config, register),
+  // One cache for all instances: entries outlive the instances, so they are keyed by the arguments only.
+  perInstance: () => false,
+}
+
+/**
+ * Cache `fn`'s results as files on disk, one per entry.
+ * @example const spectrum = fcache(computeSpectrum, { folderName: 'spectra', compress: true })
+ */
+export const fcache: CacheFunction<CacheHandle> = defineCacheFunction<CacheHandle>(definition)
