@@ -1,0 +1,170 @@
+/**
+ * Marker calls: `mcache(fn, options)` and friends imported from the runtime (under any alias, or through a namespace
+ * import). The build step validates their literal options and gives them the same stable `name` and `version` a
+ * tagged function gets, so `bcache(render)` keeps its disk entries apart from every other function's.
+ */
+import ts from 'typescript'
+import type { ErrorReporter } from './errors.js'
+import { bindingName, qualifiedName } from './ids.js'
+import { canonicalOption, checkCombination, checkValue, literalValue, unknownOptionMessage, type SiteOption } from './options.js'
+import { CACHE_KINDS, type CacheKindName } from './tags.js'
+import { unwrapFunction } from './sites.js'
+
+/** How the call passes its options. */
+export type MarkerForm =
+  /** `mcache(fn)` / `mcache(fn, options)`: options are the second argument. */
+  | 'function'
+  /** `mcache(options)` used at once on one function: `@mcache({…})` or `mcache({…})(fn)`. */
+  | 'options'
+
+export interface MarkerCall {
+  readonly call: ts.CallExpression
+  readonly kind: CacheKindName
+  readonly form: MarkerForm
+  /** The options argument, when there is one. */
+  readonly options: ts.Expression | undefined
+  /** Canonical names of the options an object literal already sets (name/version/defaults are not added twice). */
+  readonly present: ReadonlySet<string>
+  readonly qualified: string
+  /** The source text the version is hashed from: the cached function's, or the call's when it is not in this file. */
+  readonly versionText: string
+}
+
+/** Local names bound to the five caches by imports from the runtime, and namespace imports of it. */
+interface RuntimeBindings {
+  readonly names: ReadonlyMap<string, CacheKindName>
+  readonly namespaces: ReadonlySet<string>
+}
+
+function runtimeBindings(sourceFile: ts.SourceFile, specifiers: ReadonlySet<string>): RuntimeBindings {
+  const names = new Map<string, CacheKindName>()
+  const namespaces = new Set<string>()
+  for (const statement of sourceFile.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue
+    if (!specifiers.has(statement.moduleSpecifier.text)) continue
+    const clause = statement.importClause
+    if (!clause || clause.isTypeOnly || !clause.namedBindings) continue
+    if (ts.isNamespaceImport(clause.namedBindings)) {
+      namespaces.add(clause.namedBindings.name.text)
+      continue
+    }
+    for (const element of clause.namedBindings.elements) {
+      const imported = (element.propertyName ?? element.name).text
+      if (!element.isTypeOnly && (CACHE_KINDS as readonly string[]).includes(imported)) {
+        names.set(element.name.text, imported as CacheKindName)
+      }
+    }
+  }
+  return { names, namespaces }
+}
+
+function kindOfCallee(callee: ts.Expression, bindings: RuntimeBindings): CacheKindName | undefined {
+  if (ts.isIdentifier(callee)) return bindings.names.get(callee.text)
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && bindings.namespaces.has(callee.expression.text)) {
+    const name = callee.name.text
+    return (CACHE_KINDS as readonly string[]).includes(name) ? (name as CacheKindName) : undefined
+  }
+  return undefined
+}
+
+/** The text of a function declared at the top of this file under `name` (declaration or `const name = () => …`). */
+function localFunctionText(sourceFile: ts.SourceFile, name: string): string | undefined {
+  for (const statement of sourceFile.statements) {
+    if (ts.isFunctionDeclaration(statement) && statement.name?.text === name && statement.body) return statement.getText(sourceFile)
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === name && declaration.initializer) {
+          const fn = unwrapFunction(declaration.initializer)
+          if (fn) return fn.getText(sourceFile)
+        }
+      }
+    }
+  }
+  return undefined
+}
+
+/** Validate an options object literal; returns the canonical names it sets. */
+function checkOptionsLiteral(kind: CacheKindName, options: ts.ObjectLiteralExpression, errors: ErrorReporter): Set<string> {
+  const present = new Set<string>()
+  const literal: SiteOption[] = []
+  let complete = true
+  for (const property of options.properties) {
+    if (ts.isSpreadAssignment(property) || !property.name || ts.isComputedPropertyName(property.name)) {
+      complete = false
+      continue
+    }
+    const nameNode = property.name
+    const written = ts.isIdentifier(nameNode) || ts.isStringLiteral(nameNode) || ts.isNumericLiteral(nameNode) ? nameNode.text : nameNode.getText()
+    const name = canonicalOption(written)
+    if (!name) throw errors.at(nameNode.getStart(), nameNode.getWidth(), unknownOptionMessage(written, `in ${kind}() options`))
+    present.add(name)
+    const value = ts.isPropertyAssignment(property) ? literalValue(property.initializer) : undefined
+    if (!value || !ts.isPropertyAssignment(property)) {
+      complete = false
+      continue
+    }
+    const start = property.initializer.getStart()
+    const length = property.initializer.getWidth()
+    checkValue(name, value.value, start, length, errors)
+    literal.push({ name, value: { literal: true, value: value.value }, start, length })
+  }
+  if (complete) checkCombination(literal, { start: options.getStart(), length: 1 }, errors)
+  return present
+}
+
+/** Line and column for ids of calls that have no name to go by. */
+function where(node: ts.Node): string {
+  const sourceFile = node.getSourceFile()
+  const { line, character } = sourceFile.getLineAndCharacterOfPosition(node.getStart())
+  return `${line + 1}:${character + 1}`
+}
+
+/**
+ * Every marker call of the file, its options validated. Calls that only build a reusable decorator or wrapper
+ * (`const cached = mcache({ ttl: 60 })`) are validated but get no name: one name on many functions would make them
+ * share entries.
+ */
+export function findMarkerCalls(sourceFile: ts.SourceFile, specifiers: ReadonlySet<string>, errors: ErrorReporter): MarkerCall[] {
+  const bindings = runtimeBindings(sourceFile, specifiers)
+  if (!bindings.names.size && !bindings.namespaces.size) return []
+  const found: MarkerCall[] = []
+
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const kind = kindOfCallee(node.expression, bindings)
+      if (kind && !node.arguments.some(ts.isSpreadElement)) {
+        const marker = analyze(node, kind)
+        if (marker) found.push(marker)
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+
+  const analyze = (call: ts.CallExpression, kind: CacheKindName): MarkerCall | undefined => {
+    const [first, second] = call.arguments
+    const optionsForm = !first || ts.isObjectLiteralExpression(first)
+    const options = optionsForm ? first : second
+    const present = options && ts.isObjectLiteralExpression(options) ? checkOptionsLiteral(kind, options, errors) : new Set<string>()
+    if (optionsForm) {
+      const parent = call.parent
+      if (ts.isDecorator(parent)) {
+        const member = parent.parent
+        return { call, kind, form: 'options', options, present, qualified: qualifiedName(member), versionText: member.getText() }
+      }
+      if (ts.isCallExpression(parent) && parent.expression === call) {
+        const fn = parent.arguments[0]
+        const own = bindingName(parent) ?? (fn && ts.isIdentifier(fn) ? fn.text : `${kind}@${where(call)}`)
+        const versionText = fn ? (ts.isIdentifier(fn) ? localFunctionText(sourceFile, fn.text) : undefined) ?? fn.getText() : parent.getText()
+        return { call, kind, form: 'options', options, present, qualified: qualifiedName(parent, own), versionText }
+      }
+      return undefined
+    }
+    const fn = unwrapFunction(first)
+    const own = bindingName(call) ?? (ts.isIdentifier(first) ? first.text : fn?.name?.text) ?? `${kind}@${where(call)}`
+    const versionText = (ts.isIdentifier(first) ? localFunctionText(sourceFile, first.text) : fn?.getText()) ?? call.getText()
+    return { call, kind, form: 'function', options, present, qualified: qualifiedName(call, own), versionText }
+  }
+
+  ts.forEachChild(sourceFile, visit)
+  return found
+}

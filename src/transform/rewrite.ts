@@ -1,0 +1,316 @@
+/**
+ * Emitting: each site is rewritten in place with magic-string, so everything the user wrote keeps its position (the
+ * source map is exact inside function bodies) and no line breaks are added (lines stay the same even where a tool
+ * ignores the map, such as tsc's diagnostics). One function per construct; each says what it keeps and how.
+ */
+import type MagicString from 'magic-string'
+import ts from 'typescript'
+import { versionOf, type IdAllocator } from './ids.js'
+import type { MarkerCall } from './markers.js'
+import { checkCombination, optionCode, renderOptions, tagOptions, type SiteOption } from './options.js'
+import { siteQualifiedName, type BindingSite, type DeclarationSite, type MethodSite, type ObjectMethodSite, type PrivateMethodSite, type TagSite } from './sites.js'
+import type { ErrorReporter } from './errors.js'
+
+/** Runtime exports the emitted code imports, in the order the import lists them. */
+const RUNTIME_EXPORTS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache', 'cachedMethod'] as const
+type RuntimeExport = (typeof RUNTIME_EXPORTS)[number]
+
+/** The plugin's defaults: option name → value code and the value itself (for build-time checks). */
+export type ResolvedDefaults = ReadonlyMap<string, { readonly code: string; readonly value: unknown }>
+
+export interface RewriteContext {
+  readonly s: MagicString
+  readonly sourceFile: ts.SourceFile
+  readonly errors: ErrorReporter
+  readonly ids: IdAllocator
+  readonly defaults: ResolvedDefaults
+  /** Emit type annotations (the file is TypeScript). */
+  readonly typed: boolean
+  readonly runtime: string
+  /** Import the runtime with `require` (a CommonJS script). */
+  readonly commonJs: boolean
+}
+
+/** Collects the runtime names a file uses and emits the import for them. */
+export class Rewriter {
+  private readonly used = new Set<RuntimeExport>()
+
+  constructor(readonly ctx: RewriteContext) {}
+
+  /** The local name of a runtime export in the emitted code; prefixed so it never meets a user's binding. */
+  use(name: RuntimeExport): string {
+    this.used.add(name)
+    return `__twat_${name}`
+  }
+
+  get typed(): boolean {
+    return this.ctx.typed
+  }
+
+  private text(node: ts.Node): string {
+    return node.getText(this.ctx.sourceFile)
+  }
+
+  /** `{ …defaults, …tag options, name, version }` for a tagged site; the site's own options win. */
+  private tagOptionsCode(site: TagSite): string {
+    const { errors, ids, defaults } = this.ctx
+    const options = tagOptions(site.tag, errors)
+    const given = new Set(options.map((o) => o.name))
+    const span = { start: site.tag.start, length: site.tag.end - site.tag.start }
+    const fromDefaults: SiteOption[] = [...defaults]
+      .filter(([name]) => !given.has(name))
+      .map(([name, d]) => ({ name, value: { literal: true, value: d.value }, ...span }))
+    checkCombination([...fromDefaults, ...options], span, errors)
+    const entries: [string, string][] = [
+      ...fromDefaults.map((o): [string, string] => [o.name, defaults.get(o.name)!.code]),
+      ...options.map((o): [string, string] => [o.name, optionCode(o)]),
+    ]
+    if (!given.has('name')) entries.push(['name', JSON.stringify(ids.claim(siteQualifiedName(site)))])
+    if (!given.has('version')) entries.push(['version', JSON.stringify(versionOf(this.text(site.node)))])
+    return renderOptions(entries)
+  }
+
+  rewriteSite(site: TagSite): void {
+    switch (site.type) {
+      case 'declaration':
+        return this.declaration(site)
+      case 'binding':
+        return this.binding(site)
+      case 'method':
+        return this.method(site)
+      case 'private-method':
+        return this.privateMethod(site)
+      case 'object-method':
+        return this.objectMethod(site)
+    }
+  }
+
+  /**
+   * A declaration stays a declaration, so it is still hoisted: a wrapper with the same name, parameters and
+   * modifiers (`export`, `default`, `async`) creates the cache on its first call and forwards `this` and
+   * `arguments`; the original becomes `__twat$name$impl` in place. Recursive calls name the wrapper, so they go
+   * through the cache. Overload signatures above stay attached to the wrapper.
+   *
+   *   function fib(n) { return (__twat$fib ??= __twat_mcache(__twat$fib$impl, {…})).apply(this, arguments) }
+   *   var __twat$fib; function __twat$fib$impl(n) { …original body… }
+   */
+  private declaration(site: DeclarationSite): void {
+    const { s, sourceFile } = this.ctx
+    const fn = site.node
+    const base = fn.name?.text ?? 'default'
+    const store = `__twat$${base}`
+    const impl = `__twat$${base}$impl`
+    const options = this.tagOptionsCode(site)
+    const cache = this.use(site.tag.kind)
+    const modifiers = ts.getModifiers(fn) ?? []
+    const has = (kind: ts.SyntaxKind) => modifiers.some((m) => m.kind === kind)
+    const typeParameters = fn.typeParameters ? `<${fn.typeParameters.map((p) => this.text(p)).join(', ')}>` : ''
+    const typeArguments = fn.typeParameters ? `<${fn.typeParameters.map((p) => p.name.text).join(', ')}>` : ''
+    const implType = `typeof ${impl}${typeArguments}`
+    const { list, refs } = this.wrapperParameters(fn, implType)
+    const returnType = fn.type ? `: ${this.text(fn.type)}` : this.typed ? `: ReturnType<${implType}>` : ''
+    const args = this.typed && refs.length ? `arguments as unknown as [${refs.join(', ')}]` : 'arguments'
+    const header = `${has(ts.SyntaxKind.ExportKeyword) ? 'export ' : ''}${has(ts.SyntaxKind.DefaultKeyword) ? 'default ' : ''}${has(ts.SyntaxKind.AsyncKeyword) ? 'async ' : ''}function${fn.name ? ` ${fn.name.text}` : ''}`
+    const wrapper = `${header}${typeParameters}(${list.join(', ')})${returnType} { return (${store} ??= ${cache}(${impl}, ${options})).apply(this, ${args}) }`
+    const storeDeclaration = `${store}${this.typed ? ': Function | undefined' : ''};`
+
+    const start = fn.getStart(sourceFile)
+    const blockStart = nestedBlockStart(fn, sourceFile)
+    if (blockStart === undefined) {
+      s.appendLeft(start, `${wrapper} var ${storeDeclaration} `)
+    } else {
+      // In a nested block the function is created on each entry to the block: a block-scoped store gives each
+      // instance its own cache, and sits at the top of the block so calls hoisted above the function find it.
+      s.appendLeft(blockStart, ` let ${storeDeclaration}`)
+      s.appendLeft(start, `${wrapper} `)
+    }
+    // The implementation loses export/default (the wrapper has them) and takes the impl name.
+    const keyword = fn.getChildren(sourceFile).find((child) => child.kind === ts.SyntaxKind.FunctionKeyword)!
+    const firstKept = modifiers.find((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword)
+    const keepFrom = firstKept ? firstKept.getStart(sourceFile) : keyword.getStart(sourceFile)
+    if (keepFrom > start) s.remove(start, keepFrom)
+    if (fn.name) s.overwrite(fn.name.getStart(sourceFile), fn.name.end, impl)
+    else if (sourceFile.text[keyword.end] === ' ') s.appendLeft(keyword.end + 1, impl)
+    else s.appendLeft(keyword.end, ` ${impl}`)
+  }
+
+  /**
+   * The wrapper's parameter list: the same names, optionality and types, so the signature (and `length`) is the
+   * original's. Defaults become `undefined` so they are evaluated once, by the implementation; destructuring
+   * patterns become plain names. `refs` lists them for a type-only use, which keeps `noUnusedParameters` quiet.
+   */
+  private wrapperParameters(fn: ts.FunctionDeclaration, implType: string): { list: string[]; refs: string[] } {
+    const list: string[] = []
+    const refs: string[] = []
+    let index = 0
+    let hasThis = false
+    for (const parameter of fn.parameters) {
+      if (ts.isIdentifier(parameter.name) && parameter.name.text === 'this') {
+        list.push(this.text(parameter))
+        hasThis = true
+        continue
+      }
+      const i = index++
+      const name = ts.isIdentifier(parameter.name) ? parameter.name.text : `__twat$p${i}`
+      let type = parameter.type ? this.text(parameter.type) : undefined
+      if (!type && this.typed && (parameter.initializer || !ts.isIdentifier(parameter.name))) {
+        type = parameter.dotDotDotToken ? 'any[]' : `Parameters<${implType}>[${i}]`
+      }
+      const initializer = parameter.initializer ? (this.typed ? ' = undefined!' : ' = undefined') : ''
+      list.push(`${parameter.dotDotDotToken ? '...' : ''}${name}${parameter.questionToken ? '?' : ''}${type ? `: ${type}` : ''}${initializer}`)
+      refs.push(parameter.dotDotDotToken ? `...typeof ${name}` : `typeof ${name}`)
+    }
+    // `this` forwarded by the wrapper must have a type under noImplicitThis; unknown accepts every caller.
+    if (this.typed && !hasThis) list.unshift('this: unknown')
+    return { list, refs }
+  }
+
+  /**
+   * A function bound to a name is wrapped where it stands: `const f = __twat_mcache(() => …, {…})`. The binding
+   * now holds the cached function, so recursion through the name is cached too. An anonymous function got its
+   * name from the binding; passing it to the cache loses that, so the name is given back.
+   */
+  private binding(site: BindingSite): void {
+    const { s, sourceFile } = this.ctx
+    const options = this.tagOptionsCode(site)
+    const cache = this.use(site.tag.kind)
+    const anonymous = !site.node.name
+    s.prependRight(site.expression.getStart(sourceFile), anonymous ? `Object.defineProperty(${cache}(` : `${cache}(`)
+    s.appendLeft(site.expression.end, anonymous ? `, ${options}), "name", { value: ${JSON.stringify(site.name)} })` : `, ${options})`)
+  }
+
+  /**
+   * Class methods stay as written; a static block at the top of the class body replaces them with cached ones
+   * before any static initializer can call them. Memory caches keep one cache per instance (static methods: per
+   * class) in a WeakMap. Persistent caches (bcache, fcache, acache with url/store/backend) keep ONE cache shared by
+   * all instances, keyed by the arguments only: a result must not depend on instance state, or the `key` option
+   * (called with `this`) must include what it depends on.
+   */
+  private method(site: MethodSite): void {
+    const name = site.node.name
+    const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify((name as ts.StringLiteral).text)}]`
+    const target = site.isStatic ? 'this' : 'this.prototype'
+    const options = this.tagOptionsCode(site)
+    const statement = `${target}${access} = ${this.use('cachedMethod')}(${this.use(site.tag.kind)}, ${target}${access}, ${options});`
+    const pending = this.classBlocks.get(site.owner) ?? []
+    pending.push(statement)
+    this.classBlocks.set(site.owner, pending)
+  }
+
+  private readonly classBlocks = new Map<ts.ClassLikeDeclaration, string[]>()
+
+  /** Emit the static blocks collected by {@link method}, one per class. */
+  flushClassBlocks(): void {
+    for (const [owner, statements] of this.classBlocks) {
+      this.ctx.s.appendLeft(owner.members.pos, ` static { ${statements.join(' ')} }`)
+    }
+    this.classBlocks.clear()
+  }
+
+  /**
+   * A `#private` method cannot be replaced after the class is defined, so it becomes a private getter that returns
+   * the cached method (built once per class, stored in a static private field), while the original body moves to
+   * `#__twat$name`. `this.#name(…)` still calls it with the right `this`; the getter's type is the body's.
+   */
+  private privateMethod(site: PrivateMethodSite): void {
+    const { s, sourceFile } = this.ctx
+    const node = site.node
+    const name = node.name.text
+    const impl = `#__twat$${name.slice(1)}`
+    const store = `#__twat$${name.slice(1)}$cached`
+    const options = this.tagOptionsCode(site)
+    const cached = `Object.defineProperty(${this.use('cachedMethod')}(${this.use(site.tag.kind)}, f, ${options}), "name", { value: ${JSON.stringify(name)} })`
+    const prefix = site.isStatic ? 'static ' : ''
+    const getter = `${prefix}get ${name}() { const f = this.${impl}; return (${site.className}.${store} ??= ${cached})${this.typed ? ' as typeof f' : ''} }`
+    s.appendLeft(node.getStart(sourceFile), `${getter} static ${store}${this.typed ? ': Function | undefined' : ''}; `)
+    s.overwrite(node.name.getStart(sourceFile), node.name.end, impl)
+  }
+
+  /**
+   * An object method becomes a property holding the cached method; the body stays in place as the method of a
+   * one-property object, so it keeps `this`, `arguments` and its closure. TypeScript types `this` in such a
+   * method as that small object, so the emitted method declares `this: any` unless the user declared one.
+   */
+  private objectMethod(site: ObjectMethodSite): void {
+    const { s, sourceFile } = this.ctx
+    const node = site.node
+    const name = node.name as ts.Identifier | ts.StringLiteral | ts.NumericLiteral
+    const key = ts.isIdentifier(name) ? name.text : name.getText(sourceFile)
+    const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify(name.text)}]`
+    const options = this.tagOptionsCode(site)
+    s.prependRight(node.getStart(sourceFile), `${key}: ${this.use('cachedMethod')}(${this.use(site.tag.kind)}, { `)
+    const first = node.parameters[0]
+    const declaresThis = first && ts.isIdentifier(first.name) && first.name.text === 'this'
+    if (this.typed && !declaresThis) s.appendLeft(node.parameters.pos, `this: any${node.parameters.length ? ', ' : ''}`)
+    s.appendLeft(node.end, ` }${access}, ${options})`)
+  }
+
+  /**
+   * A marker call gets `name` and `version` (and the plugin's defaults) unless it sets them: added to its options
+   * object literal, as a new argument, or around a non-literal options expression: `{ name, version, ...(expr) }`.
+   */
+  rewriteMarker(marker: MarkerCall): void {
+    const { s, sourceFile, ids, defaults } = this.ctx
+    const entries: string[] = []
+    for (const [name, d] of defaults) if (!marker.present.has(name)) entries.push(`${name}: ${d.code}`)
+    if (!marker.present.has('name')) entries.push(`name: ${JSON.stringify(ids.claim(marker.qualified))}`)
+    if (!marker.present.has('version')) entries.push(`version: ${JSON.stringify(versionOf(marker.versionText))}`)
+    if (!entries.length) return
+    const options = marker.options
+    const args = marker.call.arguments
+    if (options && ts.isObjectLiteralExpression(options)) {
+      const open = options.getStart(sourceFile) + 1
+      s.appendLeft(open, ` ${entries.join(', ')}${options.properties.length ? ',' : ' '}`)
+    } else if (options) {
+      s.prependRight(options.getStart(sourceFile), `{ ${entries.join(', ')}, ...(`)
+      s.appendLeft(options.end, `) }`)
+    } else if (marker.form === 'options') {
+      s.appendLeft(args.pos, `{ ${entries.join(', ')} }`)
+    } else if (args.hasTrailingComma) {
+      s.appendLeft(args.end, ` { ${entries.join(', ')} }`)
+    } else {
+      s.appendLeft(args[args.length - 1]!.end, `, { ${entries.join(', ')} }`)
+    }
+  }
+
+  /**
+   * The import of the runtime, on the first line (after a `#!` line and directives such as 'use client', which
+   * must stay first), without a line break of its own.
+   */
+  emitImport(): void {
+    if (!this.used.size) return
+    const { s, sourceFile, runtime, commonJs } = this.ctx
+    const names = RUNTIME_EXPORTS.filter((name) => this.used.has(name))
+    const code = commonJs
+      ? `const { ${names.map((n) => `${n}: __twat_${n}`).join(', ')} } = require(${JSON.stringify(runtime)});`
+      : `import { ${names.map((n) => `${n} as __twat_${n}`).join(', ')} } from ${JSON.stringify(runtime)};`
+    const text = sourceFile.text
+    let position = 0
+    if (text.startsWith('#!')) {
+      const lineEnd = text.indexOf('\n')
+      position = lineEnd === -1 ? text.length : lineEnd + 1
+    }
+    let lastDirective: ts.Statement | undefined
+    for (const statement of sourceFile.statements) {
+      if (ts.isExpressionStatement(statement) && ts.isStringLiteral(statement.expression)) lastDirective = statement
+      else break
+    }
+    if (lastDirective) {
+      const terminated = text[lastDirective.end - 1] === ';'
+      s.appendLeft(lastDirective.end, `${terminated ? '' : ';'} ${code}`)
+    } else if (position === 0) {
+      s.prepend(`${code} `)
+    } else {
+      s.prependLeft(position, `${code} `)
+    }
+  }
+}
+
+/** The offset just inside `{` of the block holding a declaration, when that block is not a function body. */
+function nestedBlockStart(fn: ts.FunctionDeclaration, sourceFile: ts.SourceFile): number | undefined {
+  const parent = fn.parent
+  if (!ts.isBlock(parent)) return undefined
+  const owner = parent.parent
+  const isBody = ts.isFunctionLike(owner) || ts.isClassStaticBlockDeclaration(owner)
+  return isBody ? undefined : parent.getStart(sourceFile) + 1
+}

@@ -1,0 +1,107 @@
+/**
+ * The tsc plugin for real: a small project whose tsconfig lists `twat-cache/tsc`, compiled by ts-patch's `tspc`
+ * (no global patching), then run with node. Also: bad tags become tsc errors at the tag.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import ts from 'typescript'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import twatCacheProgramTransformer, { DIAGNOSTIC_CODE } from '../src/transform/tsc.js'
+import { createTscProject } from './support/transform-tsc-project.js'
+
+const project = createTscProject()
+const tsc = suite('transform: tsc plugin (ts-patch tspc)')
+
+const tsconfig = (include: string[], plugin: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noUnusedLocals: true,
+      noUnusedParameters: true,
+      skipLibCheck: true,
+      types: [],
+      rootDir: 'src',
+      outDir: 'out',
+      plugins: [{ transform: 'twat-cache/tsc', transformProgram: true, ...plugin }],
+    },
+    include,
+  })
+
+project.write('tsconfig.json', tsconfig(['src/app'], { defaults: { maxsize: 500 } }))
+project.write('src/app/main.ts', `import { area } from './shapes.js'
+
+export const calls = { fib: 0, area: 0 }
+const early = fib(10)
+
+/**
+ * Fibonacci; recursion goes through the cache.
+ * @cache mcache
+ */
+export function fib(n: number): number {
+  calls.fib++
+  return n < 2 ? n : fib(n - 1) + fib(n - 2)
+}
+
+area(2, 3)
+area(2, 3)
+console.log(JSON.stringify({ early, fib25: fib(25), fibCalls: calls.fib, name: fib.name, length: fib.length, areaCalls: calls.area }))
+`)
+project.write('src/app/shapes.ts', `import { calls } from './main.js'
+
+/** @mcache */
+export const area = (width: number, height: number): number => {
+  calls.area++
+  return width * height
+}
+`)
+
+tsc('should compile tagged functions into cached ones that run', () => {
+  const { status, output } = project.tspc()
+  assert.is(output, '')
+  assert.is(status, 0)
+  const emitted = fs.readFileSync(path.join(project.dir, 'out/app/main.js'), 'utf8')
+  assert.match(emitted, 'from "twat-cache"')
+  assert.match(emitted, '__twat_mcache(__twat$fib$impl, { maxsize: 500, name: "src/app/main.ts#fib"')
+  const result = JSON.parse(project.node('out/app/main.js')) as Record<string, unknown>
+  assert.equal(result, { early: 55, fib25: 75025, fibCalls: 26, name: 'fib', length: 1, areaCalls: 1 })
+})
+
+tsc('should report type errors at the lines and columns of the source as written', () => {
+  project.write('tsconfig.types.json', tsconfig(['src/types']))
+  project.write('src/types/t.ts', `/** @mcache */\nexport function f(n: number) {\n  return n\n}\n\nexport const wrong: string = f(1)\n`)
+  const { status, output } = project.tspc('tsconfig.types.json')
+  assert.is.not(status, 0)
+  assert.is(output.trim(), "src/types/t.ts(6,14): error TS2322: Type 'number' is not assignable to type 'string'.")
+})
+
+tsc('should report a bad tag as a tsc error at the tag', () => {
+  project.write('tsconfig.bad.json', tsconfig(['src/bad']))
+  project.write('src/bad/bad.ts', `export const ok = 1\n\n/** @mcache maxsize=-1 */\nexport function f(n: number) {\n  return n\n}\n`)
+  const { status, output } = project.tspc('tsconfig.bad.json')
+  assert.is.not(status, 0)
+  assert.match(output, `src/bad/bad.ts(3,21): error TS${DIAGNOSTIC_CODE}: twat-cache: Invalid cache option maxsize=-1: expected a whole number ≥ 1, or null for no limit`)
+})
+
+tsc('should say how to configure it when used as a source transformer', () => {
+  const program = ts.createProgram([], {})
+  const asSourceTransformer = twatCacheProgramTransformer as unknown as (...args: unknown[]) => unknown
+  assert.throws(() => asSourceTransformer(program, {}, undefined), /add "transformProgram": true/)
+})
+
+tsc('should leave the program alone when disabled or when nothing is tagged', () => {
+  const program = ts.createProgram([path.join(project.dir, 'src/app/main.ts')], { noEmit: true, types: [] })
+  assert.is(twatCacheProgramTransformer(program, undefined, { enabled: false }, { ts }), program)
+  project.write('src/plain/plain.ts', 'export const plain = (n: number) => n\n')
+  const plain = ts.createProgram([path.join(project.dir, 'src/plain/plain.ts')], { noEmit: true, types: [] })
+  assert.is(twatCacheProgramTransformer(plain, undefined, {}, { ts }), plain)
+  const rebuilt = twatCacheProgramTransformer(program, undefined, {}, { ts })
+  assert.is.not(rebuilt, program)
+  assert.match(rebuilt.getSourceFile(path.join(project.dir, 'src/app/main.ts'))!.text, '__twat$fib$impl')
+})
+
+tsc.after(() => project.cleanup())
+tsc.run()
