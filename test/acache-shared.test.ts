@@ -6,6 +6,7 @@ import { acache } from '../src/runtime/caches/acache.js'
 import { closeAllKeyvLinks } from '../src/runtime/engines/keyv.js'
 import { CacheFaultError } from '../src/runtime/errors.js'
 import { freePort, startMemcached, startRedis, type TestServer } from './support/servers.js'
+import { counted } from './support/counted.js'
 
 const test = suite('acache on shared stores (real redis-server and memcached)')
 
@@ -39,15 +40,6 @@ const unique = (label: string) => `${label}-${process.pid}-${++names}`
 function track<T extends { cache: { close(): Promise<void> } }>(cached: T): T {
   opened.push(cached)
   return cached
-}
-
-function counted<A extends unknown[], R>(body: (...args: A) => R) {
-  const fn = (...args: A) => {
-    fn.calls++
-    return body(...args)
-  }
-  fn.calls = 0
-  return fn
 }
 
 function captureWarnings() {

@@ -3,19 +3,11 @@ import * as assert from 'uvu/assert'
 import { acache } from '../src/runtime/caches/acache.js'
 import { CacheKeyError, ValidationError } from '../src/runtime/errors.js'
 import { clearCache, getStats } from '../src/runtime/registry.js'
+import { counted } from './support/counted.js'
 
 const test = suite('acache (local store)')
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function counted<A extends unknown[], R>(body: (...args: A) => R) {
-  const fn = (...args: A) => {
-    fn.calls++
-    return body(...args)
-  }
-  fn.calls = 0
-  return fn
-}
 
 test('should not call the function again on a hit', async () => {
   const square = counted(async (x: number) => x * x)

@@ -2,17 +2,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { clearCache, getStats, mcache } from '../src/runtime/index.js'
 import { runChild, RUNTIME_URL } from './support/child.js'
+import { counted } from './support/counted.js'
 
 const test = suite('mcache')
-
-function counted<A extends unknown[], R>(body: (...args: A) => R) {
-  const fn = (...args: A) => {
-    fn.calls++
-    return body(...args)
-  }
-  fn.calls = 0
-  return fn
-}
 
 test('should not call the function again on a hit', () => {
   const square = counted((x: number) => x * x)

@@ -7,6 +7,7 @@ import Keyv from 'keyv'
 import { ucache } from '../src/runtime/caches/ucache.js'
 import type { CacheOptions } from '../src/runtime/config.js'
 import { ValidationError } from '../src/runtime/errors.js'
+import { counted } from './support/counted.js'
 
 const test = suite('ucache')
 
@@ -17,15 +18,6 @@ test.before(() => {
 test.after(() => {
   rmSync(tmp, { recursive: true, force: true })
 })
-
-function counted<A extends unknown[], R>(body: (...args: A) => R) {
-  const fn = (...args: A) => {
-    fn.calls++
-    return body(...args)
-  }
-  fn.calls = 0
-  return fn
-}
 
 test('should choose mcache for a plain function', () => {
   const square = counted((x: number) => x * x)

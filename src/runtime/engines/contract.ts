@@ -2,6 +2,7 @@
  * The engine contracts. Every engine of a kind implements the same interface and passes the same shared test
  * suite (test/engine-contract.ts), so caches can swap engines along their fallback chain.
  */
+import type { Codec } from '../serialization.js'
 import type { CacheCounters } from '../stats.js'
 
 /** Returned by `get` when there is no entry (since `undefined` is a value that can be cached). */
@@ -62,4 +63,17 @@ export interface AsyncEngine {
   /** Set when reads can be answered synchronously (the in-process store): lets acache skip a promise hop. */
   readonly getSync?: (key: string) => unknown | Miss
   close?(): Promise<void>
+}
+
+/** What a disk engine (SQLite, files) is opened with. */
+export interface DiskEngineOptions {
+  /** The cache folder (root/folderName); it must exist. */
+  readonly folder: string
+  readonly id: string
+  readonly version: string
+  readonly ttlMs: number
+  readonly maxsize: number | null
+  readonly maxBytes: number | null
+  readonly secure: boolean
+  readonly codec: Codec
 }

@@ -12,19 +12,9 @@ import { CorruptEntryError, EXPIRED, diskKeyText, type Codec } from '../serializ
 import { digest } from '../identity.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from '../paths.js'
 import { WarningCode, warnOnce } from '../warnings.js'
-import { MISS, type EngineContext, type PersistentEngine, type StoredEntry } from './contract.js'
+import { MISS, type DiskEngineOptions, type EngineContext, type PersistentEngine, type StoredEntry } from './contract.js'
 
-export interface FileEngineOptions {
-  /** The cache folder (root/folderName). */
-  readonly folder: string
-  readonly id: string
-  readonly version: string
-  readonly ttlMs: number
-  readonly maxsize: number | null
-  readonly maxBytes: number | null
-  readonly secure: boolean
-  readonly codec: Codec
-}
+export type FileEngineOptions = DiskEngineOptions
 
 const ENTRY_SUFFIX = '.bin'
 const TEMP_SUFFIX = '.tmp'

@@ -14,7 +14,7 @@ import { CorruptEntryError, EXPIRED, diskKeyText, joinEntry } from '../serializa
 import { fileMode, nodeFs, nodePath } from '../paths.js'
 import { requireOptional, nodeBuiltin } from '../optional.js'
 import { WarningCode, warnOnce } from '../warnings.js'
-import { MISS, type EngineContext, type PersistentEngine, type StoredEntry } from './contract.js'
+import { MISS, type DiskEngineOptions, type EngineContext, type PersistentEngine, type StoredEntry } from './contract.js'
 import { digest } from '../identity.js'
 
 // --- drivers --------------------------------------------------------------------------------------------------
@@ -281,17 +281,7 @@ function tick(): number {
 
 // --- the engine -----------------------------------------------------------------------------------------------
 
-export interface SqliteEngineOptions {
-  /** The cache folder; it must exist. */
-  readonly folder: string
-  readonly id: string
-  readonly version: string
-  readonly ttlMs: number
-  readonly maxsize: number | null
-  readonly maxBytes: number | null
-  readonly secure: boolean
-  readonly codec: Codec
-}
+export type SqliteEngineOptions = DiskEngineOptions
 
 /** File name of the database inside a cache folder. */
 export const DATABASE_FILE = 'cache.sqlite'
