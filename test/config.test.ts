@@ -74,7 +74,7 @@ config('should return a frozen config with defaults', () => {
   assert.is(c.secure, true)
   assert.is(c.strict, false)
   assert.is(c.compress, false)
-  assert.is(createCacheConfig({ compress: true }).compress, 'gzip')
+  assert.is(createCacheConfig({ compress: true }).compress, 'brotli')
 })
 
 config('should validate when a cache is created, not when it is called', () => {

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CacheKeyError } from '../src/runtime/errors.js'
-import { encodeArguments, memoryKey } from '../src/runtime/keys.js'
+import { encodeArguments, KeyIndex, memoryKey } from '../src/runtime/keys.js'
 
 const keys = suite('argument keys')
 
@@ -82,6 +82,67 @@ keys('should accept shared (non-circular) references and deep values', () => {
   let nested: unknown = 0
   for (let i = 0; i < 200; i++) nested = [nested]
   assert.type(memoryKey([nested]), 'string')
+})
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) >>> 0
+    let t = seed
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function randomArguments(next: () => number): unknown[] {
+  const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)]!
+  const primitive = (): unknown =>
+    pick<() => unknown>([
+      () => Math.floor(next() * 4),
+      () => String(Math.floor(next() * 4)),
+      () => pick([true, false, null, undefined, NaN, -0, 0.5, '', '\u0001x', 'a'.repeat(300)]),
+      () => pick([1n, new Date(3), new Map([[1, 2]]), [1, [2]], { nested: { x: 1 } }]),
+    ])()
+  const value = (): unknown => {
+    const roll = next()
+    if (roll < 0.6) return primitive()
+    if (roll < 0.8) return Array.from({ length: Math.floor(next() * 4) }, primitive)
+    const object: Record<string, unknown> = {}
+    for (let i = Math.floor(next() * 4); i > 0; i--) object[pick(['b', 'a', 'c', 'd'])] = primitive()
+    return object
+  }
+  return Array.from({ length: Math.floor(next() * 5) }, value)
+}
+
+keys('should give, through the key index, exactly the key memoryKey gives, for every argument list', () => {
+  const next = random(7)
+  const index = new KeyIndex(() => 10)
+  let indexed = 0
+  for (let i = 0; i < 20_000; i++) {
+    const args = randomArguments(next)
+    const expected = memoryKey(args)
+    // Ask twice: the first call may insert, the second must find the same key.
+    // Object.is: a single NaN argument is its own key, and NaN === NaN is false.
+    const same = (actual: unknown, what: string) => assert.ok(Object.is(actual, expected), `${what} of ${encodeArguments(args).slice(0, 80)}`)
+    same(index.key(args), 'first lookup')
+    same(index.key(args), 'second lookup')
+    if (args.length === 2) same(index.two(args[0], args[1]) ?? expected, 'two()')
+    if (args.length === 3) same(index.three(args[0], args[1], args[2]) ?? expected, 'three()')
+    if (args.length === 1 && index.one(args[0]) !== undefined) {
+      assert.is(index.one(args[0]), expected)
+      indexed++
+    }
+  }
+  assert.ok(indexed > 100, `the index answered ${indexed} single-object lists`)
+})
+
+keys('should give equal keys to equal objects whose properties come in another order, through the index', () => {
+  const index = new KeyIndex(() => 10)
+  const first = index.key([{ b: 1, a: 2 }, 'x'])
+  assert.is(index.key([{ a: 2, b: 1 }, 'x']), first)
+  assert.is(first, memoryKey([{ a: 2, b: 1 }, 'x']))
+  assert.is.not(index.key([{ a: 1, b: 2 }, 'x']), first)
 })
 
 keys.run()

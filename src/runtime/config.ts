@@ -10,7 +10,7 @@ import { parseDuration } from './durations.js'
 export const POLICIES = ['lru', 'fifo', 'ttl', 'lfu', 'rr', 'mru'] as const
 export type Policy = (typeof POLICIES)[number]
 
-/** Compression of persistent entries. `true` means gzip at level 1 (fast; see README). */
+/** Compression of persistent entries. `true` means brotli at quality 2 (fast on numeric data; see bench/README.md). */
 export const COMPRESSIONS = ['gzip', 'brotli', 'zstd'] as const
 export type Compression = (typeof COMPRESSIONS)[number]
 
@@ -40,9 +40,9 @@ export interface CacheOptions {
   readonly folderName?: string
   /** Root folder for persistent caches. @default $TWAT_CACHE_DIR or the platform cache folder */
   readonly cacheDir?: string
-  /** Compress persistent entries: `true` (gzip level 1), 'gzip', 'brotli' or 'zstd'. @default false */
+  /** Compress persistent entries: `true` (brotli quality 2), 'gzip' (level 1), 'brotli' or 'zstd'. @default false */
   readonly compress?: boolean | Compression
-  /** Compression level (gzip 1–9, brotli 0–11, zstd 1–19). @default 1 for gzip, 4 for brotli, 3 for zstd */
+  /** Compression level (gzip 0–9, brotli 0–11, zstd 1–22). @default 1 for gzip, 2 for brotli, 3 for zstd */
   readonly compressLevel?: number
   /** Create folders 0700 and files 0600. @default true */
   readonly secure?: boolean
@@ -213,7 +213,7 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
   if (normalized.compressLevel !== undefined && !normalized.compress) {
     throw new ValidationError('compressLevel', normalized.compressLevel, 'set compress too (true, "gzip", "brotli" or "zstd")')
   }
-  const compress = normalized.compress === true ? 'gzip' : ((normalized.compress as Compression | false | undefined) ?? false)
+  const compress = normalized.compress === true ? 'brotli' : ((normalized.compress as Compression | false | undefined) ?? false)
   const config: CacheConfig = {
     maxsize: normalized.maxsize as number | null | undefined,
     maxBytes: normalized.maxBytes as number | null | undefined,

@@ -92,6 +92,32 @@ function isSorted(names: string[]): boolean {
   return true
 }
 
+let lastUnsorted: string[] = []
+let lastSorted: string[] = []
+
+/**
+ * `names` in key order (sorted), not to be modified. Sorting is most of the cost of keying an object whose
+ * properties are not in alphabetical order (measured ~700 ns for four names, against ~300 ns for all the rest),
+ * and objects of one shape list their names alike, so the last unsorted list and its sorted copy are remembered:
+ * the next object of that shape pays a few pointer comparisons instead.
+ */
+function sortedNames(names: string[]): string[] {
+  if (names.length < 2 || isSorted(names)) return names
+  if (names.length === lastUnsorted.length) {
+    let same = true
+    for (let i = 0; i < names.length; i++) {
+      if (names[i] !== lastUnsorted[i]) {
+        same = false
+        break
+      }
+    }
+    if (same) return lastSorted
+  }
+  lastUnsorted = names
+  lastSorted = names.slice().sort()
+  return lastSorted
+}
+
 function encodeObject(object: object, position: number, depth: number, ancestors: Set<object> | undefined): string {
   const prototype = Object.getPrototypeOf(object)
   if (prototype === Object.prototype || prototype === null) return encodeProperties('{', object, position, depth, ancestors)
@@ -129,8 +155,7 @@ function encodeObject(object: object, position: number, depth: number, ancestors
 
 function encodeProperties(open: string, object: object, position: number, depth: number, ancestors: Set<object> | undefined): string {
   ancestors = enter(object, position, depth, ancestors)
-  const names = Object.keys(object)
-  if (names.length > 1 && !isSorted(names)) names.sort()
+  const names = sortedNames(Object.keys(object))
   let out = open
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!
@@ -154,61 +179,94 @@ function enter(object: object, position: number, depth: number, ancestors: Set<o
   return ancestors
 }
 
+/** Arguments lists longer than this are keyed by text alone (rare, and deep tries buy little). */
+const MAX_INDEXED_ARITY = 16
+/** Argument lists with objects that flatten to more tokens than this are keyed by text alone. */
+const MAX_TOKENS = 64
+/** Longer strings are not indexed: the index would keep a second reference to large text for little gain. */
+const INDEXED_STRING_LENGTH = 256
+/** The index may always hold this many keys, however small the store. */
+const INDEX_FLOOR = 1024
+
+const OBJECT_START = { token: 'object' }
+const ARRAY_START = { token: 'array' }
+const END = { token: 'end' }
+
+/** The rest of a token sequence below a node that has only ever had one continuation. */
+class Tail {
+  constructor(
+    readonly tokens: unknown[],
+    readonly key: string,
+  ) {}
+}
+
 /**
  * Interned memory keys, one index per cache. Building a composite key is most of the cost of a hit that is not a
- * single primitive: the encoded text is a rope of small strings that the store's Map must flatten and hash on every
- * lookup (~300 ns for three primitives, where a single-number hit costs ~10 ns). The index maps the arguments
- * themselves to the key text built the first time: a hit walks it with a few Map lookups on the argument values,
- * which V8 hashes cheaply (small integers directly, strings once and then cached in the string), and hands the
- * store the same string object every time, whose hash is already computed.
+ * single primitive: the key text is a rope of small strings that the store's Map must flatten and hash on every
+ * lookup (measured ~350 ns for three primitives, where a one-number hit costs ~15 ns). The index maps the
+ * arguments themselves to the key text built the first time: a hit walks it with a Map lookup or two on the
+ * argument values, which V8 hashes cheaply (small integers directly, strings once, then cached in the string),
+ * and hands the store the same string object every time, its hash already computed. Nothing is hashed by us.
  *
- * What is indexed: argument lists (two or more arguments, or one object) made of numbers, booleans, undefined,
- * null, strings up to INDEXED_STRING_LENGTH, and plain objects or arrays whose values are such primitives. Anything
- * else (deeper nesting, Dates, Maps, class instances, bigints, long strings) takes the memoryKey path, unchanged.
+ * What is indexed: lists of up to MAX_INDEXED_ARITY arguments (two or more, or one object) made of numbers,
+ * booleans, undefined, null, strings up to INDEXED_STRING_LENGTH, and plain objects or arrays whose values are such
+ * primitives. Anything else (deeper nesting, Dates, Maps, class instances, bigints, long strings) is keyed by
+ * memoryKey, as before.
  *
  * The index is a trie over tokens: each primitive argument is one token; an object is OBJECT_START, then its
  * property names (sorted, as in the key text) alternating with their values, then END; an array is ARRAY_START,
- * its elements, END. The token sequence determines the argument list (arity is the root), so one sequence, one
- * key. Map keys compare with SameValueZero, which is also what the key text does (NaN equals NaN, -0 encodes as 0),
- * and the key text is built from the same tokens (each property read once), so the index can never disagree with
- * the text. Chains without branches are stored as a Tail (the remaining tokens in one array) rather than a Map per
- * token: a 3-argument entry costs one Map entry and one small array, not two Maps.
+ * its elements, END. A token sequence determines its argument list (the arity picks the root), so one sequence has
+ * one key. Map keys compare with SameValueZero, and so does the key text (NaN equals NaN, -0 is written 0), and the
+ * key text is built from the tokens themselves (each property read once), so the index never disagrees with
+ * memoryKey. A chain without branches is one Tail (the remaining tokens in an array), not a Map per token: a
+ * three-argument entry costs one Map entry and a small array.
  *
- * It stays correct with eviction because it never holds values, only key text: a key whose entry was evicted is
- * still the right key for those arguments, and the store decides hit or miss. It stays bounded because it is
- * emptied whenever it holds more than twice the store's entries (plus INDEX_FLOOR), an O(1) amortised cost per
- * insertion; emptying only means the next calls build their key text again.
+ * It stays correct with eviction because it holds no values, only key text: a key whose entry was evicted is still
+ * the right key for those arguments, and the store decides hit or miss. It stays bounded because it is emptied
+ * whenever it holds more keys than max(INDEX_FLOOR, twice the store's entries at the last emptying), an O(1)
+ * amortised cost per insertion; emptying only means that the next calls build their key text again.
  */
 export class KeyIndex {
   private roots: Array<Map<unknown, unknown> | undefined> = []
   private count = 0
   private limit = INDEX_FLOOR
 
-  /** `entries` is the current number of entries of the store the keys are for (it sizes the index). */
+  /** `entries` tells how many entries the store these keys are for holds now (it sizes the index). */
   constructor(private readonly entries: () => number) {}
 
   /** memoryKey(args), from the index when the arguments can be indexed. */
   key(args: ArrayLike<unknown>): unknown {
     const arity = args.length
-    if (arity === 0 || arity > MAX_INDEXED_ARITY) return memoryKey(args)
-    // A list of primitives is its own token sequence; one with objects is flattened into tokens.
-    let tokens: ArrayLike<unknown> = args
-    for (let i = 0; i < arity; i++) {
-      if (!isIndexedPrimitive(args[i])) {
-        const flat = tokenize(args)
-        if (flat === undefined) return memoryKey(args)
-        tokens = flat
-        break
-      }
+    if (arity === 1) return this.one(args[0]) ?? memoryKey(args)
+    if (arity === 2) {
+      const key = this.two(args[0], args[1])
+      if (key !== undefined) return key
+    } else if (arity === 3) {
+      const key = this.three(args[0], args[1], args[2])
+      if (key !== undefined) return key
     }
-    // One primitive is its own key (memoryKey's fast path): nothing to intern.
-    if (arity === 1 && tokens === args) return memoryKey(args)
+    if (arity === 0 || arity > MAX_INDEXED_ARITY) return memoryKey(args)
+    const tokens = tokenize(args)
+    if (tokens === undefined) return memoryKey(args)
     const root = this.roots[arity]
+    const found = root === undefined ? undefined : lookup(root, tokens)
+    return found ?? this.insert(arity, tokens)
+  }
+
+  /**
+   * The key of one plain object or array argument, or undefined when it cannot be indexed (then use memoryKey). A
+   * hit walks the index along the object's properties without building its tokens.
+   */
+  one(value: unknown): string | undefined {
+    if (typeof value !== 'object' || value === null) return undefined
+    const root = this.roots[1]
     if (root !== undefined) {
-      const found = lookup(root, tokens)
+      const found = Array.isArray(value) ? walkArray(root, value) : walkObject(root, value)
+      if (found === UNINDEXED) return undefined
       if (found !== undefined) return found
     }
-    return this.insert(arity, tokens)
+    const tokens = tokenize([value])
+    return tokens === undefined ? undefined : this.insert(1, tokens)
   }
 
   /**
@@ -254,7 +312,8 @@ export class KeyIndex {
     return this.insert(3, [a, b, c])
   }
 
-  private insert(arity: number, tokens: ArrayLike<unknown>): string {
+  /** Add the key of a token sequence that the index does not hold, and return it. */
+  private insert(arity: number, tokens: unknown[]): string {
     const key = keyFromTokens(tokens)
     if (++this.count > this.limit) {
       this.roots = []
@@ -263,19 +322,19 @@ export class KeyIndex {
     }
     let map = this.roots[arity]
     if (map === undefined) this.roots[arity] = map = new Map()
-    const length = tokens.length
+    const last = tokens.length - 1
     for (let i = 0; ; i++) {
       const token = tokens[i]
       const child: unknown = map.get(token)
-      if (child === undefined || i + 1 === length) {
-        map.set(token, i + 1 === length ? key : new Tail(Array.prototype.slice.call(tokens, i + 1), key))
+      if (child === undefined || i === last) {
+        map.set(token, i === last ? key : new Tail(tokens.slice(i + 1), key))
         return key
       }
       if (child instanceof Map) {
         map = child
         continue
       }
-      // A Tail shares this token: split off its first token into a branch and go on from there.
+      // A Tail shares this token: its first token becomes a branch of its own, and the walk goes on from there.
       const tail = child as Tail
       const branch = new Map<unknown, unknown>()
       branch.set(tail.tokens[0], tail.tokens.length === 1 ? tail.key : new Tail(tail.tokens.slice(1), tail.key))
@@ -283,27 +342,6 @@ export class KeyIndex {
       map = branch
     }
   }
-}
-
-/** Arguments lists longer than this are keyed by text alone (rare, and deep tries buy little). */
-const MAX_INDEXED_ARITY = 16
-/** Argument lists with objects that flatten to more tokens than this are keyed by text alone. */
-const MAX_TOKENS = 64
-/** Longer strings are not indexed: the index would keep a second reference to large text for little gain. */
-const INDEXED_STRING_LENGTH = 256
-/** The index may always hold this many keys, however small the store. */
-const INDEX_FLOOR = 1024
-
-const OBJECT_START = { token: 'object' }
-const ARRAY_START = { token: 'array' }
-const END = { token: 'end' }
-
-/** The rest of a token sequence below a node that has only ever had one continuation. */
-class Tail {
-  constructor(
-    readonly tokens: unknown[],
-    readonly key: string,
-  ) {}
 }
 
 function isIndexedPrimitive(value: unknown): boolean {
@@ -317,6 +355,79 @@ function isIndexedPrimitive(value: unknown): boolean {
     default:
       return value === null
   }
+}
+
+/** What the walks return for a value the index does not take. */
+const UNINDEXED: unique symbol = Symbol('unindexed')
+
+/**
+ * Follow the index along the tokens OBJECT_START, (name, value)…, END of a plain object, without materializing
+ * them. Returns the key, undefined when there is none yet, UNINDEXED when the object cannot be indexed.
+ */
+function walkObject(root: Map<unknown, unknown>, object: object): string | undefined | typeof UNINDEXED {
+  const prototype = Object.getPrototypeOf(object)
+  if (prototype !== Object.prototype && prototype !== null) return UNINDEXED
+  const own = Object.keys(object)
+  const count = 2 * own.length + 2
+  if (count > MAX_TOKENS) return UNINDEXED
+  const names = sortedNames(own)
+  let node: unknown = root
+  let rest: unknown[] | undefined
+  let at = 0
+  for (let t = 0; t < count; t++) {
+    let token: unknown
+    if (t === 0) token = OBJECT_START
+    else if (t === count - 1) token = END
+    else {
+      const name = names[(t - 1) >> 1]!
+      if (t & 1) {
+        if (name.length > INDEXED_STRING_LENGTH) return UNINDEXED
+        token = name
+      } else {
+        token = (object as Record<string, unknown>)[name]
+        if (!isIndexedPrimitive(token)) return UNINDEXED
+      }
+    }
+    if (rest !== undefined) {
+      if (!sameValueZero(rest[at++], token)) return undefined
+      continue
+    }
+    if (!(node instanceof Map)) return undefined
+    node = node.get(token)
+    if (node === undefined) return undefined
+    if (node instanceof Tail) {
+      if (node.tokens.length !== count - t - 1) return undefined
+      rest = node.tokens
+    }
+  }
+  if (node instanceof Tail) return node.key
+  return typeof node === 'string' ? node : undefined
+}
+
+/** walkObject for an array: ARRAY_START, its elements, END. */
+function walkArray(root: Map<unknown, unknown>, array: unknown[]): string | undefined | typeof UNINDEXED {
+  const count = array.length + 2
+  if (count > MAX_TOKENS) return UNINDEXED
+  let node: unknown = root
+  let rest: unknown[] | undefined
+  let at = 0
+  for (let t = 0; t < count; t++) {
+    const token = t === 0 ? ARRAY_START : t === count - 1 ? END : array[t - 1]
+    if (!isIndexedPrimitive(token) && t !== 0 && t !== count - 1) return UNINDEXED
+    if (rest !== undefined) {
+      if (!sameValueZero(rest[at++], token)) return undefined
+      continue
+    }
+    if (!(node instanceof Map)) return undefined
+    node = node.get(token)
+    if (node === undefined) return undefined
+    if (node instanceof Tail) {
+      if (node.tokens.length !== count - t - 1) return undefined
+      rest = node.tokens
+    }
+  }
+  if (node instanceof Tail) return node.key
+  return typeof node === 'string' ? node : undefined
 }
 
 /** Equality as Map keys see it: NaN matches NaN, 0 matches -0. */
@@ -370,9 +481,9 @@ function tokenize(args: ArrayLike<unknown>): unknown[] | undefined {
     }
     const prototype = Object.getPrototypeOf(value)
     if (prototype !== Object.prototype && prototype !== null) return undefined
-    const names = Object.keys(value as object)
-    if (tokens.length + 2 * names.length + 2 > MAX_TOKENS) return undefined
-    if (names.length > 1 && !isSorted(names)) names.sort()
+    const own = Object.keys(value as object)
+    if (tokens.length + 2 * own.length + 2 > MAX_TOKENS) return undefined
+    const names = sortedNames(own)
     tokens.push(OBJECT_START)
     for (let j = 0; j < names.length; j++) {
       const name = names[j]!

@@ -151,15 +151,23 @@ function initialize(db: SqlDatabase): void {
   })
 }
 
+/** BEGIN/COMMIT/ROLLBACK prepared once per connection: `exec` would parse them on every write. */
+const transactionStatements = new WeakMap<SqlDatabase, { begin: SqlStatement; commit: SqlStatement; rollback: SqlStatement }>()
+
 function transaction(db: SqlDatabase, body: () => void): void {
-  // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read to a write.
-  db.exec('BEGIN IMMEDIATE')
+  let statements = transactionStatements.get(db)
+  if (!statements) {
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read to a write.
+    statements = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') }
+    transactionStatements.set(db, statements)
+  }
+  statements.begin.run()
   try {
     body()
-    db.exec('COMMIT')
+    statements.commit.run()
   } catch (error) {
     try {
-      db.exec('ROLLBACK')
+      statements.rollback.run()
     } catch {
       // the transaction is already gone (SQLite rolls back on some errors by itself)
     }

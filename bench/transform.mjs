@@ -1,0 +1,99 @@
+/**
+ * The build step's cost per file, against `ts.transpileModule` of the same file in the same run (what a TypeScript
+ * build pays for that file anyway). A file without trigger text must cost no more than the string check itself
+ * (`TRIGGER_TEXT.test`); a file with tags pays one TypeScript parse plus the rewrite.
+ */
+import ts from 'typescript'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ROOT, Skip } from './harness/built.mjs'
+import { existsSync } from 'node:fs'
+import { QUICK } from './harness/measure.mjs'
+
+export const title = 'transform per file (300-line module) vs ts.transpileModule'
+
+/** A typical module: interfaces, 40 functions, a class; `tags` of the functions carry a cache tag. */
+function makeModule(tags) {
+  const parts = ['import { readFileSync } from "node:fs"', 'export interface Item { id: string; price: number; tags: string[] }', '']
+  for (let i = 0; i < 40; i++) {
+    const tag = i < tags ? `/** @cache mcache maxsize=${100 + i} ttl=10m */\n` : `/** Computes value ${i}. */\n`
+    parts.push(
+      `${tag}export function compute${i}(items: Item[], factor: number = ${i}): number {`,
+      `  let total = 0`,
+      `  for (const item of items) {`,
+      `    if (item.tags.includes("t${i}")) total += item.price * factor`,
+      `    else total -= item.price / (factor + 1)`,
+      `  }`,
+      `  return Math.round(total * 100) / 100`,
+      `}`,
+      '',
+    )
+  }
+  parts.push('export class Store {', '  private items = new Map<string, Item>()')
+  parts.push(`  ${tags ? '/** @mcache */\n  ' : ''}get(id: string): Item | undefined { return this.items.get(id) }`)
+  parts.push('  load(file: string) { for (const item of JSON.parse(readFileSync(file, "utf8")) as Item[]) this.items.set(item.id, item) }', '}')
+  return parts.join('\n')
+}
+
+/** Median time per call of `run`, in ns, over batches sized to take a few milliseconds each. */
+function medianNs(run) {
+  for (let i = 0; i < 5; i++) run() // warm-up
+  let batch = 1
+  for (;;) {
+    const t0 = performance.now()
+    for (let i = 0; i < batch; i++) run()
+    if (performance.now() - t0 > 5 || batch > 1e6) break
+    batch *= 2
+  }
+  const samples = []
+  const until = performance.now() + (QUICK ? 100 : 800)
+  while (performance.now() < until || samples.length < 5) {
+    const t0 = performance.now()
+    for (let i = 0; i < batch; i++) run()
+    samples.push(((performance.now() - t0) * 1e6) / batch)
+  }
+  samples.sort((a, b) => a - b)
+  return samples[samples.length >> 1]
+}
+
+export async function measureAll() {
+  const entry = path.join(ROOT, 'dist/transform/index.js')
+  if (!existsSync(entry)) throw new Skip('dist/transform/index.js is not built (run npm run build)')
+  const { transform, TRIGGER_TEXT } = await import(pathToFileURL(entry).href)
+  const plain = makeModule(0)
+  const tagged = makeModule(5)
+  const id = path.join(ROOT, 'src/module.ts')
+  if (transform(plain, id, { root: ROOT }) !== null) throw new Error('the plain module was rewritten')
+  if (transform(tagged, id, { root: ROOT }) === null) throw new Error('the tagged module was not rewritten')
+  let sink = 0
+  const results = {}
+  const lines = plain.split('\n').length
+  const record = (name, ns, detail) => (results[name] = { ns, detail })
+  record('string check (TRIGGER_TEXT.test), no tags', medianNs(() => (sink += TRIGGER_TEXT.test(plain) ? 1 : 0)), `${lines} lines`)
+  record('transform, no tags', medianNs(() => (sink += transform(plain, id, { root: ROOT }) === null ? 1 : 0)), 'returns null unparsed')
+  record('ts.transpileModule, no tags', medianNs(() => (sink += ts.transpileModule(plain, { fileName: id }).outputText.length)), '')
+  record('transform, 6 tagged sites', medianNs(() => (sink += transform(tagged, id, { root: ROOT }).code.length)), 'parse + rewrite + source map')
+  record('ts.transpileModule, same file', medianNs(() => (sink += ts.transpileModule(tagged, { fileName: id }).outputText.length)), '')
+  results.sink = { text: String(sink > 0), detail: 'results consumed' }
+  delete results.sink
+  return { results }
+}
+
+export function goals(results, { ratioGoal }) {
+  return [
+    ratioGoal(results, {
+      goal: 'transform of a file without tags costs no more than the string check',
+      subject: 'transform, no tags',
+      baseline: 'string check (TRIGGER_TEXT.test), no tags',
+      max: 1.5,
+      note: 'the same regex test plus a function call',
+    }),
+    ratioGoal(results, {
+      goal: 'transform of a tagged file vs ts.transpileModule of it',
+      subject: 'transform, 6 tagged sites',
+      baseline: 'ts.transpileModule, same file',
+      max: 1,
+      note: 'parse + rewrite, no type-check or emit',
+    }),
+  ]
+}
