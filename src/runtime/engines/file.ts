@@ -13,6 +13,7 @@ import { digest } from '../identity.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from '../paths.js'
 import { WarningCode, warnOnce } from '../warnings.js'
 import { MISS, type DiskEngineOptions, type EngineContext, type PersistentEngine, type StoredEntry } from './contract.js'
+import { cancelFlushAtExit, flushAtExit } from './exit-flush.js'
 
 export type FileEngineOptions = DiskEngineOptions
 
@@ -43,17 +44,6 @@ export function versionFolderName(version: string): string {
 /** The file name of an entry: a SHA-256 of the key text, in lowercase hex (case-insensitive file systems). */
 export function entryFileName(keyText: string): string {
   return digest(diskKeyText(keyText), 40) + ENTRY_SUFFIX
-}
-
-const exitFlushes = new Set<() => void>()
-let exitHooked = false
-function flushAtExit(flush: () => void): void {
-  exitFlushes.add(flush)
-  if (exitHooked) return
-  exitHooked = true
-  process.once('exit', () => {
-    for (const run of exitFlushes) run()
-  })
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -306,7 +296,7 @@ export function createFileEngine(options: FileEngineOptions, context: EngineCont
     close() {
       flushQuietly()
       closed = true
-      exitFlushes.delete(flushQuietly)
+      cancelFlushAtExit(flushQuietly)
     },
   }
 }

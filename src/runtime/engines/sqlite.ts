@@ -15,6 +15,7 @@ import { fileMode, nodeFs, nodePath } from '../paths.js'
 import { requireOptional, nodeBuiltin } from '../optional.js'
 import { WarningCode, warnOnce } from '../warnings.js'
 import { MISS, type DiskEngineOptions, type EngineContext, type PersistentEngine, type StoredEntry } from './contract.js'
+import { cancelFlushAtExit, flushAtExit } from './exit-flush.js'
 import { digest } from '../identity.js'
 
 // --- drivers --------------------------------------------------------------------------------------------------
@@ -265,20 +266,6 @@ function reconnect(shared: SharedDatabase, onCorrupt: (message: string) => void)
   shared.generation++
 }
 
-// --- flushing access times at exit ----------------------------------------------------------------------------
-
-const exitFlushes = new Set<() => void>()
-let exitHooked = false
-
-function flushAtExit(flush: () => void): void {
-  exitFlushes.add(flush)
-  if (exitHooked) return
-  exitHooked = true
-  process.once('exit', () => {
-    for (const run of exitFlushes) run()
-  })
-}
-
 /** A microsecond clock that never repeats within the process, so LRU order holds for writes in the same ms. */
 let lastTick = 0
 function tick(): number {
@@ -498,7 +485,7 @@ export function createSqliteEngine(driver: SqliteDriver, options: SqliteEngineOp
       if (closed) return
       flushQuietly()
       closed = true
-      exitFlushes.delete(flushQuietly)
+      cancelFlushAtExit(flushQuietly)
       release(shared)
     },
   }
