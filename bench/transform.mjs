@@ -46,7 +46,7 @@ function medianNs(run) {
     batch *= 2
   }
   const samples = []
-  const until = performance.now() + (QUICK ? 100 : 800)
+  const until = performance.now() + (QUICK ? 100 : 400)
   while (performance.now() < until || samples.length < 5) {
     const t0 = performance.now()
     for (let i = 0; i < batch; i++) run()
@@ -69,13 +69,22 @@ export async function measureAll() {
   const results = {}
   const lines = plain.split('\n').length
   const record = (name, ns, detail) => (results[name] = { ns, detail })
-  record('string check (TRIGGER_TEXT.test), no tags', medianNs(() => (sink += TRIGGER_TEXT.test(plain) ? 1 : 0)), `${lines} lines`)
-  record('transform, no tags', medianNs(() => (sink += transform(plain, id, { root: ROOT }) === null ? 1 : 0)), 'returns null unparsed')
-  record('ts.transpileModule, no tags', medianNs(() => (sink += ts.transpileModule(plain, { fileName: id }).outputText.length)), '')
-  record('transform, 6 tagged sites', medianNs(() => (sink += transform(tagged, id, { root: ROOT }).code.length)), 'parse + rewrite + source map')
-  record('ts.transpileModule, same file', medianNs(() => (sink += ts.transpileModule(tagged, { fileName: id }).outputText.length)), '')
-  results.sink = { text: String(sink > 0), detail: 'results consumed' }
-  delete results.sink
+  // Interleaved rounds, best of each: the string check and the no-tag transform run the same regex over 12 KB, and
+  // one round can land on a slower regex compilation tier than the next (seen: 3.7 vs 7.3 µs for the same code).
+  const contenders = {
+    'string check (TRIGGER_TEXT.test), no tags': [() => (sink += TRIGGER_TEXT.test(plain) ? 1 : 0), `${lines} lines`],
+    'transform, no tags': [() => (sink += transform(plain, id, { root: ROOT }) === null ? 1 : 0), 'returns null unparsed'],
+    'ts.transpileModule, no tags': [() => (sink += ts.transpileModule(plain, { fileName: id }).outputText.length), ''],
+    'transform, 6 tagged sites': [() => (sink += transform(tagged, id, { root: ROOT }).code.length), 'parse + rewrite + source map'],
+    'ts.transpileModule, same file': [() => (sink += ts.transpileModule(tagged, { fileName: id }).outputText.length), ''],
+  }
+  for (let round = 0; round < (QUICK ? 1 : 3); round++) {
+    for (const [name, [run, detail]] of Object.entries(contenders)) {
+      const ns = medianNs(run)
+      if (!results[name] || ns < results[name].ns) record(name, ns, detail)
+    }
+  }
+  if (sink === 0) throw new Error('no result was consumed')
   return { results }
 }
 
