@@ -17,10 +17,7 @@ import { directLruStore } from './engines/lru.js'
 import { UNDEFINED_BOX } from './engines/undefined-box.js'
 import { KeyIndex, memoryKey } from './keys.js'
 import type { CacheCounters } from './stats.js'
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
-}
+import { isThenable } from './thenable.js'
 
 /** A cached promise that rejects is removed, so the next call tries again (a rejection is never cached). */
 function forgetOnRejection(engine: MemoryEngine, key: unknown, promise: PromiseLike<unknown>): void {

@@ -9,10 +9,7 @@ import { reportFault } from './faults.js'
 import { encodeArguments } from './keys.js'
 import type { CacheCounters } from './stats.js'
 import { WarningCode, warnOnce } from './warnings.js'
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function'
-}
+import { isThenable } from './thenable.js'
 
 export interface PersistentCallOptions {
   readonly name: string
