@@ -6,6 +6,7 @@
 import { LRUCache } from 'lru-cache'
 import { importBuilt, importPeer } from './harness/built.mjs'
 import { loopOne, randomOrder } from './harness/measure.mjs'
+import { lruMemo } from './harness/baselines.mjs'
 
 export const title = 'mcache hit, one primitive argument'
 /** Processes per contender (see run.mjs): hits of a few ns often land on the slower of two steady states. */
@@ -20,21 +21,8 @@ const patterns = {
   '1,000 warm keys': randomOrder(1000, KEYS),
 }
 
-/** The baseline: lru-cache used directly, the way one would write it by hand. */
-function lruMemo(fn) {
-  const lru = new LRUCache({ max: MAXSIZE })
-  return (k) => {
-    let v = lru.get(k)
-    if (v === undefined) {
-      v = fn(k)
-      lru.set(k, v)
-    }
-    return v
-  }
-}
-
 const makers = {
-  'lru-cache memo': async () => lruMemo(work),
+  'lru-cache memo': async () => lruMemo(work, MAXSIZE),
   mcache: async () => (await importBuilt('index.js')).mcache(work, { maxsize: MAXSIZE }),
   'memoizee (default)': async () => (await importPeer('memoizee')).default(work),
   'moize (maxSize 1024)': async () => (await importPeer('moize')).default(work, { maxSize: MAXSIZE }),

@@ -6,6 +6,7 @@
  */
 import { LRUCache } from 'lru-cache'
 import { importBuilt } from './harness/built.mjs'
+import { lruMemo } from './harness/baselines.mjs'
 
 export const title = 'mcache miss cost'
 
@@ -23,18 +24,6 @@ function freshKeys(f, start) {
       return acc
     }`,
   )(f, start)
-}
-
-function lruMemo(fn, max) {
-  const lru = new LRUCache({ max })
-  return (k) => {
-    let v = lru.get(k)
-    if (v === undefined) {
-      v = fn(k)
-      lru.set(k, v)
-    }
-    return v
-  }
 }
 
 function filled(cached, entries) {

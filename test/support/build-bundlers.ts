@@ -43,6 +43,27 @@ interface BuildInput {
   readonly plugin: unknown
 }
 
+/** What webpack and Rspack (the same configuration API) share: ES module output for Node, no minifying. */
+function webpackLikeBase(dir: string, entry: string, outDir: string) {
+  return {
+    mode: 'none' as const,
+    context: dir,
+    entry,
+    target: 'node20' as const,
+    devtool: false as const,
+    output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module' as const, library: { type: 'module' as const } },
+  }
+}
+
+/** twat-cache and Node built-ins stay imports; `.js` specifiers find the `.ts` sources. */
+function webpackLikeExternals() {
+  return {
+    externalsType: 'module' as const,
+    externals: [({ request }: { request?: string }, callback: (error?: Error, result?: string) => void) => callback(undefined, request && isExternal(request) ? request : undefined)],
+    resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
+  }
+}
+
 const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
   async vite({ dir, entry, outDir, plugin }) {
     const { build } = await import('vite')
@@ -65,16 +86,9 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
   async webpack({ dir, entry, outDir, plugin }) {
     const { default: webpack } = await import('webpack')
     const compiler = webpack({
-      mode: 'none',
-      context: dir,
-      entry,
-      target: 'node20',
-      devtool: false,
-      output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module', library: { type: 'module' } },
+      ...webpackLikeBase(dir, entry, outDir),
       experiments: { outputModule: true },
-      externalsType: 'module',
-      externals: [({ request }, callback) => callback(undefined, request && isExternal(request) ? request : undefined)],
-      resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
+      ...webpackLikeExternals(),
       module: { rules: [{ test: /\.ts$/, loader: TS_LOADER }] },
       optimization: { minimize: false },
       plugins: [plugin as never],
@@ -116,16 +130,9 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
   async rspack({ dir, entry, outDir, plugin }) {
     const { rspack } = await import('@rspack/core')
     const compiler = rspack({
-      mode: 'none',
-      context: dir,
-      entry,
-      target: 'node20',
-      devtool: false,
-      output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module', library: { type: 'module' } },
+      ...webpackLikeBase(dir, entry, outDir),
       // Rspack 2 writes ES modules without the experiments.outputModule flag webpack still needs.
-      externalsType: 'module',
-      externals: [({ request }, callback) => callback(undefined, request && isExternal(request) ? request : undefined)],
-      resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
+      ...webpackLikeExternals(),
       module: {
         rules: [
           {
