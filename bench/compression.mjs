@@ -63,7 +63,7 @@ export async function measureAll() {
   const notes = []
   try {
     const { createCacheConfig } = await importBuilt('index.js')
-    const { DEFAULT_LEVELS } = await importBuilt('serialization.js')
+    const { DEFAULT_LEVELS } = await importBuilt('engines/disk/codec.js')
     const chosen = createCacheConfig({ compress: true }).compress
     const gzipLevel = DEFAULT_LEVELS.gzip
     const brotliQuality = DEFAULT_LEVELS.brotli

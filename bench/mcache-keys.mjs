@@ -95,11 +95,11 @@ for (const [pattern, order] of Object.entries(patterns)) {
 
 /**
  * "Memory keys are never hashed": a reading of the built memory call path (keys, memoize-memory, the lru engine)
- * for any hashing (node:crypto, createHash, the digest helper of identity.js). V8's Map hashes keys internally, as
+ * for any hashing (node:crypto, createHash, the digest helper of keys/function-identity.js). V8's Map hashes keys internally, as
  * it does for any Map; the point is that no hash is computed by the library on the memory path.
  */
 function neverHashed() {
-  const files = ['keys.js', 'memoize-memory.js', 'engines/lru.js']
+  const files = ['keys/encode.js', 'call/memory.js', 'engines/memory/lru.js']
   const found = []
   for (const file of files) {
     let text

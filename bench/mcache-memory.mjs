@@ -86,7 +86,7 @@ export async function measureAll() {
   const oursThree = bytesPerEntry(
     () => mcache((a) => values[a], { maxsize: ENTRIES }),
     (cached) => {
-      // Calls after the first pass are hits; they leave the key index (see src/runtime/keys.ts) in its steady state,
+      // Calls after the first pass are hits; they leave the key index (see src/runtime/keys/) in its steady state,
       // holding every live key, which is what a long-running process pays.
       for (let pass = 0; pass < 3; pass++) for (let i = 0; i < ENTRIES; i++) cached(i, regions[i % 50], i % 2 === 0)
     },

@@ -1,8 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { acache } from '../src/runtime/caches/acache.js'
-import { CacheKeyError, ValidationError } from '../src/runtime/errors.js'
-import { clearCache, getStats } from '../src/runtime/registry.js'
+import { CacheKeyError, ValidationError } from '../src/runtime/report/errors.js'
+import { clearCache, getStats } from '../src/runtime/api/registry.js'
 import { counted } from './support/counted.js'
 
 const test = suite('acache (local store)')

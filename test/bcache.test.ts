@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { bcache } from '../src/runtime/caches/bcache.js'
-import { CacheFaultError } from '../src/runtime/errors.js'
+import { CacheFaultError } from '../src/runtime/report/errors.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-bcache-'))
 let serial = 0
@@ -110,7 +110,7 @@ s('should move a database that is not a database aside, warn, and start a fresh 
   const cacheDir = freshDir()
   mkdirSync(path.join(cacheDir, 'default'), { recursive: true })
   writeFileSync(path.join(cacheDir, 'default', 'cache.sqlite'), 'this is not an SQLite database '.repeat(200))
-  let f!: ((n: number) => number) & { cache: import('../src/runtime/handle.js').CacheHandle }
+  let f!: ((n: number) => number) & { cache: import('../src/runtime/call/handle.js').CacheHandle }
   let calls = 0
   const codes = await warningCodes(() => {
     f = bcache((n: number) => (calls++, n), { cacheDir })
@@ -147,7 +147,7 @@ s('should fall back to memory with a fault warning when the folder cannot be cre
   mkdirSync(path.dirname(blocker), { recursive: true })
   writeFileSync(blocker, 'not a folder')
   let calls = 0
-  let f!: ((n: number) => number) & { cache: import('../src/runtime/handle.js').CacheHandle }
+  let f!: ((n: number) => number) & { cache: import('../src/runtime/call/handle.js').CacheHandle }
   const codes = await warningCodes(() => {
     f = bcache((n: number) => (calls++, n), { cacheDir: path.join(blocker, 'cache'), name: 'blocked-bcache' })
   })
@@ -174,7 +174,7 @@ s('should run in memory where there is no Node file system (a browser)', async (
   const proc = process as { getBuiltinModule?: unknown }
   const saved = proc.getBuiltinModule
   proc.getBuiltinModule = undefined
-  let f!: ((n: number) => number) & { cache: import('../src/runtime/handle.js').CacheHandle }
+  let f!: ((n: number) => number) & { cache: import('../src/runtime/call/handle.js').CacheHandle }
   let calls = 0
   try {
     const codes = await warningCodes(() => {

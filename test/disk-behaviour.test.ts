@@ -6,9 +6,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { bcache } from '../src/runtime/caches/bcache.js'
 import { fcache } from '../src/runtime/caches/fcache.js'
-import type { CacheOptions } from '../src/runtime/config.js'
-import { SerializationError } from '../src/runtime/errors.js'
-import { cachedMethod } from '../src/runtime/method.js'
+import type { CacheOptions } from '../src/runtime/options/config.js'
+import { SerializationError } from '../src/runtime/report/errors.js'
+import { cachedMethod } from '../src/runtime/api/methods.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-disk-behaviour-'))
 let serial = 0

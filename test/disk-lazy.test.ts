@@ -37,7 +37,7 @@ s('should load no fs, zlib, v8, crypto or better-sqlite3 when the runtime and th
       await import(${JSON.stringify(RUNTIME_URL)})
       const { bcache } = await import(${JSON.stringify(url('caches/bcache.js'))})
       const { fcache } = await import(${JSON.stringify(url('caches/fcache.js'))})
-      await import(${JSON.stringify(url('paths.js'))})
+      await import(${JSON.stringify(url('engines/disk/folders.js'))})
       const atImport = record()
       bcache((n) => n, { cacheDir: ${JSON.stringify(path.join(dir, 'cache'))} })(1)
       fcache((n) => n, { cacheDir: ${JSON.stringify(path.join(dir, 'cache'))}, compress: true })(1)

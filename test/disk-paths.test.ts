@@ -2,8 +2,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ValidationError } from '../src/runtime/errors.js'
-import { getCachePath } from '../src/runtime/paths.js'
+import { ValidationError } from '../src/runtime/report/errors.js'
+import { getCachePath } from '../src/runtime/engines/disk/folders.js'
 
 const s = suite('getCachePath')
 const saved = { dir: process.env.TWAT_CACHE_DIR, xdg: process.env.XDG_CACHE_HOME }

@@ -3,9 +3,9 @@ import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
 import { serialize } from 'node:v8'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createCacheConfig } from '../src/runtime/config.js'
-import { SerializationError, ValidationError } from '../src/runtime/errors.js'
-import { CorruptEntryError, EXPIRED, HEADER_BYTES, assertStorable, createCodec, joinEntry, type Codec } from '../src/runtime/serialization.js'
+import { createCacheConfig } from '../src/runtime/options/config.js'
+import { SerializationError, ValidationError } from '../src/runtime/report/errors.js'
+import { CorruptEntryError, EXPIRED, HEADER_BYTES, assertStorable, createCodec, joinEntry, type Codec } from '../src/runtime/engines/disk/codec.js'
 
 const codec = (options: Parameters<typeof createCacheConfig>[0] = {}): Codec => createCodec(createCacheConfig(options))
 const roundTrip = (c: Codec, value: unknown) => {

@@ -1,9 +1,9 @@
 import Keyv from 'keyv'
-import { createCacheConfig } from '../src/runtime/config.js'
+import { createCacheConfig } from '../src/runtime/options/config.js'
 import type { AsyncEngine } from '../src/runtime/engines/contract.js'
-import { openKeyvEngine } from '../src/runtime/engines/keyv-connections.js'
-import type { KeyvTarget } from '../src/runtime/engines/keyv-target.js'
-import { createMemoryAsyncEngine } from '../src/runtime/engines/memory-async.js'
+import { openKeyvEngine } from '../src/runtime/engines/async/keyv/connections.js'
+import type { KeyvTarget } from '../src/runtime/engines/async/keyv/target.js'
+import { createMemoryAsyncEngine } from '../src/runtime/engines/async/memory-async.js'
 import { engineContractSuite, fromAsyncEngine } from './support/engine-contract.js'
 import { startMemcached, startRedis, type TestServer } from './support/servers.js'
 

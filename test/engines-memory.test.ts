@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache'
-import { createCacheConfig } from '../src/runtime/config.js'
-import { createMemoryEngine } from '../src/runtime/engines/memory-chain.js'
-import { createLruEngine } from '../src/runtime/engines/lru.js'
-import { createMapEngine } from '../src/runtime/engines/map.js'
+import { createCacheConfig } from '../src/runtime/options/config.js'
+import { createMemoryEngine } from '../src/runtime/engines/memory/chain.js'
+import { createLruEngine } from '../src/runtime/engines/memory/lru.js'
+import { createMapEngine } from '../src/runtime/engines/memory/map.js'
 import { engineContractSuite, fromMemoryEngine } from './support/engine-contract.js'
 
 const viaChain = (policy: 'lru' | 'fifo' | 'lfu' | 'rr' | 'mru') =>

@@ -5,7 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as zlib from 'node:zlib'
 import { fcache } from '../src/runtime/caches/fcache.js'
-import { CacheFaultError, ValidationError } from '../src/runtime/errors.js'
+import { CacheFaultError, ValidationError } from '../src/runtime/report/errors.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-fcache-'))
 let serial = 0

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CacheKeyError } from '../src/runtime/errors.js'
-import { encodeArguments, KeyIndex, memoryKey } from '../src/runtime/keys.js'
+import { CacheKeyError } from '../src/runtime/report/errors.js'
+import { encodeArguments, KeyIndex, memoryKey } from '../src/runtime/keys/encode.js'
 
 const keys = suite('argument keys')
 

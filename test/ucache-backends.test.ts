@@ -1,10 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { getAvailableBackends } from '../src/runtime/backends.js'
+import { getAvailableBackends } from '../src/runtime/api/backends.js'
 import { REPO_ROOT, runChild } from './support/child.js'
 
 // The child runs the built runtime: `npx tsc -p tsconfig.build.json` (npm test builds first).
-const BACKENDS_URL = new URL('dist/runtime/backends.js', `file://${REPO_ROOT}/`).href
+const BACKENDS_URL = new URL('dist/runtime/api/backends.js', `file://${REPO_ROOT}/`).href
 
 const test = suite('getAvailableBackends')
 

@@ -5,8 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import Keyv from 'keyv'
 import { ucache } from '../src/runtime/caches/ucache.js'
-import type { CacheOptions } from '../src/runtime/config.js'
-import { ValidationError } from '../src/runtime/errors.js'
+import type { CacheOptions } from '../src/runtime/options/config.js'
+import { ValidationError } from '../src/runtime/report/errors.js'
 import { counted } from './support/counted.js'
 
 const test = suite('ucache')

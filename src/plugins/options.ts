@@ -2,8 +2,8 @@
 // turns a user's object into the resolved form the plugin runs with.
 import path from 'node:path'
 import type { FilterPattern } from 'unplugin'
-import { didYouMean } from '../runtime/config.js'
-import { describeValue as describe } from '../runtime/errors.js'
+import { didYouMean } from '../runtime/options/config.js'
+import { describeValue as describe } from '../runtime/report/errors.js'
 
 /** Options of `twat-cache/vite`, `twat-cache/webpack`, `twat-cache/rollup`, `twat-cache/esbuild`, … */
 export interface Options {

@@ -4,8 +4,8 @@
  * `defaults` under a site's options, and printing the options object the emitted code passes to the runtime.
  */
 import ts from 'typescript'
-import { OPTION_ALIASES, OPTION_NAME_LIST, createCacheConfig, didYouMean, validateOption } from '../runtime/config.js'
-import { ValidationError } from '../runtime/errors.js'
+import { OPTION_ALIASES, OPTION_NAME_LIST, createCacheConfig, didYouMean, validateOption } from '../runtime/options/config.js'
+import { ValidationError } from '../runtime/report/errors.js'
 import type { ErrorReporter } from './errors.js'
 import type { CacheTag } from './tags.js'
 

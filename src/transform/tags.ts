@@ -6,7 +6,7 @@
  * Hand-written rather than read from TypeScript's JSDoc nodes: tsc skips JSDoc parsing in .ts files since 5.3, and we
  * need offsets inside the tag text, which TypeScript's tag comments do not keep.
  */
-import { didYouMean } from '../runtime/config.js'
+import { didYouMean } from '../runtime/options/config.js'
 import type { ErrorReporter } from './errors.js'
 
 export const CACHE_KINDS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache'] as const

@@ -5,7 +5,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MISS, type AsyncEngine, type MemoryEngine, type PersistentEngine } from '../../src/runtime/engines/contract.js'
-import { CacheCounters } from '../../src/runtime/stats.js'
+import { CacheCounters } from '../../src/runtime/report/stats.js'
 
 /** Every engine seen through one asynchronous interface. */
 export interface ContractStore {

@@ -2,17 +2,17 @@
  * `bcache`: a persistent cache in a database on disk. Engines: better-sqlite3 · node:sqlite (Node 22.5+) · the
  * file engine · memory. Also the wrapping shared by the two disk caches (bcache, fcache).
  */
-import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../cache-function.js'
-import type { CacheConfig } from '../config.js'
-import { openDiskEngine, type DiskCacheKind } from '../engines/disk-chain.js'
-import { cachingDisabled } from '../environment.js'
-import { reportFault } from '../faults.js'
-import { finishWrapper, type CacheHandle } from '../handle.js'
-import { identify } from '../identity.js'
-import { memoizePersistent, persistentKey } from '../memoize-persistent.js'
-import { passThrough } from '../pass-through.js'
-import { registerCache } from '../registry.js'
-import { CacheCounters } from '../stats.js'
+import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../api/define.js'
+import type { CacheConfig } from '../options/config.js'
+import { openDiskEngine, type DiskCacheKind } from '../engines/disk/chain.js'
+import { cachingDisabled } from '../options/environment.js'
+import { reportFault } from '../report/faults.js'
+import { finishWrapper, type CacheHandle } from '../call/handle.js'
+import { identify } from '../keys/function-identity.js'
+import { memoizePersistent, persistentKey } from '../call/persistent.js'
+import { passThrough } from '../call/disabled.js'
+import { registerCache } from '../api/registry.js'
+import { CacheCounters } from '../report/stats.js'
 import { wrapInMemory } from './mcache.js'
 
 type AnyFunction = (...args: any[]) => any

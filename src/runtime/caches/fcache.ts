@@ -2,8 +2,8 @@
  * `fcache`: a persistent cache with one file per entry, for large values (typed arrays are stored whole, with
  * optional gzip or brotli compression). Engines: the file engine · memory (when the folder cannot be written).
  */
-import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../cache-function.js'
-import type { CacheHandle } from '../handle.js'
+import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../api/define.js'
+import type { CacheHandle } from '../call/handle.js'
 import { wrapOnDisk } from './bcache.js'
 
 const definition: CacheKindDefinition = {

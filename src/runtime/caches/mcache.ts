@@ -1,17 +1,17 @@
 /**
  * `mcache`: in-process memory cache. Engines: lru-cache (lru, fifo, ttl) · in-house lfu / rr / mru · built-in Map.
  */
-import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../cache-function.js'
-import type { CacheConfig } from '../config.js'
+import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../api/define.js'
+import type { CacheConfig } from '../options/config.js'
 import type { MemoryEngine } from '../engines/contract.js'
-import { createMemoryEngine } from '../engines/memory-chain.js'
-import { cachingDisabled } from '../environment.js'
-import { finishWrapper, type CacheHandle, type CacheKind } from '../handle.js'
-import { memoryKey } from '../keys.js'
-import { memoizeInMemory } from '../memoize-memory.js'
-import { registerCache } from '../registry.js'
-import { CacheCounters } from '../stats.js'
-import { passThrough } from '../pass-through.js'
+import { createMemoryEngine } from '../engines/memory/chain.js'
+import { cachingDisabled } from '../options/environment.js'
+import { finishWrapper, type CacheHandle, type CacheKind } from '../call/handle.js'
+import { memoryKey } from '../keys/encode.js'
+import { memoizeInMemory } from '../call/memory.js'
+import { registerCache } from '../api/registry.js'
+import { CacheCounters } from '../report/stats.js'
+import { passThrough } from '../call/disabled.js'
 
 type AnyFunction = (...args: any[]) => any
 

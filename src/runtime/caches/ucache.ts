@@ -12,10 +12,10 @@
  * 5. an `async function` (unless `useAsync: false`) → acache.
  * 6. otherwise → mcache.
  */
-import { defineCacheFunction, definitionOf, type CacheFunction, type CacheKindDefinition } from '../cache-function.js'
-import type { CacheConfig, EngineName } from '../config.js'
-import { ValidationError } from '../errors.js'
-import type { AnyCacheHandle } from '../handle.js'
+import { defineCacheFunction, definitionOf, type CacheFunction, type CacheKindDefinition } from '../api/define.js'
+import type { CacheConfig, EngineName } from '../options/config.js'
+import { ValidationError } from '../report/errors.js'
+import type { AnyCacheHandle } from '../call/handle.js'
 import { acache } from './acache.js'
 import { bcache } from './bcache.js'
 import { fcache } from './fcache.js'

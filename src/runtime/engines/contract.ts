@@ -2,8 +2,8 @@
  * The engine contracts. Every engine of a kind implements the same interface and passes the same shared test
  * suite (test/engine-contract.ts), so caches can swap engines along their fallback chain.
  */
-import type { Codec } from '../serialization.js'
-import type { CacheCounters } from '../stats.js'
+import type { Codec } from './disk/codec.js'
+import type { CacheCounters } from '../report/stats.js'
 
 /** Returned by `get` when there is no entry (since `undefined` is a value that can be cached). */
 export const MISS: unique symbol = Symbol('twat-cache.miss')

@@ -1,0 +1,106 @@
+/**
+ * Caches on methods. Memory caches keep one cache per `this` in a WeakMap, so a cache never keeps its instance
+ * alive and two instances never share results (static methods: `this` is the class, so one cache per class).
+ * Persistent and shared caches (bcache, fcache, acache on Redis…) keep one cache for all instances, keyed by the
+ * arguments only: results must not depend on instance state, or a `key` option (called with `this`) must say how.
+ */
+import { definitionOf, type CacheKindDefinition } from './define.js'
+import { createCacheConfig, type CacheConfig, type CacheOptions } from '../options/config.js'
+import { finishWrapper, type AnyCacheHandle } from '../call/handle.js'
+import { registerCache } from './registry.js'
+import { CacheCounters, type CacheStatsSnapshot } from '../report/stats.js'
+
+type AnyFunction = (...args: any[]) => any
+type CachedFunction = AnyFunction & { readonly cache: AnyCacheHandle }
+
+function sumStats(name: string, snapshots: CacheStatsSnapshot[], engine: string): CacheStatsSnapshot {
+  const total = new CacheCounters()
+  let size = 0
+  for (const s of snapshots) {
+    total.hits += s.hits
+    total.misses += s.misses
+    total.sets += s.sets
+    total.evictions += s.evictions
+    total.errors += s.errors
+    size += s.size
+  }
+  return total.snapshot(name, engine, size)
+}
+
+/**
+ * The function to install as a method, cached by `cacheFunction` (mcache, acache…). The build step emits calls of
+ * this for tagged methods; it is public for hand-written classes too.
+ * @example class Prices { of = cachedMethod(mcache, function of(this: Prices, sku: string) {…}, { maxsize: 100 }) }
+ */
+export function cachedMethod<F extends AnyFunction>(cacheFunction: Function, method: F, options: CacheOptions = {}): F {
+  return cacheMethod(definitionOf(cacheFunction), method, createCacheConfig(options)) as F
+}
+
+export function cacheMethod(definition: CacheKindDefinition<unknown>, method: AnyFunction, config: CacheConfig): AnyFunction {
+  if (!definition.perInstance(config)) {
+    return definition.wrap(method, config, true) as AnyFunction
+  }
+  const perThis = new WeakMap<object, CachedFunction>()
+  const live = new Set<WeakRef<CachedFunction>>()
+  let shared: CachedFunction | undefined // for calls whose `this` is not an object
+
+  function cacheFor(self: unknown): CachedFunction {
+    if (self === null || (typeof self !== 'object' && typeof self !== 'function')) {
+      return (shared ??= definition.wrap(method, config, false) as CachedFunction)
+    }
+    let cached = perThis.get(self)
+    if (!cached) {
+      cached = definition.wrap(method, config, false) as CachedFunction
+      perThis.set(self, cached)
+      live.add(new WeakRef(cached))
+    }
+    return cached
+  }
+
+  function liveCaches(): CachedFunction[] {
+    const caches: CachedFunction[] = shared ? [shared] : []
+    for (const ref of live) {
+      const cached = ref.deref()
+      if (cached) caches.push(cached)
+      else live.delete(ref)
+    }
+    return caches
+  }
+
+  const name = config.name ?? method.name
+  let engine = 'none yet'
+  const handle = {
+    name,
+    kind: definition.kind,
+    get engine() {
+      return liveCaches()[0]?.cache.engine ?? engine
+    },
+    path: undefined,
+    get store() {
+      return liveCaches().map((c) => c.cache.store)
+    },
+    stats: () => sumStats(name, liveCaches().map((c) => c.cache.stats()), handle.engine),
+    clear() {
+      const results = liveCaches().map((c) => c.cache.clear())
+      return results.some((r) => r instanceof Promise) ? Promise.all(results).then(() => undefined) : undefined
+    },
+    // Per-instance caches: delete/has act on every live instance's cache.
+    delete(...args: unknown[]) {
+      const results = liveCaches().map((c) => (c.cache.delete as AnyFunction)(...args))
+      if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.some(Boolean))
+      return results.some(Boolean)
+    },
+    has(...args: unknown[]) {
+      const results = liveCaches().map((c) => (c.cache.has as AnyFunction)(...args))
+      if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.some(Boolean))
+      return results.some(Boolean)
+    },
+  } as unknown as AnyCacheHandle
+  engine = 'per-instance'
+  registerCache(handle)
+
+  function cachedPerInstance(this: unknown) {
+    return cacheFor(this).apply(this, arguments as unknown as unknown[])
+  }
+  return finishWrapper<AnyFunction>(cachedPerInstance, method, handle)
+}

@@ -1,0 +1,250 @@
+/**
+ * The Redis and memcached connections acache opens itself for `url`/`backend`, shared by every cache that uses the
+ * same URL and closed with the last of them; and `openKeyvEngine`, which imports keyv and the adapter on first use
+ * (they are optional peer dependencies: when one is missing the caller falls back to the local store). Sockets are
+ * unref'd: an idle cache never keeps a process alive, while the timer of an operation in flight does.
+ */
+import { importOptional } from '../../../platform/optional.js'
+import type { AsyncEngine } from '../../contract.js'
+import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
+import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
+
+/** Longest wait for a connection to Redis; after it the call is a miss and the connection is retried later. */
+export const CONNECT_TIMEOUT_MS = 2000
+/** memcached reads expiry times above 30 days as absolute Unix times: longer ttls are capped to this. */
+const MEMCACHED_MAX_TTL_S = 30 * 24 * 3600
+
+interface RedisClientLike {
+  readonly isOpen: boolean
+  readonly isReady: boolean
+  connect(): Promise<unknown>
+  destroy(): void
+  unref(): void
+  on(event: string, listener: (...args: unknown[]) => void): unknown
+  scan(cursor: string, options: { MATCH: string; COUNT: number }): Promise<{ cursor: string | number; keys: string[] }>
+  unlink(keys: string[]): Promise<number>
+}
+interface RedisModule {
+  default: new (client: RedisClientLike, options: Record<string, unknown>) => { client: RedisClientLike }
+  createClient(options: Record<string, unknown>): RedisClientLike
+}
+interface MemjsServerLike {
+  _socket?: { unref(): void }
+}
+interface MemcacheModule {
+  default: new (uri: string, options: Record<string, unknown>) => { client: { servers?: MemjsServerLike[]; close(): void } }
+}
+
+/** Hide a password in a URL before it goes into a message. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@')
+}
+
+/** A connection acache opened for a URL, shared by every cache that uses the URL; closed with the last of them. */
+interface Link {
+  refs: number
+  readonly name: string
+  readonly where: string
+  readonly keyv: KeyvLike
+  readonly gate: BackoffGate
+  readonly before?: () => Promise<void>
+  readonly after?: () => void
+  readonly clearPrefix?: (prefix: string) => Promise<void>
+  readonly roundTtl?: (ms: number) => number
+  destroy(): void
+}
+
+const links = new Map<string, Link>()
+
+function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor): Link {
+  const where = `Redis at ${redact(url)}`
+  let lastError: unknown
+  const newClient = () => {
+    // No automatic reconnection (its retry timers would keep the process alive and queue commands while the
+    // server is down): acache reconnects on demand, paced by the gate. disableOfflineQueue makes commands fail at
+    // once while disconnected instead of waiting for a server that may never come back.
+    const client = redis.createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false },
+    })
+    client.on('error', (error) => (lastError = error)) // node-redis throws 'error' events nobody listens to
+    client.unref()
+    return client
+  }
+  const adapter = new redis.default(newClient(), { namespace: KEYV_NAMESPACE, throwOnErrors: true, throwOnConnectError: true })
+  // useKeyPrefix: false because the adapter prefixes `twat-cache::` itself; keyv would add a second prefix.
+  const keyv = new Keyv(adapter, { namespace: KEYV_NAMESPACE, useKeyPrefix: false, throwOnErrors: true })
+  let connecting: Promise<void> | undefined
+  async function connect(): Promise<void> {
+    let client = adapter.client
+    if (client.isOpen) {
+      try {
+        client.destroy()
+      } catch {
+        // already closed
+      }
+      client = newClient()
+      adapter.client = client
+    }
+    try {
+      await bounded(client.connect(), CONNECT_TIMEOUT_MS + 500, `connecting to ${where}`)
+    } catch (error) {
+      const cause = lastError instanceof Error ? lastError.message : error instanceof Error ? error.message : String(error)
+      throw new Error(`cannot connect to ${where}: ${cause}`, { cause: error })
+    }
+  }
+  return {
+    refs: 0,
+    name: 'keyv:redis',
+    where,
+    keyv,
+    gate: new BackoffGate(where),
+    before() {
+      if (adapter.client.isReady) return Promise.resolve()
+      return (connecting ??= connect().finally(() => (connecting = undefined)))
+    },
+    async clearPrefix(prefix) {
+      // keyv's clear() would clear the whole twat-cache namespace, i.e. every function's entries.
+      const client = adapter.client
+      let cursor = '0'
+      do {
+        const page = await client.scan(cursor, { MATCH: `${KEYV_NAMESPACE}::${prefix}*`, COUNT: 1000 })
+        cursor = String(page.cursor)
+        if (page.keys.length > 0) await client.unlink(page.keys)
+      } while (cursor !== '0')
+    },
+    destroy() {
+      try {
+        adapter.client.destroy()
+      } catch {
+        // never connected, or already closed
+      }
+    },
+  }
+}
+
+function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConstructor): Link {
+  const hostPort = url.replace(/^memcached?:\/\//, '').replace(/\/+$/, '')
+  const where = `memcached at ${redact(url)}`
+  // memjs: one try per operation (the gate paces retries), 1 s timeouts, and no console logging (faults are
+  // reported as TWAT_CACHE_FAULT warnings instead).
+  const adapter = new memcache.default(hostPort, { retries: 1, timeout: 1, conntimeout: 1, logger: { log() {} } })
+  const keyv = new Keyv(adapter, { namespace: KEYV_NAMESPACE, useKeyPrefix: false, throwOnErrors: true })
+  return {
+    refs: 0,
+    name: 'keyv:memcache',
+    where,
+    keyv,
+    gate: new BackoffGate(where),
+    after() {
+      // memjs opens sockets lazily and has no unref option; `_socket` is its (stable since 2013) field.
+      for (const server of adapter.client.servers ?? []) server._socket?.unref()
+    },
+    // memcached counts ttl in whole seconds (a ttl under 1 s would mean "never expire"): round up.
+    roundTtl: (ms) => Math.min(Math.ceil(ms / 1000), MEMCACHED_MAX_TTL_S) * 1000,
+    destroy() {
+      adapter.client.close()
+    },
+  }
+}
+
+/** What opening a keyv target gives: an engine, or the optional package that is missing. */
+export type OpenResult = { readonly engine: AsyncEngine } | { readonly missing: string; readonly error: Error }
+
+type Loaded = { module: unknown } | { missing: string; error: Error }
+
+async function load(name: string): Promise<Loaded> {
+  const loaded = await importOptional<unknown>(name)
+  return loaded.module ? { module: loaded.module } : { missing: name, error: loaded.error! }
+}
+
+function keyvClass(module: unknown): KeyvConstructor {
+  const m = module as { Keyv?: KeyvConstructor; default?: KeyvConstructor }
+  return (m.Keyv ?? m.default)!
+}
+
+const wrappedAdapters = new WeakMap<object, KeyvLike>()
+
+export interface KeyvSlice {
+  /** The function id (from identify): each cache gets its own slice of a shared store. */
+  readonly id: string
+  readonly ttlMs: number
+}
+
+/**
+ * Open the keyv engine for `target`, importing keyv and the adapter on first use. Connections to URLs are shared
+ * between caches and closed when the last engine using them is closed.
+ */
+export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice): Promise<OpenResult> {
+  const name = keyvEngineName(target)
+  const part = `${keyPart(slice.id)}:`
+  if (target.kind === 'instance') {
+    // Your instance, your namespace and serializer: acache's keys carry a twat-cache: prefix inside it.
+    return { engine: createKeyvEngine({ name, keyv: target.keyv, prefix: `${KEYV_NAMESPACE}:${part}`, ttlMs: slice.ttlMs, checkValues: false, gate: new BackoffGate(name) }) }
+  }
+  const keyvModule = await load('keyv')
+  if ('missing' in keyvModule) return keyvModule
+  const Keyv = keyvClass(keyvModule.module)
+  if (target.kind === 'memory') {
+    return { engine: createKeyvEngine({ name, keyv: new Keyv(), prefix: part, ttlMs: slice.ttlMs, checkValues: true, ownsInstance: true }) }
+  }
+  if (target.kind === 'adapter') {
+    let keyv = wrappedAdapters.get(target.adapter)
+    if (!keyv) {
+      // One Keyv per adapter: keyv sets the adapter's namespace, so two wrappers of one adapter would fight over it.
+      keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
+      wrappedAdapters.set(target.adapter, keyv)
+    }
+    return { engine: createKeyvEngine({ name, keyv, prefix: part, ttlMs: slice.ttlMs, checkValues: true, gate: new BackoffGate(name) }) }
+  }
+  const linkKey = `${target.kind} ${target.url}`
+  let link = links.get(linkKey)
+  if (!link) {
+    const adapterName = target.kind === 'redis' ? '@keyv/redis' : '@keyv/memcache'
+    const adapterModule = await load(adapterName)
+    if ('missing' in adapterModule) return adapterModule
+    link = links.get(linkKey) // another cache may have opened it while this one was importing
+    if (!link) {
+      link =
+        target.kind === 'redis'
+          ? openRedisLink(target.url, adapterModule.module as RedisModule, Keyv)
+          : openMemcacheLink(target.url, adapterModule.module as MemcacheModule, Keyv)
+      links.set(linkKey, link)
+    }
+  }
+  link.refs++
+  const opened = link
+  let closed = false
+  return {
+    engine: createKeyvEngine({
+      name: opened.name,
+      keyv: opened.keyv,
+      prefix: part,
+      ttlMs: slice.ttlMs,
+      checkValues: true,
+      gate: opened.gate,
+      where: opened.where,
+      before: opened.before,
+      after: opened.after,
+      clearPrefix: opened.clearPrefix,
+      roundTtl: opened.roundTtl,
+      close: async () => {
+        if (closed) return
+        closed = true
+        if (--opened.refs === 0) {
+          if (links.get(linkKey) === opened) links.delete(linkKey)
+          opened.destroy()
+        }
+      },
+    }),
+  }
+}
+
+/** Close every connection acache opened (for tests and graceful shutdown). */
+export function closeAllKeyvLinks(): void {
+  for (const [key, link] of links) {
+    links.delete(key)
+    link.destroy()
+  }
+}

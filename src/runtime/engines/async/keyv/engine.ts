@@ -1,0 +1,172 @@
+/**
+ * The keyv engine of acache: any keyv 5 store (Redis, memcached, SQLite, Postgres, keyv's own memory store) behind
+ * the AsyncEngine contract. Every operation is bounded in time and guarded by a back-off gate, so a dead or stalled
+ * server turns calls into quick misses instead of hanging them. The connections acache opens itself for
+ * `url`/`backend` are in connections.ts; which store the options ask for, in target.ts.
+ */
+import { SerializationError } from '../../../report/errors.js'
+import { digest } from '../../../keys/function-identity.js'
+import { MISS, type AsyncEngine } from '../../contract.js'
+import { unstorableAsJson } from './json-values.js'
+import type { KeyvLike } from './target.js'
+
+/** keyv namespace of every entry acache writes through a store it opened or wrapped. */
+export const KEYV_NAMESPACE = 'twat-cache'
+/** Longest wait for one store operation (get, set, delete) before the call goes on without the store. */
+export const OPERATION_TIMEOUT_MS = 5000
+/** Keys this process wrote are remembered up to this many (for stats().size and clear() of stores that cannot list keys). */
+export const TRACKED_KEYS_LIMIT = 100_000
+
+/**
+ * A key fragment safe in every store and in Redis SCAN patterns: ids are file paths and qualified names, which may
+ * hold spaces, glob characters (`app/[slug]/page.ts`) or be long. Changed or long ids get a hash suffix, so two ids
+ * never map to the same fragment.
+ */
+export function keyPart(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9._/#@$-]/g, '_')
+  if (cleaned === text && text.length <= 80) return text
+  return `${cleaned.slice(0, 64)}~${digest(text, 10)}`
+}
+
+/** Wait for `promise` at most `ms`; the (ref'd) timer also keeps the process alive while a store answers. */
+export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * After a failure, the store is skipped for a growing pause (0.5 s doubling to 30 s), so a dead server costs one
+ * failed attempt per pause instead of a timeout per call. Shared by every cache that uses the same connection.
+ */
+export class BackoffGate {
+  private failures = 0
+  private until = 0
+  private lastError = ''
+  constructor(private readonly label: string) {}
+  check(): void {
+    if (this.failures === 0) return
+    const wait = this.until - Date.now()
+    if (wait > 0) throw new Error(`${this.label} is unavailable (${this.lastError}); retrying in ${wait} ms`)
+  }
+  ok(): void {
+    this.failures = 0
+  }
+  fail(error: unknown): void {
+    this.failures++
+    this.until = Date.now() + Math.min(500 * 2 ** (this.failures - 1), 30_000)
+    this.lastError = error instanceof Error ? error.message : String(error)
+  }
+}
+
+// Values are boxed so that a cached `undefined` differs from keyv's "absent" (which is undefined).
+type Box = { readonly v: unknown } | { readonly u: 1 }
+const UNDEFINED_RESULT: Box = { u: 1 }
+
+function unbox(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object') return MISS // absent, or not written by acache
+  if ('v' in raw) return (raw as { v: unknown }).v
+  return 'u' in raw ? undefined : MISS
+}
+
+export interface KeyvEngineOptions {
+  /** Reported by `.cache.engine`: 'keyv', 'keyv:redis'… */
+  readonly name: string
+  readonly keyv: KeyvLike
+  /** Prepended to every key: this cache's slice of a store that other caches share. */
+  readonly prefix: string
+  /** Time to live in ms; 0 keeps the store's own default. */
+  readonly ttlMs: number
+  /** Refuse values that keyv's default JSON serializer would change (not done for a keyv instance you pass). */
+  readonly checkValues: boolean
+  /** The keyv instance serves this cache alone: clear() may clear all of it. */
+  readonly ownsInstance?: boolean
+  readonly gate?: BackoffGate
+  /** The server, for messages: 'Redis at redis://…'. */
+  readonly where?: string
+  /** Runs before every operation (Redis: connect when not connected). */
+  readonly before?: () => Promise<void>
+  /** Runs after every operation (memcached: unref the sockets memjs opened). */
+  readonly after?: () => void
+  /** A store-specific way to delete every key under the prefix (Redis: SCAN + UNLINK). */
+  readonly clearPrefix?: (prefix: string) => Promise<void>
+  readonly roundTtl?: (ms: number) => number
+  readonly close?: () => Promise<void>
+}
+
+/** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
+export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
+  const { name, keyv, prefix, checkValues, gate, before, after, where } = options
+  const ttl = options.ttlMs > 0 ? (options.roundTtl ? options.roundTtl(options.ttlMs) : options.ttlMs) : undefined
+  const written = new Set<string>()
+
+  async function operate<T>(what: string, run: () => Promise<T>): Promise<T> {
+    gate?.check()
+    try {
+      if (before) await before()
+      const result = await bounded(run(), OPERATION_TIMEOUT_MS, `${name} ${what}`)
+      gate?.ok()
+      return result
+    } catch (error) {
+      gate?.fail(error)
+      const message = error instanceof Error ? error.message : String(error)
+      // Name the server in the fault warning ("Socket closed unexpectedly" alone does not say which).
+      throw where && !message.includes(where) ? new Error(`${where}: ${message}`, { cause: error }) : error
+    } finally {
+      after?.()
+    }
+  }
+
+  const engine: AsyncEngine = {
+    name,
+    get store() {
+      return keyv
+    },
+    async get(key) {
+      return unbox(await operate('read', () => keyv.get(prefix + key)))
+    },
+    async set(key, value) {
+      if (checkValues && value !== undefined) {
+        const reason = unstorableAsJson(value, 'the result', new Set())
+        if (reason) {
+          throw new SerializationError(
+            `${reason}; it was returned but not cached. ${name} keeps JSON data (a Date comes back as its ISO string, ` +
+              'Buffers are kept): return plain data, or pass store: a Keyv with a serializer that supports it',
+          )
+        }
+      }
+      const ok = await operate('write', () => keyv.set(prefix + key, value === undefined ? UNDEFINED_RESULT : { v: value }, ttl))
+      // A keyv instance without throwOnErrors reports a failed write by returning false.
+      if (ok === false) throw new Error('keyv reported that the write failed')
+      if (written.size < TRACKED_KEYS_LIMIT) written.add(key)
+    },
+    async delete(key) {
+      written.delete(key)
+      return Boolean(await operate('delete', () => keyv.delete(prefix + key)))
+    },
+    async has(key) {
+      // Through get, so that keyv's own expiry check applies (memcached's `has` does not apply it).
+      return (await engine.get(key)) !== MISS
+    },
+    async clear() {
+      await operate('clear', async () => {
+        if (options.ownsInstance) return keyv.clear()
+        if (options.clearPrefix) return options.clearPrefix(prefix)
+        if (typeof keyv.iterator === 'function') {
+          const mine: string[] = []
+          for await (const [key] of keyv.iterator()) if (key.startsWith(prefix)) mine.push(key)
+          for (const key of mine) await keyv.delete(key)
+          return
+        }
+        // memcached cannot list keys: delete the ones this process wrote (documented).
+        for (const key of written) await keyv.delete(prefix + key)
+      })
+      written.clear()
+    },
+    size: () => written.size,
+    close: async () => options.close?.(),
+  }
+  return engine
+}

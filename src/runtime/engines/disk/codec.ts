@@ -1,0 +1,333 @@
+/**
+ * The envelope of a stored value, shared by the SQLite and file engines: a 32-byte header (magic, format, flags,
+ * expiry, payload length, payload check, header check) followed by `v8.serialize(value)`, optionally gzip- or
+ * brotli-compressed. Also decides which values can be stored at all (no functions, symbols, or class instances
+ * whose prototype v8.deserialize would drop), and turns any damaged entry into a {@link CorruptEntryError}.
+ *
+ * Header layout (little-endian):
+ *   0  4  magic "TWCE"
+ *   4  1  format version (1)
+ *   5  1  flags: bits 0-1 compression (0 none, 1 gzip, 2 brotli, 3 zstd), bit 2 promise result, bit 3 sampled check
+ *   6  2  reserved, 0
+ *   8  8  expiry time, ms since the epoch as a float64; 0 = never
+ *  16  8  payload length in bytes (float64: exact below 2^53)
+ *  24  4  payload check: CRC-32 of the payload, or of 16 evenly spaced 4 KiB blocks of it when it is over 64 KiB
+ *  28  4  header check: CRC-32 of bytes 0-27
+ *
+ * Why a sampled check above 64 KiB: zlib.crc32 runs at about 3 GB/s here, which on a 1 MiB Float64Array costs
+ * 70-85% of readFileSync + v8.deserialize (measured on Node 20.20; 2% for a 1 MiB object graph, 20% for a 1 MiB
+ * string), far above the 10% budget. Checking 64 KiB of samples costs about 5% on the same payload. The payload
+ * length is always exact, so truncation is always caught; structural damage is caught by v8.deserialize; gzip and
+ * brotli reject damage when decompressing (gzip with its own CRC over everything). What can slip through is a
+ * few garbled bytes inside an uncompressed payload over 64 KiB, outside the sampled blocks, in raw data (typed
+ * array or string contents) that v8 cannot tell is wrong. The check is for accidents, not for attackers: anyone
+ * who can write the cache folder can write a valid entry; `secure` folders (0700) are the defence against that.
+ */
+import type { CacheConfig, Compression } from '../../options/config.js'
+import { SerializationError, ValidationError } from '../../report/errors.js'
+import { nodeBuiltin } from '../../platform/optional.js'
+
+type Zlib = typeof import('node:zlib')
+type V8 = typeof import('node:v8')
+
+export const HEADER_BYTES = 32
+const MAGIC = 0x45435754 // "TWCE" read as a little-endian uint32
+const FORMAT_VERSION = 1
+const PROMISE_FLAG = 0b100
+const SAMPLED_FLAG = 0b1000
+const COMPRESSION_CODES = { none: 0, gzip: 1, brotli: 2, zstd: 3 } as const
+/** Payloads up to this size are checked whole. */
+const FULL_CHECK_LIMIT = 64 * 1024
+const SAMPLE_BLOCKS = 16
+const SAMPLE_BYTES = 4096
+
+/** Default levels: fast ones, since a cache writes on the call path. Measured on numeric data (bench/compression.mjs): brotli 2 ≈ 100–200 MB/s with a ratio as good as 4, which runs at 16–75 MB/s; brotli 11 below 1 MB/s; gzip 1 ≈ 30 MB/s. */
+export const DEFAULT_LEVELS = { gzip: 1, brotli: 2, zstd: 3 } as const
+const LEVEL_RANGES = { gzip: [0, 9], brotli: [0, 11], zstd: [1, 22] } as const
+
+/** A stored entry that is truncated, garbled, tampered with, or of an unknown format: the engines treat it as a miss and remove it. */
+export class CorruptEntryError extends Error {
+  constructor(reason: string) {
+    super(`damaged cache entry (${reason})`)
+    this.name = 'CorruptEntryError'
+  }
+}
+
+/** What {@link Codec.decode} returns for an entry whose time is up. */
+export const EXPIRED: unique symbol = Symbol('twat-cache.expired')
+
+export interface DecodedEntry {
+  readonly value: unknown
+  readonly promise: boolean
+  readonly expires: number
+}
+
+/** An encoded entry, as its two parts (so the file engine can write them without joining them). */
+export interface EncodedEntry {
+  readonly header: Buffer
+  readonly payload: Buffer
+  readonly size: number
+  readonly expires: number
+}
+
+export interface Codec {
+  readonly compression: Compression | false
+  /** Encode `value`; `expires` is a time in ms, 0 for never. @throws SerializationError */
+  encode(value: unknown, promise: boolean, expires: number): EncodedEntry
+  /** Decode a whole entry; EXPIRED when `now` is past its expiry. @throws CorruptEntryError */
+  decode(bytes: Uint8Array, now: number): DecodedEntry | typeof EXPIRED
+}
+
+function builtin<T>(id: string): T {
+  const module = nodeBuiltin<T>(id)
+  if (!module) throw new Error(`${id} is not available in this runtime`)
+  return module
+}
+
+/**
+ * The codec for a cache's options. Throws ValidationError, at cache creation, for a compression this Node lacks
+ * (zstd before Node 22.15) or a level out of range.
+ */
+export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLevel'>): Codec {
+  const zlib = builtin<Zlib>('node:zlib')
+  const v8 = builtin<V8>('node:v8')
+  const compression = config.compress
+  if (compression === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {
+    throw new ValidationError(
+      'compress',
+      'zstd',
+      `zstd needs node:zlib zstd support (Node.js 22.15 or 23.8 and later); this is Node.js ${process.versions.node}: ` +
+        'use compress: "gzip" (or true) or "brotli"',
+    )
+  }
+  let level = 0
+  if (compression) {
+    level = config.compressLevel ?? DEFAULT_LEVELS[compression]
+    const [low, high] = LEVEL_RANGES[compression]
+    if (level < low || level > high) {
+      throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${compression}"`)
+    }
+  }
+  const crc32 = zlib.crc32.bind(zlib)
+  const compress = compressor(zlib, compression, level)
+  const decompress = decompressor(zlib, compression)
+  const compressionCode = COMPRESSION_CODES[compression || 'none']
+
+  function payloadCheck(payload: Uint8Array): number {
+    const length = payload.length
+    if (length <= FULL_CHECK_LIMIT) return crc32(payload)
+    let crc = 0
+    const step = (length - SAMPLE_BYTES) / (SAMPLE_BLOCKS - 1)
+    for (let i = 0; i < SAMPLE_BLOCKS; i++) {
+      const start = Math.floor(i * step)
+      crc = crc32(payload.subarray(start, start + SAMPLE_BYTES), crc)
+    }
+    return crc
+  }
+
+  return {
+    compression,
+    encode(value, promise, expires) {
+      assertStorable(value)
+      let payload: Buffer
+      try {
+        payload = v8.serialize(value)
+      } catch (error) {
+        // Anything v8 refuses that the walk above let through (a WeakMap, a SharedArrayBuffer…).
+        throw new SerializationError(`the result cannot be stored on disk: ${(error as Error).message}`, { cause: error })
+      }
+      if (compress) payload = compress(payload)
+      const header = Buffer.alloc(HEADER_BYTES)
+      const sampled = payload.length > FULL_CHECK_LIMIT
+      header.writeUInt32LE(MAGIC, 0)
+      header[4] = FORMAT_VERSION
+      header[5] = compressionCode | (promise ? PROMISE_FLAG : 0) | (sampled ? SAMPLED_FLAG : 0)
+      header.writeDoubleLE(expires, 8)
+      header.writeDoubleLE(payload.length, 16)
+      header.writeUInt32LE(payloadCheck(payload), 24)
+      header.writeUInt32LE(crc32(header.subarray(0, 28)), 28)
+      return { header, payload, size: HEADER_BYTES + payload.length, expires }
+    },
+    decode(bytes, now) {
+      if (bytes.length < HEADER_BYTES) throw new CorruptEntryError(`${bytes.length} bytes, shorter than its header`)
+      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+      if (view.readUInt32LE(0) !== MAGIC) throw new CorruptEntryError('not a twat-cache entry')
+      if (view.readUInt32LE(28) !== crc32(view.subarray(0, 28))) throw new CorruptEntryError('header check failed')
+      if (view[4] !== FORMAT_VERSION) throw new CorruptEntryError(`unknown format ${view[4]}`)
+      const flags = view[5]!
+      const expires = view.readDoubleLE(8)
+      const length = view.readDoubleLE(16)
+      if (length !== bytes.length - HEADER_BYTES) {
+        throw new CorruptEntryError(`payload is ${bytes.length - HEADER_BYTES} bytes, its header says ${length}`)
+      }
+      if (expires !== 0 && expires <= now) return EXPIRED
+      let payload = view.subarray(HEADER_BYTES)
+      if (view.readUInt32LE(24) !== payloadCheck(payload)) throw new CorruptEntryError('payload check failed')
+      const code = flags & 0b11
+      if (code !== compressionCode) {
+        // Written by a cache with another `compress` option (same folder, another process): still readable.
+        const other = decompressor(zlib, (['none', 'gzip', 'brotli', 'zstd'] as const)[code]!)
+        if (other) payload = decode(() => other(payload), 'decompression failed')
+      } else if (decompress) {
+        payload = decode(() => decompress(payload), 'decompression failed')
+      }
+      const value = decode(() => v8.deserialize(payload), 'v8.deserialize failed')
+      return { value, promise: (flags & PROMISE_FLAG) !== 0, expires }
+    },
+  }
+}
+
+function decode<T>(step: () => T, reason: string): T {
+  try {
+    return step()
+  } catch (error) {
+    throw new CorruptEntryError(`${reason}: ${(error as Error).message}`)
+  }
+}
+
+function compressor(zlib: Zlib, compression: Compression | false, level: number): ((data: Buffer) => Buffer) | undefined {
+  if (compression === 'gzip') return (data) => zlib.gzipSync(data, { level })
+  if (compression === 'brotli') {
+    return (data) =>
+      zlib.brotliCompressSync(data, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: level,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+        },
+      })
+  }
+  if (compression === 'zstd') {
+    // Node 22.15+/23.8+ only (checked in createCodec); typed loosely because @types/node 20 does not declare it.
+    const z = zlib as unknown as { zstdCompressSync(d: Buffer, o: object): Buffer; constants: Record<string, number> }
+    return (data) => z.zstdCompressSync(data, { params: { [z.constants.ZSTD_c_compressionLevel!]: level } })
+  }
+  return undefined
+}
+
+function decompressor(zlib: Zlib, compression: Compression | 'none' | false): ((data: Buffer) => Buffer) | undefined {
+  if (compression === 'gzip') return (data) => zlib.gunzipSync(data)
+  if (compression === 'brotli') return (data) => zlib.brotliDecompressSync(data)
+  if (compression === 'zstd') {
+    const z = zlib as unknown as { zstdDecompressSync?: (d: Buffer) => Buffer }
+    if (!z.zstdDecompressSync) return () => { throw new Error('this Node.js has no zstd') }
+    return (data) => z.zstdDecompressSync!(data)
+  }
+  return undefined
+}
+
+/**
+ * Key text made safe to encode as UTF-8 (for hashing or a TEXT column): UTF-8 would turn every lone surrogate
+ * into U+FFFD and so merge distinct keys, so text holding one is escaped. Tagged key text never starts with NUL,
+ * so escaped text cannot equal any plain key.
+ */
+export function diskKeyText(text: string): string {
+  const wellFormed = (text as { isWellFormed?: () => boolean }).isWellFormed?.() ?? true
+  return wellFormed ? text : '\u0000' + JSON.stringify(text)
+}
+
+/** Join an encoded entry into one buffer (for a SQLite BLOB). */
+export function joinEntry(entry: EncodedEntry): Buffer {
+  return Buffer.concat([entry.header, entry.payload], entry.size)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What can be stored. v8.serialize refuses functions and symbols itself, but silently turns a class instance
+// into a plain object (its methods gone), and drops the prototype of Error subclasses and Map/Set/Array
+// subclasses: the caller would get back a different kind of value from the disk than from the first call. So a
+// walk checks every prototype first. Its cost is linear in the object count, like v8.serialize's own; a typed
+// array or a string is one step however large.
+
+const TYPED_ARRAY_PROTOTYPE = Object.getPrototypeOf(Uint8Array.prototype) as object
+
+/** Prototypes v8.deserialize gives back as they were (Buffer too: Node's serializer keeps it). */
+const LEAF_PROTOTYPES = new Set<object | null>([
+  Date.prototype,
+  RegExp.prototype,
+  ArrayBuffer.prototype,
+  DataView.prototype,
+  Number.prototype,
+  String.prototype,
+  Boolean.prototype,
+  BigInt.prototype,
+  // Looked up through globalThis so that loading this module outside Node does not throw.
+  (globalThis as { Buffer?: { prototype: object } }).Buffer?.prototype ?? Date.prototype,
+])
+const ERROR_PROTOTYPES = new Set<object>([
+  Error.prototype,
+  EvalError.prototype,
+  RangeError.prototype,
+  ReferenceError.prototype,
+  SyntaxError.prototype,
+  TypeError.prototype,
+  URIError.prototype,
+])
+
+/** Thrown inside the walk and caught at its top; `path` is built on the way out, so a success pays for no strings. */
+class Unstorable {
+  readonly path: string[] = []
+  constructor(readonly what: string) {}
+}
+
+/** @throws SerializationError naming what cannot be stored and where it is in the value. */
+export function assertStorable(value: unknown): void {
+  const type = typeof value
+  if (type !== 'object' && type !== 'function' && type !== 'symbol') return
+  try {
+    walk(value, new Set())
+  } catch (error) {
+    if (!(error instanceof Unstorable)) throw error
+    const where = error.path.length ? ` at result${error.path.join('')}` : ''
+    throw new SerializationError(
+      `the result cannot be stored on disk: it ${where ? `holds ${error.what}${where}` : `is ${error.what}`}, ` +
+        'which would not come back the same from the disk. It was returned but not cached; return plain data ' +
+        '(objects, arrays, Map, Set, Date, typed arrays…), or use mcache for this function',
+    )
+  }
+}
+
+function walk(value: unknown, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'function':
+      throw new Unstorable(`a function${value.name ? ` (${value.name})` : ''}`)
+    case 'symbol':
+      throw new Unstorable(`a symbol (${value.toString()})`)
+    case 'object':
+      break
+    default:
+      return
+  }
+  if (value === null || seen.has(value)) return
+  const prototype = Object.getPrototypeOf(value) as object | null
+  if (prototype !== null && (LEAF_PROTOTYPES.has(prototype) || Object.getPrototypeOf(prototype) === TYPED_ARRAY_PROTOTYPE)) return
+  seen.add(value)
+  if (prototype === Object.prototype || prototype === null) {
+    for (const name of Object.keys(value)) step(`.${name}`, (value as Record<string, unknown>)[name], seen)
+  } else if (prototype === Array.prototype) {
+    const array = value as unknown[]
+    for (let i = 0; i < array.length; i++) {
+      const item = array[i]
+      if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol') step(`[${i}]`, item, seen)
+    }
+  } else if (prototype === Map.prototype) {
+    for (const [key, item] of value as Map<unknown, unknown>) {
+      step('.keys()', key, seen)
+      step(`.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, item, seen)
+    }
+  } else if (prototype === Set.prototype) {
+    for (const item of value as Set<unknown>) step('.values()', item, seen)
+  } else if (ERROR_PROTOTYPES.has(prototype!)) {
+    if ('cause' in value) step('.cause', (value as { cause: unknown }).cause, seen)
+  } else {
+    const name = (prototype as { constructor?: { name?: string } }).constructor?.name
+    throw new Unstorable(`an instance of ${name || 'a class'} (its class would be lost)`)
+  }
+}
+
+function step(segment: string, value: unknown, seen: Set<object>): void {
+  try {
+    walk(value, seen)
+  } catch (error) {
+    if (error instanceof Unstorable) error.path.unshift(segment)
+    throw error
+  }
+}
