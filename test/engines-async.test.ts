@@ -1,3 +1,4 @@
+import { systemClock } from '../src/runtime/platform/clock.js'
 import Keyv from 'keyv'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import type { AsyncEngine } from '../src/runtime/engines/contract.js'
@@ -20,7 +21,7 @@ engineContractSuite(
   'memory-async (the local store of acache)',
   (limits, counters) =>
     fromAsyncEngine(
-      createMemoryAsyncEngine(createCacheConfig({ maxsize: limits.maxsize, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null }), { counters }),
+      createMemoryAsyncEngine(createCacheConfig({ maxsize: limits.maxsize, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null }), { counters, clock: systemClock }),
     ),
   { ttl: true, maxsize: true, eviction: 'lru' },
 ).run()

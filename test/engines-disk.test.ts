@@ -1,3 +1,4 @@
+import { systemClock } from '../src/runtime/platform/clock.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -35,9 +36,9 @@ const { driver } = betterSqlite3Driver()
 if (!driver) throw new Error('better-sqlite3 is a dev dependency and must load here')
 
 const sqlite = (compress: false | 'gzip' | 'brotli') => (limits: ContractLimits, counters: CacheCounters) =>
-  fromPersistentEngine(createSqliteEngine(driver, options(limits, compress), { counters }))
+  fromPersistentEngine(createSqliteEngine(driver, options(limits, compress), { counters, clock: systemClock }))
 const file = (compress: false | 'gzip' | 'brotli') => (limits: ContractLimits, counters: CacheCounters) =>
-  fromPersistentEngine(createFileEngine(options(limits, compress), { counters }))
+  fromPersistentEngine(createFileEngine(options(limits, compress), { counters, clock: systemClock }))
 
 const features = { ttl: true, maxsize: true, eviction: 'lru' } as const
 const identity = { id: 'src/contract.ts#chosen', version: 'v1' }

@@ -1,3 +1,4 @@
+import { systemClock } from '../src/runtime/platform/clock.js'
 import { LRUCache } from 'lru-cache'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { createMemoryEngine } from '../src/runtime/engines/memory/chain.js'
@@ -10,7 +11,7 @@ const viaChain = (policy: 'lru' | 'fifo' | 'lfu' | 'rr' | 'mru') =>
     `memory ${policy}`,
     (limits, counters) =>
       fromMemoryEngine(
-        createMemoryEngine(createCacheConfig({ policy, maxsize: limits.maxsize ?? null, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null }), { counters }),
+        createMemoryEngine(createCacheConfig({ policy, maxsize: limits.maxsize ?? null, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null }), { counters, clock: systemClock }),
       ),
     { ttl: policy === 'lru' || policy === 'fifo', maxsize: true, eviction: policy === 'rr' ? 'any' : policy },
   )
@@ -23,12 +24,12 @@ viaChain('mru').run()
 
 engineContractSuite(
   'lru-cache engine, unbounded with ttl',
-  (limits, counters) => fromMemoryEngine(createLruEngine({ LRUCache }, { maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters })),
+  (limits, counters) => fromMemoryEngine(createLruEngine({ LRUCache }, { maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters, clock: systemClock })),
   { ttl: true, maxsize: true, eviction: 'lru' },
 ).run()
 
 engineContractSuite(
   'built-in Map store',
-  (limits, counters) => fromMemoryEngine(createMapEngine(limits.maxsize, limits.ttlMs, { counters })),
+  (limits, counters) => fromMemoryEngine(createMapEngine(limits.maxsize, limits.ttlMs, { counters, clock: systemClock })),
   { ttl: true, maxsize: true, eviction: 'fifo' },
 ).run()

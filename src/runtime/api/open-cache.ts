@@ -55,7 +55,7 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
   let wipe: () => void
   let size: () => number
   if (kind === 'mcache') {
-    const engine = createMemoryEngine(config, { counters })
+    const engine = createMemoryEngine(config, { counters, clock: config.clock })
     engineName = engine.name
     read = (key) => engine.get(memoryKey([key]))
     write = (key, value) => engine.set(memoryKey([key]), value)

@@ -94,7 +94,7 @@ function wrapDisabled(fn: AnyFunction, config: CacheConfig): AnyFunction {
 /** The local store: promises kept in the memory chain. */
 function wrapLocal(fn: AnyFunction, config: CacheConfig, register: boolean): AnyFunction {
   const counters = new CacheCounters()
-  const engine = createMemoryAsyncEngine(config, { counters })
+  const engine = createMemoryAsyncEngine(config, { counters, clock: config.clock })
   const { memory } = engine
   const name = cacheName(fn, config)
   const keyFn = config.key
@@ -138,7 +138,7 @@ function wrapShared(fn: AnyFunction, config: CacheConfig, register: boolean, tar
 
   function fallBack(message: string, dedupeKey: string): SharedStore {
     warnOnce(WarningCode.fallback, message, dedupeKey)
-    const memoryEngine = createMemoryAsyncEngine(config, { counters })
+    const memoryEngine = createMemoryAsyncEngine(config, { counters, clock: config.clock })
     local = { engine: memoryEngine, call: memoizeAsyncLocal(fn, memoryEngine.memory, counters, keyFn) }
     return { local: local.call }
   }

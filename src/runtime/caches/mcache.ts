@@ -25,7 +25,7 @@ export function wrapInMemory(
   counters: CacheCounters = new CacheCounters(),
 ): AnyFunction {
   if (cachingDisabled()) return passThrough(kind, fn, config)
-  const chosen = engine ?? createMemoryEngine(config, { counters })
+  const chosen = engine ?? createMemoryEngine(config, { counters, clock: config.clock })
   const name = config.name ?? (fn.name || 'anonymous')
   const keyFn = config.key
   const keyOf = (self: unknown, args: unknown[]) => memoryKey(keyFn ? [keyFn.apply(self, args)] : args)

@@ -1,8 +1,9 @@
 /**
  * The engine contracts. Every engine of a kind implements the same interface and passes the same shared test
- * suite (test/engine-contract.ts), so caches can swap engines along their fallback chain.
+ * suite (test/support/engine-contract.ts), so caches can swap engines along their fallback chain.
  */
 import type { Codec } from './disk/codec.js'
+import type { Clock } from '../platform/clock.js'
 import type { CacheCounters } from '../report/stats.js'
 
 /** Returned by `get` when there is no entry (since `undefined` is a value that can be cached). */
@@ -13,6 +14,8 @@ export type Miss = typeof MISS
 export interface EngineContext {
   /** Counters to bump on evictions and faults. */
   readonly counters: CacheCounters
+  /** The time source for expiry: engines never read `Date.now()` themselves. */
+  readonly clock: Clock
 }
 
 /** In-process, synchronous engine; keys are primitives or composite key strings. */

@@ -5,6 +5,7 @@
 import * as v from 'valibot'
 import { ValidationError, describeValue } from '../report/errors.js'
 import { parseDuration } from './durations.js'
+import { systemClock, type Clock } from '../platform/clock.js'
 
 /** Eviction policies of the memory caches. */
 export const POLICIES = ['lru', 'fifo', 'ttl', 'lfu', 'rr', 'mru'] as const
@@ -64,6 +65,11 @@ export interface CacheOptions {
   readonly backend?: Backend
   /** Throw cache faults instead of treating them as misses with a warning. @default false */
   readonly strict?: boolean
+  /**
+   * The time source for expiry, `{ now(): number }` in ms since the epoch; for tests that move time instead of
+   * sleeping. @default `Date.now()`, read at every use (so fake timers that replace it are followed)
+   */
+  readonly clock?: Clock
 }
 
 /** The validated, frozen form of {@link CacheOptions}. Durations are milliseconds. */
@@ -86,11 +92,12 @@ export interface CacheConfig {
   readonly url: string | undefined
   readonly backend: Backend | undefined
   readonly strict: boolean
+  readonly clock: Clock
 }
 
 const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
-  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'store', 'url', 'backend', 'strict',
+  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'store', 'url', 'backend', 'strict', 'clock',
 ] as const satisfies readonly (keyof CacheOptions)[]
 
 /** Python twat-cache's snake_case names, accepted as aliases. */
@@ -136,6 +143,7 @@ const RULES: { readonly [K in (typeof OPTION_NAMES)[number]]: readonly [v.Generi
   url: [v.pipe(v.string(), v.regex(/^(redis|rediss|memcache|memcached):\/\//)), 'expected a URL such as redis://127.0.0.1:6379 or memcache://127.0.0.1:11211'],
   backend: [v.picklist(BACKENDS), `expected one of ${BACKENDS.join(', ')}`],
   strict: [v.boolean(), 'expected true or false'],
+  clock: [v.object({ now: v.function() }), 'expected an object with a now() method returning milliseconds since the epoch'],
 }
 
 /** Edit distance for "did you mean" suggestions. */
@@ -233,6 +241,7 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     url: normalized.url as string | undefined,
     backend: normalized.backend as Backend | undefined,
     strict: (normalized.strict as boolean | undefined) ?? false,
+    clock: (normalized.clock as Clock | undefined) ?? systemClock,
   }
   return Object.freeze(config)
 }

@@ -71,7 +71,7 @@ export function openDiskEngine(
   const codec = createCodec(config)
   if (chain.length === 0) return undefined
   const folder = cacheFolder(config.cacheDir, config.folderName)
-  const context = { counters }
+  const context = { counters, clock: config.clock }
   const options = {
     folder,
     id: identity.id,
@@ -166,5 +166,5 @@ export function createPersistentEngine(
   identity: FunctionIdentity,
   counters: CacheCounters,
 ): PersistentEngine {
-  return openDiskEngine(kind, config, identity, counters) ?? memoryAsPersistent(createMemoryEngine(config, { counters }))
+  return openDiskEngine(kind, config, identity, counters) ?? memoryAsPersistent(createMemoryEngine(config, { counters, clock: config.clock }))
 }

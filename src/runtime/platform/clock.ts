@@ -1,0 +1,13 @@
+/**
+ * The clock every engine and the call pipeline read for expiry: the wall clock by default, or one a test controls
+ * (the `clock` option), so time-to-live tests move time instead of sleeping. Read through `now()` on every use,
+ * never cached, so fake timers that replace `Date.now` are followed too.
+ */
+
+/** A source of the current time in milliseconds since the epoch. */
+export interface Clock {
+  now(): number
+}
+
+/** `Date.now()`, looked up at each call so that fake timers (Vitest, Sinon) which replace it are seen. */
+export const systemClock: Clock = { now: () => Date.now() }
