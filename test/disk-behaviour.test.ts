@@ -262,7 +262,7 @@ for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fc
     f(2, () => {})
     f(2, () => {})
     assert.is(calls, 1)
-    assert.is(f.cache.has(2), true)
+    assert.is(f.cache.has(2, () => {}), true)
   })
 
   s('should share one cache between the instances of a class', () => {

@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CacheKeyError } from '../src/runtime/report/errors.js'
-import { encodeArguments, KeyIndex, memoryKey } from '../src/runtime/keys/encode.js'
+import { encodeArguments, memoryKey } from '../src/runtime/keys/encode.js'
+import { KeyIndex } from '../src/runtime/keys/key-index.js'
 
 const keys = suite('argument keys')
 

@@ -15,9 +15,9 @@ export type { CacheOptions, CacheConfig, Policy, Compression, EngineName, Backen
 export { getStats, clearCache } from './api/registry.js'
 export { getCachePath } from './engines/disk/folders.js'
 export { getAvailableBackends } from './api/backends.js'
-export { TwatCacheError, ValidationError, CacheKeyError, SerializationError, CacheFaultError } from './report/errors.js'
+export { TwatCacheError, ValidationError, CacheKeyError, SerializationError, CacheFaultError, UnsupportedRuntimeError, errors } from './report/errors.js'
 export { WarningCode } from './report/warnings.js'
-export type { CacheHandle, AsyncCacheHandle, Cached, AsyncCached, CacheKind } from './call/handle.js'
-export type { AcacheHandle, AcacheCached, AsyncCacheFunction } from './caches/acache.js'
+export type { CacheHandle, AsyncCacheHandle, CacheKind } from './call/handle.js'
+export type { Cached, AsyncCached, AsyncResult, ChosenCached, CacheFunction, AsyncCacheFunction, ChoosingCacheFunction } from './api/define.js'
 export type { CacheStatsSnapshot } from './report/stats.js'
-export type { CacheFunction } from './api/define.js'
+

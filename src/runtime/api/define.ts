@@ -1,33 +1,66 @@
 /**
- * Builds the public cache functions. Each is callable as `x(fn, options?)`, as `x(options?)(fn)`, and as a TC39
- * method decorator `@x(options?)`.
+ * Builds the public cache functions from a cache definition. Each is callable as `x(fn, options?)`, as
+ * `x(options?)(fn)`, and as a TC39 method decorator `@x(options?)`; each result has the wrapped function's type
+ * and a typed `.cache` handle.
  */
+import type { AsyncCacheHandle, CacheHandle, CacheKind } from '../call/handle.js'
 import { createCacheConfig, type CacheConfig, type CacheOptions } from '../options/config.js'
 import { ValidationError, describeValue } from '../report/errors.js'
-import type { AnyCacheHandle, CacheKind } from '../call/handle.js'
 import { cacheMethod } from './methods.js'
+import { registerCache } from './registry.js'
 
 type AnyFunction = (...args: any[]) => any
 
-/** What a cache kind provides: how to wrap a function, and whether methods get a cache per instance. */
-export interface CacheKindDefinition<Out = unknown> {
+/** A function cached by mcache, bcache or fcache: the same call signature, plus `.cache`. */
+export type Cached<F extends AnyFunction> = F & { readonly cache: CacheHandle<Parameters<F>, ReturnType<F>> }
+
+/** What an acache'd function returns: always a promise. */
+export type AsyncResult<F extends AnyFunction> =
+  ReturnType<F> extends PromiseLike<unknown> ? F : (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<ReturnType<F>>
+
+/** A function cached by acache: it returns promises, and its handle answers with promises. */
+export type AsyncCached<F extends AnyFunction> = AsyncResult<F> & {
+  readonly cache: AsyncCacheHandle<Parameters<F>, Awaited<ReturnType<F>>>
+}
+
+/** A function cached by ucache: the cache it chose decides whether the handle is synchronous (see `.cache.kind`). */
+export type ChosenCached<F extends AnyFunction> = F & {
+  readonly cache: CacheHandle<Parameters<F>, ReturnType<F>> | AsyncCacheHandle<Parameters<F>, Awaited<ReturnType<F>>>
+}
+
+/** `mcache`, `bcache`, `fcache`: `x(fn, options?)`, `x(options?)(fn)`, and `@x(options?)` on a method. */
+export interface CacheFunction {
+  <F extends AnyFunction>(fn: F, options?: CacheOptions): Cached<F>
+  (options?: CacheOptions): <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => Cached<F>
+}
+
+/** `acache(fn, options?)`, `acache(options?)(fn)` and `@acache(options?)` on a method. */
+export interface AsyncCacheFunction {
+  <F extends AnyFunction>(fn: F, options?: CacheOptions): AsyncCached<F>
+  (options?: CacheOptions): <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => AsyncCached<F>
+}
+
+/** `ucache(fn, options?)`, `ucache(options?)(fn)` and `@ucache(options?)` on a method. */
+export interface ChoosingCacheFunction {
+  <F extends AnyFunction>(fn: F, options?: CacheOptions): ChosenCached<F>
+  (options?: CacheOptions): <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => ChosenCached<F>
+}
+
+/** What a cache kind provides: how to wrap a function, and how it treats methods. */
+export interface CacheKindDefinition {
   readonly kind: CacheKind
-  /** Wrap `fn`; `register: false` keeps a per-instance cache out of the global registry. */
-  wrap(fn: AnyFunction, config: CacheConfig, register: boolean): Out
+  /** Wrap `fn` (not registered: the caller registers what it hands out). */
+  wrap(fn: AnyFunction, config: CacheConfig): AnyFunction
   /** Memory caches keep one cache per `this`; persistent and shared ones one cache for all instances. */
   perInstance(config: CacheConfig): boolean
+  /** Whether every call returns a promise and the handle answers with promises (acache). */
+  asyncResults(config: CacheConfig, fn: Function): boolean
 }
 
-/** A public cache function: `x(fn, options?)`, `x(options?)(fn)`, and `@x(options?)` on a method. */
-export interface CacheFunction<Handle> {
-  <F extends AnyFunction>(fn: F, options?: CacheOptions): F & { readonly cache: Handle }
-  (options?: CacheOptions): <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => F & { readonly cache: Handle }
-}
-
-const definitions = new WeakMap<Function, CacheKindDefinition<unknown>>()
+const definitions = new WeakMap<Function, CacheKindDefinition>()
 
 /** The kind definition behind a public cache function (for cachedMethod). */
-export function definitionOf(cacheFunction: Function): CacheKindDefinition<unknown> {
+export function definitionOf(cacheFunction: Function): CacheKindDefinition {
   const definition = definitions.get(cacheFunction)
   if (!definition) {
     throw new ValidationError('cache', cacheFunction, 'expected one of the cache functions mcache, bcache, fcache, acache, ucache')
@@ -35,7 +68,14 @@ export function definitionOf(cacheFunction: Function): CacheKindDefinition<unkno
   return definition
 }
 
-export function defineCacheFunction<Handle>(definition: CacheKindDefinition<unknown>): CacheFunction<Handle> {
+/** Wrap `fn` with `definition` and register its handle for getStats/clearCache. */
+export function wrapRegistered(definition: CacheKindDefinition, fn: AnyFunction, config: CacheConfig): AnyFunction {
+  const cached = definition.wrap(fn, config)
+  registerCache((cached as unknown as { cache: CacheHandle | AsyncCacheHandle }).cache)
+  return cached
+}
+
+export function defineCacheFunction<F = CacheFunction>(definition: CacheKindDefinition): F {
   function applyTo(fn: unknown, config: CacheConfig, context: unknown): unknown {
     if (typeof fn !== 'function') {
       throw new ValidationError('fn', fn, `${definition.kind} wraps a function; got ${describeValue(fn)}`)
@@ -46,10 +86,10 @@ export function defineCacheFunction<Handle>(definition: CacheKindDefinition<unkn
         throw new ValidationError('decorator', kind, `@${definition.kind} decorates methods only, not a ${kind}`)
       }
       const ctx = context as ClassMethodDecoratorContext
-      const qualified = typeof ctx.name === 'string' ? ctx.name : ctx.name.description ?? 'method'
+      const qualified = typeof ctx.name === 'string' ? ctx.name : (ctx.name.description ?? 'method')
       return cacheMethod(definition, fn as AnyFunction, config.name ? config : { ...config, name: qualified })
     }
-    return definition.wrap(fn as AnyFunction, config, true)
+    return wrapRegistered(definition, fn as AnyFunction, config)
   }
 
   function cacheFunction(fnOrOptions?: unknown, options?: CacheOptions): unknown {
@@ -59,7 +99,5 @@ export function defineCacheFunction<Handle>(definition: CacheKindDefinition<unkn
   }
   Object.defineProperty(cacheFunction, 'name', { value: definition.kind })
   definitions.set(cacheFunction, definition)
-  return cacheFunction as CacheFunction<Handle>
+  return cacheFunction as F
 }
-
-export type { AnyCacheHandle }

@@ -4,11 +4,11 @@
  * Persistent and shared caches (bcache, fcache, acache on Redis…) keep one cache for all instances, keyed by the
  * arguments only: results must not depend on instance state, or a `key` option (called with `this`) must say how.
  */
-import { definitionOf, type CacheKindDefinition } from './define.js'
+import { createHandle, finishWrapper, type AnyCacheHandle } from '../call/handle.js'
 import { createCacheConfig, type CacheConfig, type CacheOptions } from '../options/config.js'
-import { finishWrapper, type AnyCacheHandle } from '../call/handle.js'
-import { registerCache } from './registry.js'
 import { CacheCounters, type CacheStatsSnapshot } from '../report/stats.js'
+import { definitionOf, wrapRegistered, type CacheKindDefinition } from './define.js'
+import { registerCache } from './registry.js'
 
 type AnyFunction = (...args: any[]) => any
 type CachedFunction = AnyFunction & { readonly cache: AnyCacheHandle }
@@ -36,21 +36,25 @@ export function cachedMethod<F extends AnyFunction>(cacheFunction: Function, met
   return cacheMethod(definitionOf(cacheFunction), method, createCacheConfig(options)) as F
 }
 
-export function cacheMethod(definition: CacheKindDefinition<unknown>, method: AnyFunction, config: CacheConfig): AnyFunction {
-  if (!definition.perInstance(config)) {
-    return definition.wrap(method, config, true) as AnyFunction
-  }
+/** True when some result is a promise: then the answer is a promise of "any of them is true". */
+function anyOf(results: Array<boolean | Promise<boolean>>): boolean | Promise<boolean> {
+  if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.some(Boolean))
+  return results.some(Boolean)
+}
+
+export function cacheMethod(definition: CacheKindDefinition, method: AnyFunction, config: CacheConfig): AnyFunction {
+  if (!definition.perInstance(config)) return wrapRegistered(definition, method, config)
   const perThis = new WeakMap<object, CachedFunction>()
   const live = new Set<WeakRef<CachedFunction>>()
   let shared: CachedFunction | undefined // for calls whose `this` is not an object
 
   function cacheFor(self: unknown): CachedFunction {
     if (self === null || (typeof self !== 'object' && typeof self !== 'function')) {
-      return (shared ??= definition.wrap(method, config, false) as CachedFunction)
+      return (shared ??= definition.wrap(method, config) as CachedFunction)
     }
     let cached = perThis.get(self)
     if (!cached) {
-      cached = definition.wrap(method, config, false) as CachedFunction
+      cached = definition.wrap(method, config) as CachedFunction
       perThis.set(self, cached)
       live.add(new WeakRef(cached))
     }
@@ -68,35 +72,30 @@ export function cacheMethod(definition: CacheKindDefinition<unknown>, method: An
   }
 
   const name = config.name ?? method.name
-  let engine = 'none yet'
-  const handle = {
-    name,
-    kind: definition.kind,
-    get engine() {
-      return liveCaches()[0]?.cache.engine ?? engine
+  const engine = () => liveCaches()[0]?.cache.engine ?? 'per-instance'
+  const async = definition.asyncResults(config, method)
+  // Unbound, has/delete/clear act on every live instance's cache; bind(instance) gives that instance's own handle.
+  const handle = createHandle(
+    {
+      name,
+      kind: definition.kind,
+      counters: new CacheCounters(),
+      engine,
+      path: () => undefined,
+      store: () => liveCaches().map((c) => c.cache.store),
+      size: () => 0,
+      stats: () => sumStats(name, liveCaches().map((c) => c.cache.stats()), engine()),
+      has: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.has as AnyFunction)(...Array.from(args)))),
+      delete: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.delete as AnyFunction)(...Array.from(args)))),
+      clear() {
+        const results = liveCaches().map((c) => c.cache.clear())
+        return async ? Promise.all(results).then(() => undefined) : undefined
+      },
+      close: () => Promise.all(liveCaches().map((c) => (c.cache as { close?: () => Promise<void> }).close?.())).then(() => undefined),
+      bound: (self) => cacheFor(self).cache,
     },
-    path: undefined,
-    get store() {
-      return liveCaches().map((c) => c.cache.store)
-    },
-    stats: () => sumStats(name, liveCaches().map((c) => c.cache.stats()), handle.engine),
-    clear() {
-      const results = liveCaches().map((c) => c.cache.clear())
-      return results.some((r) => r instanceof Promise) ? Promise.all(results).then(() => undefined) : undefined
-    },
-    // Per-instance caches: delete/has act on every live instance's cache.
-    delete(...args: unknown[]) {
-      const results = liveCaches().map((c) => (c.cache.delete as AnyFunction)(...args))
-      if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.some(Boolean))
-      return results.some(Boolean)
-    },
-    has(...args: unknown[]) {
-      const results = liveCaches().map((c) => (c.cache.has as AnyFunction)(...args))
-      if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.some(Boolean))
-      return results.some(Boolean)
-    },
-  } as unknown as AnyCacheHandle
-  engine = 'per-instance'
+    async,
+  )
   registerCache(handle)
 
   function cachedPerInstance(this: unknown) {

@@ -1,13 +1,18 @@
 /**
  * `openCache()`: a cache used directly by key — get / set / delete / has / clear — instead of wrapping a function.
- * The counterpart of Python twat-cache's CacheContext; closes its engine on `using` (Symbol.dispose).
+ * The counterpart of Python twat-cache's CacheContext; closes its engine on `using` (Symbol.dispose). Built from the
+ * same stages as the cached functions: a key is keyed as a one-argument call would be, and engine faults are misses
+ * with one warning (or CacheFaultError in strict mode).
  */
-import { createCacheConfig, type CacheOptions } from '../options/config.js'
+import { createHandle, keyedOperations, type CacheHandle } from '../call/handle.js'
+import { FAULT, persistentStore } from '../call/settled-stores.js'
 import { MISS, type PersistentEngine } from '../engines/contract.js'
 import { createPersistentEngine } from '../engines/disk/chain.js'
 import { createMemoryEngine } from '../engines/memory/chain.js'
+import { memoryKeyStage, textKeyStage, type KeyStage } from '../keys/call-key.js'
+import { createCacheConfig, type CacheOptions } from '../options/config.js'
 import { ValidationError } from '../report/errors.js'
-import { encodeArguments, memoryKey } from '../keys/encode.js'
+import { reportFault } from '../report/faults.js'
 import { CacheCounters, type CacheStatsSnapshot } from '../report/stats.js'
 
 export interface OpenCacheOptions extends CacheOptions {
@@ -45,45 +50,69 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
   const config = createCacheConfig(cacheOptions)
   const counters = new CacheCounters()
   const name = config.name ?? `open-${kind}`
-  let engineName: string
-  let path: string | undefined
+  const context = { counters, clock: config.clock }
+  let keys: KeyStage
+  let engine: { readonly name: string; readonly store: unknown; size(): number; has(key: unknown): boolean; delete(key: unknown): boolean; clear(): void }
   let read: (key: unknown) => unknown
   let write: (key: unknown, value: unknown) => void
   let persistent: PersistentEngine | undefined
-  let remove: (key: unknown) => boolean
-  let contains: (key: unknown) => boolean
-  let wipe: () => void
-  let size: () => number
   if (kind === 'mcache') {
-    const engine = createMemoryEngine(config, { counters, clock: config.clock })
-    engineName = engine.name
-    read = (key) => engine.get(memoryKey([key]))
-    write = (key, value) => engine.set(memoryKey([key]), value)
-    remove = (key) => engine.delete(memoryKey([key]))
-    contains = (key) => engine.has(memoryKey([key]))
-    wipe = () => engine.clear()
-    size = () => engine.size()
-  } else {
-    const engine = createPersistentEngine(kind, config, { id: name, version: config.version ?? '' }, counters)
-    persistent = engine
-    engineName = engine.name
-    path = engine.path || undefined
-    read = (key) => {
-      const entry = engine.get(encodeArguments([key]))
-      return entry === MISS ? MISS : entry.value
+    const memory = createMemoryEngine(config, context)
+    engine = memory
+    keys = memoryKeyStage(undefined, () => memory.size())
+    read = (key) => memory.get(key)
+    write = (key, value) => {
+      memory.set(key, value)
+      counters.sets++
     }
-    write = (key, value) => engine.set(encodeArguments([key]), value, false)
-    remove = (key) => engine.delete(encodeArguments([key]))
-    contains = (key) => engine.has(encodeArguments([key]))
-    wipe = () => engine.clear()
-    size = () => engine.size()
+  } else {
+    const disk = createPersistentEngine(kind, config, { id: name, version: config.version ?? '' }, counters)
+    persistent = disk
+    keys = textKeyStage(undefined)
+    const store = persistentStore(disk, { name, strict: config.strict, counters, engine: () => disk.name })
+    const guarded = <T>(operation: string, body: () => T, fallback: T): T => {
+      try {
+        return body()
+      } catch (error) {
+        reportFault(name, disk.name, operation, error, counters, config.strict)
+        return fallback
+      }
+    }
+    engine = {
+      name: disk.name,
+      store: disk.store,
+      size: () => guarded('count entries', () => disk.size(), 0),
+      has: (key) => guarded('read', () => disk.has(key as string), false),
+      delete: (key) => guarded('delete', () => disk.delete(key as string), false),
+      clear: () => guarded('clear', () => disk.clear(), undefined),
+    }
+    read = (key) => {
+      const entry = store.read(key)
+      return entry === MISS || entry === FAULT ? MISS : (entry as { value: unknown }).value
+    }
+    write = (key, value) => store.write(key, value, false)
   }
-  const handle: OpenCache<V> = {
+  const handle = createHandle(
+    {
+      name,
+      kind,
+      counters,
+      engine: () => engine.name,
+      path: () => persistent?.path || undefined,
+      store: () => engine.store,
+      size: () => engine.size(),
+      ...keyedOperations(keys, engine, false),
+      clear: () => engine.clear(),
+    },
+    false,
+  ) as CacheHandle<[key: unknown]>
+  const one = (key: unknown) => keys.keyOf(undefined, [key])
+  const cache: OpenCache<V> = {
     name,
-    engine: engineName,
-    path,
+    engine: engine.name,
+    path: handle.path,
     get(key) {
-      const value = read(key)
+      const value = read(one(key))
       if (value === MISS) {
         counters.misses++
         return undefined
@@ -91,23 +120,17 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
       counters.hits++
       return value as V
     },
-    set(key, value) {
-      write(key, value)
-      counters.sets++
-    },
-    delete: (key) => remove(key),
-    has: (key) => contains(key),
-    clear() {
-      wipe()
-      counters.reset()
-    },
-    stats: () => counters.snapshot(name, engineName, size()),
+    set: (key, value) => write(one(key), value),
+    delete: (key) => handle.delete(key),
+    has: (key) => handle.has(key),
+    clear: () => handle.clear(),
+    stats: () => handle.stats(),
     close() {
       persistent?.close()
     },
     [Symbol.dispose]() {
-      handle.close()
+      cache.close()
     },
   }
-  return handle
+  return cache
 }

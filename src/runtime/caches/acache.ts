@@ -5,47 +5,24 @@
  * acache is for functions that return promises. A function that returns a plain value still gets a promise back
  * (and a synchronous throw becomes a rejection): every call of an acache'd function returns a promise.
  */
-import { defineCacheFunction, type CacheKindDefinition } from '../api/define.js'
-import type { CacheConfig, CacheOptions, EngineName } from '../options/config.js'
+import { defineCacheFunction, type AsyncCacheFunction, type CacheKindDefinition } from '../api/define.js'
+import { assembleInMemory, assembleInSettledStore } from '../call/assemble.js'
+import { disabledCache } from '../call/disabled.js'
+import { asyncStore } from '../call/settled-stores.js'
 import type { AsyncEngine } from '../engines/contract.js'
+import { openAsyncChain } from '../engines/async/chain.js'
 import { keyPart } from '../engines/async/keyv/engine.js'
-import { openKeyvEngine } from '../engines/async/keyv/connections.js'
-import { keyvEngineName, resolveKeyvTarget, type KeyvTarget } from '../engines/async/keyv/target.js'
-import { createMemoryAsyncEngine, type MemoryAsyncEngine } from '../engines/async/memory-async.js'
+import { resolveKeyvTarget, type KeyvTarget } from '../engines/async/keyv/target.js'
+import { createMemoryAsyncEngine } from '../engines/async/memory-async.js'
+import { sharedKeyStage } from '../keys/call-key.js'
+import { identify } from '../keys/function-identity.js'
+import type { CacheConfig, EngineName } from '../options/config.js'
 import { cachingDisabled } from '../options/environment.js'
 import { ValidationError } from '../report/errors.js'
 import { reportFault } from '../report/faults.js'
-import { finishWrapper, type AsyncCacheHandle } from '../call/handle.js'
-import { identify } from '../keys/function-identity.js'
-import { memoryKey } from '../keys/encode.js'
-import { memoizeAsyncLocal, memoizeAsyncShared, sharedKey, type SharedStore } from '../call/async.js'
-import { registerCache } from '../api/registry.js'
 import { CacheCounters } from '../report/stats.js'
-import { WarningCode, warnOnce } from '../report/warnings.js'
 
 type AnyFunction = (...args: any[]) => any
-
-/** The handle of an acache'd function: AsyncCacheHandle plus `close()`. */
-export interface AcacheHandle<A extends unknown[] = any[]> extends AsyncCacheHandle<A> {
-  /**
-   * Release the connection this cache opened (Redis, memcached; closed when the last cache using it is closed).
-   * Idle connections never keep a process alive, so this is for tests and graceful shutdowns. A later call reconnects.
-   */
-  close(): Promise<void>
-}
-
-/** What an acache'd function returns: always a promise. */
-export type AsyncResult<F extends AnyFunction> =
-  ReturnType<F> extends PromiseLike<unknown> ? F : (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<ReturnType<F>>
-
-/** A function cached by acache. */
-export type AcacheCached<F extends AnyFunction> = AsyncResult<F> & { readonly cache: AcacheHandle<Parameters<F>> }
-
-/** `acache(fn, options?)`, `acache(options?)(fn)` and `@acache(options?)` on a method. */
-export interface AsyncCacheFunction {
-  <F extends AnyFunction>(fn: F, options?: CacheOptions): AcacheCached<F>
-  (options?: CacheOptions): <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => AcacheCached<F>
-}
 
 const DISK_ENGINES: readonly EngineName[] = ['better-sqlite3', 'node:sqlite', 'file']
 
@@ -60,179 +37,59 @@ function checkEngine(config: CacheConfig): void {
   }
 }
 
-function cacheName(fn: AnyFunction, config: CacheConfig): string {
-  return config.name ?? (fn.name || 'anonymous')
-}
-
-/** TWAT_CACHE_DISABLE=1: call through, still returning promises. */
-function wrapDisabled(fn: AnyFunction, config: CacheConfig): AnyFunction {
+/** The local store: the result promises, kept in the memory chain. */
+function cacheLocally(fn: AnyFunction, config: CacheConfig): AnyFunction {
   const counters = new CacheCounters()
-  const name = cacheName(fn, config)
-  const handle: AcacheHandle = {
-    name,
-    kind: 'acache',
-    engine: 'disabled',
-    path: undefined,
-    store: undefined,
-    stats: () => counters.snapshot(name, 'disabled', 0),
-    clear: async () => counters.reset(),
-    delete: async () => false,
-    has: async () => false,
-    close: async () => {},
-  }
-  function uncached(this: unknown) {
-    counters.misses++
-    try {
-      return Promise.resolve(fn.apply(this, arguments as unknown as unknown[]))
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
-  return finishWrapper(uncached, fn, handle)
-}
-
-/** The local store: promises kept in the memory chain. */
-function wrapLocal(fn: AnyFunction, config: CacheConfig, register: boolean): AnyFunction {
-  const counters = new CacheCounters()
-  const engine = createMemoryAsyncEngine(config, { counters, clock: config.clock })
-  const { memory } = engine
-  const name = cacheName(fn, config)
-  const keyFn = config.key
-  const keyOf = (args: unknown[]) => memoryKey(keyFn ? [keyFn.apply(undefined, args)] : args)
-  const handle: AcacheHandle = {
-    name,
-    kind: 'acache',
-    engine: engine.name,
-    path: undefined,
-    store: engine.store,
-    stats: () => counters.snapshot(name, engine.name, memory.size()),
-    async clear() {
-      memory.clear()
-      counters.reset()
-    },
-    delete: async (...args) => memory.delete(keyOf(args)),
-    has: async (...args) => memory.has(keyOf(args)),
-    close: async () => {},
-  }
-  if (register) registerCache(handle)
-  return finishWrapper(memoizeAsyncLocal(fn, memory, counters, keyFn), fn, handle)
-}
-
-function packagesFor(target: KeyvTarget, missing: string): string {
-  if (target.kind === 'redis') return 'keyv @keyv/redis'
-  if (target.kind === 'memcache') return 'keyv @keyv/memcache'
-  return missing
+  const { memory } = createMemoryAsyncEngine(config, { counters, clock: config.clock })
+  return assembleInMemory('acache', fn, config, { engine: memory, counters, asyncResults: true, engineName: 'memory-async' })
 }
 
 /** A keyv store, opened on the first call (or the first handle operation). */
-function wrapShared(fn: AnyFunction, config: CacheConfig, register: boolean, target: KeyvTarget): AnyFunction {
+function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): AnyFunction {
   const counters = new CacheCounters()
-  const name = cacheName(fn, config)
   const { id, version } = identify(fn, config.name, config.version)
-  const versionPart = keyPart(version)
-  const keyFn = config.key
-  const intended = keyvEngineName(target)
-  let engine: AsyncEngine | undefined
-  let opening: Promise<SharedStore> | undefined
-  let local: { readonly engine: MemoryAsyncEngine; readonly call: Function } | undefined
-
-  function fallBack(message: string, dedupeKey: string): SharedStore {
-    warnOnce(WarningCode.fallback, message, dedupeKey)
-    const memoryEngine = createMemoryAsyncEngine(config, { counters, clock: config.clock })
-    local = { engine: memoryEngine, call: memoizeAsyncLocal(fn, memoryEngine.memory, counters, keyFn) }
-    return { local: local.call }
-  }
-
-  async function open(): Promise<SharedStore> {
+  const chain = openAsyncChain(target, config, id, { counters, clock: config.clock })
+  const policy = { name: id, strict: config.strict, counters, engine: () => chain.name }
+  /** Handle operations: faults follow the call path's rule (a warning, or strict). */
+  async function onStore<T>(operation: string, run: (engine: AsyncEngine) => Promise<T>, failed: T): Promise<T> {
+    const engine = await chain.open()
     try {
-      const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs })
-      if ('missing' in result) {
-        return fallBack(
-          `${result.missing} could not be loaded (${result.error.message.split('\n')[0]}); acache uses its local memory ` +
-            `store (memory-async) instead of ${intended}. Install it to use the shared store: npm install ${packagesFor(target, result.missing)}`,
-          `fallback:${result.missing}`,
-        )
-      }
-      engine = result.engine
-      return { engine }
+      return await run(engine)
     } catch (error) {
-      // A store that cannot even be set up (a malformed URL…) will not get better: report it, run locally.
-      reportFault(name, intended, 'open its store', error, counters, config.strict)
-      return fallBack(`acache ${name}: ${intended} could not be opened; it uses its local memory store (memory-async)`, `fallback:open:${name}`)
-    } finally {
-      opening = undefined
-    }
-  }
-
-  function resolveStore(): Promise<SharedStore> {
-    if (local) return Promise.resolve({ local: local.call })
-    if (engine) return Promise.resolve({ engine })
-    return (opening ??= open())
-  }
-
-  /** Run a handle operation on the store; faults follow the same rule as calls (a warning, or strict). */
-  async function onStore<T>(operation: string, remote: (engine: AsyncEngine) => Promise<T>, onLocal: (engine: MemoryAsyncEngine) => T, failed: T): Promise<T> {
-    const store = await resolveStore()
-    if ('local' in store) return onLocal(local!.engine)
-    try {
-      return await remote(store.engine)
-    } catch (error) {
-      reportFault(name, store.engine.name, operation, error, counters, config.strict)
+      reportFault(id, engine.name, operation, error, counters, config.strict)
       return failed
     }
   }
-  const localKey = (args: unknown[]) => memoryKey(keyFn ? [keyFn.apply(undefined, args)] : args)
-
-  const handle: AcacheHandle = {
-    name,
-    kind: 'acache',
-    get engine() {
-      return local ? local.engine.name : (engine?.name ?? intended)
+  return assembleInSettledStore('acache', fn, {
+    name: id,
+    keys: sharedKeyStage(config.key, keyPart(version)),
+    store: asyncStore(() => chain.open(), policy),
+    counters,
+    asyncResults: true,
+    engine: () => chain.name,
+    path: () => undefined,
+    storeObject: () => chain.store,
+    size: () => chain.size(),
+    operations: {
+      has: (key) => onStore('read', (e) => e.has(key as string), false),
+      delete: (key) => onStore('delete', (e) => e.delete(key as string), false),
+      clear: () => onStore('clear', (e) => e.clear(), undefined),
     },
-    path: undefined,
-    get store() {
-      return local ? local.engine.store : (engine?.store ?? config.store)
-    },
-    stats: () => counters.snapshot(name, handle.engine, local ? local.engine.size() : (engine?.size() ?? 0)),
-    async clear() {
-      await onStore('clear', (e) => e.clear(), (l) => l.memory.clear(), undefined)
-      counters.reset()
-    },
-    async delete(...args) {
-      const key = sharedKey(versionPart, keyFn, undefined, args)
-      return onStore('delete', (e) => e.delete(key), (l) => l.memory.delete(localKey(args)), false)
-    },
-    async has(...args) {
-      const key = sharedKey(versionPart, keyFn, undefined, args)
-      return onStore('read', (e) => e.has(key), (l) => l.memory.has(localKey(args)), false)
-    },
-    async close() {
-      const current = engine
-      engine = undefined
-      await current?.close?.()
-    },
-  }
-  if (register) registerCache(handle)
-
-  const sharedCall = memoizeAsyncShared(fn, resolveStore, counters, { name, strict: config.strict, keyFn, versionPart })
-  function cachedAsync(this: unknown) {
-    return (local ? local.call : sharedCall).apply(this, arguments)
-  }
-  return finishWrapper(cachedAsync, fn, handle)
-}
-
-function wrapAcache(fn: AnyFunction, config: CacheConfig, register: boolean): AnyFunction {
-  checkEngine(config)
-  const target = resolveKeyvTarget(config)
-  if (cachingDisabled()) return wrapDisabled(fn, config)
-  return target ? wrapShared(fn, config, register, target) : wrapLocal(fn, config, register)
+    close: () => chain.close(),
+  })
 }
 
 const definition: CacheKindDefinition = {
   kind: 'acache',
-  wrap: wrapAcache,
+  wrap(fn, config) {
+    checkEngine(config)
+    const target = resolveKeyvTarget(config)
+    if (cachingDisabled()) return disabledCache('acache', fn, config, true)
+    return target ? cacheShared(fn, config, target) : cacheLocally(fn, config)
+  },
   // The local store is per instance, like mcache; a shared store is one cache for all instances.
   perInstance: (config) => resolveKeyvTarget(config) === undefined,
+  asyncResults: () => true,
 }
 
 /**
@@ -241,4 +98,4 @@ const definition: CacheKindDefinition = {
  * @example const user = acache(fetchUser, { url: 'redis://127.0.0.1:6379', ttl: '10m' })
  * @example class Users { @acache({ backend: 'redis' }) async byId(id: string) {…} }
  */
-export const acache: AsyncCacheFunction = defineCacheFunction<AcacheHandle>(definition) as unknown as AsyncCacheFunction
+export const acache: AsyncCacheFunction = defineCacheFunction<AsyncCacheFunction>(definition)

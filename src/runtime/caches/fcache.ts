@@ -3,18 +3,18 @@
  * optional gzip or brotli compression). Engines: the file engine · memory (when the folder cannot be written).
  */
 import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../api/define.js'
-import type { CacheHandle } from '../call/handle.js'
-import { wrapOnDisk } from './bcache.js'
+import { cacheOnDisk } from './on-disk.js'
 
 const definition: CacheKindDefinition = {
   kind: 'fcache',
-  wrap: (fn, config, register) => wrapOnDisk('fcache', fn, config, register),
+  wrap: (fn, config) => cacheOnDisk('fcache', fn, config),
   // One cache for all instances: entries outlive the instances, so they are keyed by the arguments only.
   perInstance: () => false,
+  asyncResults: () => false,
 }
 
 /**
  * Cache `fn`'s results as files on disk, one per entry.
  * @example const spectrum = fcache(computeSpectrum, { folderName: 'spectra', compress: true })
  */
-export const fcache: CacheFunction<CacheHandle> = defineCacheFunction<CacheHandle>(definition)
+export const fcache: CacheFunction = defineCacheFunction(definition)

@@ -12,16 +12,13 @@
  * 5. an `async function` (unless `useAsync: false`) → acache.
  * 6. otherwise → mcache.
  */
-import { defineCacheFunction, definitionOf, type CacheFunction, type CacheKindDefinition } from '../api/define.js'
+import { defineCacheFunction, definitionOf, type CacheKindDefinition, type ChoosingCacheFunction } from '../api/define.js'
 import type { CacheConfig, EngineName } from '../options/config.js'
 import { ValidationError } from '../report/errors.js'
-import type { AnyCacheHandle } from '../call/handle.js'
 import { acache } from './acache.js'
 import { bcache } from './bcache.js'
 import { fcache } from './fcache.js'
 import { mcache } from './mcache.js'
-
-type AnyFunction = (...args: any[]) => any
 
 export type ChosenCache = 'mcache' | 'bcache' | 'fcache' | 'acache'
 
@@ -62,16 +59,17 @@ export function chooseCache(fn: Function | undefined, config: CacheConfig): Chos
   return 'mcache'
 }
 
-function chosenDefinition(fn: Function | undefined, config: CacheConfig): CacheKindDefinition<unknown> {
+function chosenDefinition(fn: Function | undefined, config: CacheConfig): CacheKindDefinition {
   return definitionOf(CACHES[chooseCache(fn, config)])
 }
 
 const definition: CacheKindDefinition = {
   kind: 'ucache',
-  wrap: (fn: AnyFunction, config: CacheConfig, register: boolean) => chosenDefinition(fn, config).wrap(fn, config, register),
+  wrap: (fn, config) => chosenDefinition(fn, config).wrap(fn, config),
   // Decided from the options: an async method without options goes to acache's local store, which is per
   // instance just like mcache, so the function itself never changes the answer.
   perInstance: (config) => chosenDefinition(undefined, config).perInstance(config),
+  asyncResults: (config, fn) => chooseCache(fn, config) === 'acache',
 }
 
 /**
@@ -80,4 +78,4 @@ const definition: CacheKindDefinition = {
  * @example const price = ucache(fetchPrice, { ttl: '10m' })            // async function → acache
  * @example const report = ucache(buildReport, { folderName: 'reports' }) // → bcache
  */
-export const ucache: CacheFunction<AnyCacheHandle> = defineCacheFunction<AnyCacheHandle>(definition)
+export const ucache: ChoosingCacheFunction = defineCacheFunction<ChoosingCacheFunction>(definition)

@@ -1,27 +1,37 @@
-/** `TWAT_CACHE_DISABLE=1`: a cache that calls straight through and stores nothing, with a handle that says so. */
+/**
+ * `TWAT_CACHE_DISABLE=1`: the one wrapper of every cache when caching is off. It calls straight through and stores
+ * nothing (acache still returns promises), with a handle whose engine says 'disabled'.
+ */
 import type { CacheConfig } from '../options/config.js'
-import { finishWrapper, type CacheHandle, type CacheKind } from './handle.js'
 import { CacheCounters } from '../report/stats.js'
+import { cacheName } from './assemble.js'
+import { compute, computeAsync } from './compute.js'
+import { createHandle, finishWrapper, type CacheKind } from './handle.js'
 
 type AnyFunction = (...args: any[]) => any
 
-export function passThrough(kind: CacheKind, fn: AnyFunction, config: CacheConfig): AnyFunction {
+export function disabledCache(kind: CacheKind, fn: AnyFunction, config: CacheConfig, asyncResults: boolean): AnyFunction {
   const counters = new CacheCounters()
-  const name = config.name ?? (fn.name || 'anonymous')
-  const handle: CacheHandle = {
-    name,
-    kind,
-    engine: 'disabled',
-    path: undefined,
-    store: undefined,
-    stats: () => counters.snapshot(name, 'disabled', 0),
-    clear: () => counters.reset(),
-    delete: () => false,
-    has: () => false,
-  }
+  const answer = <T>(value: T) => (asyncResults ? Promise.resolve(value) : value)
+  const handle = createHandle(
+    {
+      name: cacheName(fn, config),
+      kind,
+      counters,
+      engine: () => 'disabled',
+      path: () => undefined,
+      store: () => undefined,
+      size: () => 0,
+      has: () => answer(false),
+      delete: () => answer(false),
+      clear: () => undefined,
+      close: () => Promise.resolve(),
+    },
+    asyncResults,
+  )
   function uncached(this: unknown) {
     counters.misses++
-    return fn.apply(this, arguments as unknown as unknown[])
+    return asyncResults ? computeAsync(fn, this, arguments) : compute(fn, this, arguments)
   }
   return finishWrapper(uncached, fn, handle)
 }

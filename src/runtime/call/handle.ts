@@ -1,12 +1,20 @@
 /**
- * The `.cache` handle every cached function carries: name, engine, stats, clear, delete, has, the store.
+ * The `.cache` handle every cached function carries, built by one factory ({@link createHandle}) for every cache,
+ * for methods, for the disabled wrapper and for openCache. Its `has` and `delete` key their arguments with the
+ * cache's own key stage and the same `this` as a call (`bind(self)` gives a handle for one instance), so they reach
+ * exactly the entry a call made.
  */
-import type { CacheStatsSnapshot } from '../report/stats.js'
+import type { KeyStage } from '../keys/call-key.js'
+import type { CacheCounters, CacheStatsSnapshot } from '../report/stats.js'
 
 export type CacheKind = 'mcache' | 'bcache' | 'fcache' | 'acache' | 'ucache'
 
-/** Handle of a synchronous cache (mcache, bcache, fcache). */
-export interface CacheHandle<A extends unknown[] = any[]> {
+/**
+ * Handle of a synchronous cache (mcache, bcache, fcache).
+ * @typeParam A - the cached function's parameters: `has` and `delete` take the same arguments as a call.
+ * @typeParam R - the cached function's result.
+ */
+export interface CacheHandle<A extends unknown[] = any[], R = unknown> {
   /** The cache's name (the function id for persistent caches). */
   readonly name: string
   /** Which cache built it. */
@@ -24,10 +32,16 @@ export interface CacheHandle<A extends unknown[] = any[]> {
   delete(...args: A): boolean
   /** Whether there is a live entry for these arguments. */
   has(...args: A): boolean
+  /**
+   * This handle as seen from `self`: `has`/`delete` key their arguments with `this` = `self`, as a call of
+   * `self.method(…)` does (a `key` option that reads `this`, or a method's per-instance memory cache).
+   * @example Reports.prototype.build.cache.bind(reports).delete('2024')
+   */
+  bind(self: unknown): CacheHandle<A, R>
 }
 
-/** Handle of an asynchronous cache (acache): the same, with promises. */
-export interface AsyncCacheHandle<A extends unknown[] = any[]> {
+/** Handle of an asynchronous cache (acache): the same, with promises, and `close()`. */
+export interface AsyncCacheHandle<A extends unknown[] = any[], R = unknown> {
   readonly name: string
   readonly kind: CacheKind
   readonly engine: string
@@ -37,14 +51,87 @@ export interface AsyncCacheHandle<A extends unknown[] = any[]> {
   clear(): Promise<void>
   delete(...args: A): Promise<boolean>
   has(...args: A): Promise<boolean>
+  bind(self: unknown): AsyncCacheHandle<A, R>
+  /**
+   * Release the connection this cache opened (Redis, memcached; closed when the last cache using it is closed).
+   * Idle connections never keep a process alive, so this is for tests and graceful shutdowns. A later call reconnects.
+   */
+  close(): Promise<void>
 }
 
 export type AnyCacheHandle = CacheHandle | AsyncCacheHandle
 
-/** A cached function: the same call signature, plus `.cache`. */
-export type Cached<F extends (...args: any[]) => any> = F & { readonly cache: CacheHandle<Parameters<F>> }
-/** A function cached by acache. */
-export type AsyncCached<F extends (...args: any[]) => any> = F & { readonly cache: AsyncCacheHandle<Parameters<F>> }
+/** What a handle is built from: the cache's identity, counters, and its operations on (this, arguments). */
+export interface HandleSource {
+  readonly name: string
+  readonly kind: CacheKind
+  readonly counters: CacheCounters
+  engine(): string
+  path(): string | undefined
+  store(): unknown
+  size(): number
+  has(self: unknown, args: ArrayLike<unknown>): boolean | Promise<boolean>
+  delete(self: unknown, args: ArrayLike<unknown>): boolean | Promise<boolean>
+  clear(): void | Promise<void>
+  /** For asynchronous handles. */
+  close?(): Promise<void>
+  /** A handle for one `this`, when it is not just the same operations with `self` (per-instance caches). */
+  bound?(self: unknown): AnyCacheHandle
+  /** Statistics, when they are not this source's counters (per-instance caches sum theirs). */
+  stats?(): CacheStatsSnapshot
+}
+
+/** Operations on keys, and the key stage that turns (this, arguments) into them: the common HandleSource shape. */
+export interface KeyedOperations {
+  has(key: unknown): boolean | Promise<boolean>
+  delete(key: unknown): boolean | Promise<boolean>
+}
+
+/** `has`/`delete` of a HandleSource from key operations and the cache's key stage. */
+export function keyedOperations(keys: KeyStage, operations: KeyedOperations, async: boolean): Pick<HandleSource, 'has' | 'delete'> {
+  const keyed =
+    (operation: (key: unknown) => boolean | Promise<boolean>) =>
+    (self: unknown, args: ArrayLike<unknown>): boolean | Promise<boolean> => {
+      if (!async) return operation(keys.keyOf(self, args))
+      try {
+        return Promise.resolve(operation(keys.keyOf(self, args)))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    }
+  return { has: keyed((key) => operations.has(key)), delete: keyed((key) => operations.delete(key)) }
+}
+
+/** The one handle factory. `async` handles answer with promises (acache). */
+export function createHandle(source: HandleSource, async: boolean, self?: unknown): AnyCacheHandle {
+  const handle = {
+    name: source.name,
+    kind: source.kind,
+    get engine() {
+      return source.engine()
+    },
+    get path() {
+      return source.path()
+    },
+    get store() {
+      return source.store()
+    },
+    stats: () => (source.stats ? source.stats() : source.counters.snapshot(source.name, source.engine(), source.size())),
+    clear() {
+      const cleared = source.clear()
+      if (!async) {
+        source.counters.reset()
+        return undefined
+      }
+      return Promise.resolve(cleared).then(() => source.counters.reset())
+    },
+    delete: (...args: unknown[]) => source.delete(self, args),
+    has: (...args: unknown[]) => source.has(self, args),
+    bind: (other: unknown) => (source.bound ? source.bound(other) : createHandle(source, async, other)),
+    ...(async ? { close: () => source.close?.() ?? Promise.resolve() } : {}),
+  }
+  return handle as unknown as AnyCacheHandle
+}
 
 /** Give `wrapper` the wrapped function's name and length, and attach its handle. */
 export function finishWrapper<F extends Function>(wrapper: Function, fn: Function, handle: AnyCacheHandle): F {

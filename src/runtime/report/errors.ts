@@ -15,12 +15,13 @@ export class TwatCacheError extends Error {
 
 /** An option failed validation: unknown name, wrong type, out of range. */
 export class ValidationError extends TwatCacheError {
+  static readonly code = 'TWAT_CACHE_VALIDATION'
   /** The option that was rejected (camelCase). */
   readonly option: string
   /** The value that was rejected. */
   readonly value: unknown
   constructor(option: string, value: unknown, allowed: string) {
-    super(`Invalid cache option ${option}=${describeValue(value)}: ${allowed}`, 'TWAT_CACHE_VALIDATION')
+    super(`Invalid cache option ${option}=${describeValue(value)}: ${allowed}`, ValidationError.code)
     this.option = option
     this.value = value
   }
@@ -28,22 +29,25 @@ export class ValidationError extends TwatCacheError {
 
 /** An argument cannot be turned into a cache key (a function, a symbol, a circular structure). */
 export class CacheKeyError extends TwatCacheError {
+  static readonly code = 'TWAT_CACHE_KEY'
   constructor(message: string) {
-    super(message, 'TWAT_CACHE_KEY')
+    super(message, CacheKeyError.code)
   }
 }
 
 /** A result cannot be stored by a persistent cache (a function, a class instance whose prototype would be lost). */
 export class SerializationError extends TwatCacheError {
+  static readonly code = 'TWAT_CACHE_SERIALIZATION'
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, 'TWAT_CACHE_SERIALIZATION', options)
+    super(message, SerializationError.code, options)
   }
 }
 
 /** A cache engine failed (disk full, corrupt database, lost connection). Only thrown in strict mode. */
 export class CacheFaultError extends TwatCacheError {
+  static readonly code = 'TWAT_CACHE_FAULT'
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, 'TWAT_CACHE_FAULT', options)
+    super(message, CacheFaultError.code, options)
   }
 }
 
@@ -62,3 +66,21 @@ export function describeValue(value: unknown): string {
   }
   return `[object ${value.constructor?.name ?? 'Object'}]`
 }
+
+/** A persistent cache was asked for where this runtime has no file system (a browser, a worker without Node). */
+export class UnsupportedRuntimeError extends TwatCacheError {
+  static readonly code = 'TWAT_CACHE_UNSUPPORTED'
+  constructor(message: string) {
+    super(message, UnsupportedRuntimeError.code)
+  }
+}
+
+/** Every error class, by name: `error instanceof errors.CacheKeyError`; each has a stable static `code`. */
+export const errors = {
+  TwatCacheError,
+  ValidationError,
+  CacheKeyError,
+  SerializationError,
+  CacheFaultError,
+  UnsupportedRuntimeError,
+} as const

@@ -17,6 +17,11 @@ export const WarningCode = {
 
 const warned = new Set<string>()
 
+/** Forget which warnings were emitted, so they are emitted again (the testing helpers' reset). */
+export function resetWarnings(): void {
+  warned.clear()
+}
+
 /** Emit `message` once per process for `dedupeKey` (defaults to the message itself). */
 export function warnOnce(code: string, message: string, dedupeKey: string = `${code}:${message}`): void {
   if (warned.has(dedupeKey)) return

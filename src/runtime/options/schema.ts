@@ -1,0 +1,152 @@
+/**
+ * Every rule about cache options, in one place: the option names and their Python aliases, what each value may
+ * be, and the rules between options (compression levels per algorithm, policy "ttl" needs a ttl). The runtime
+ * (`createCacheConfig`) and the build step (tags, marker calls) both check options here, so they reject the same
+ * inputs with the same message.
+ *
+ * The value rules are plain predicates rather than schemas of a validation library: each is a type or range test
+ * with a sentence we write anyway, and this module ships in every browser bundle, whose budget a schema library's
+ * code would take most of (see bench/README.md, "Browser bundle").
+ */
+import { ValidationError } from '../report/errors.js'
+import { parseDuration } from './durations.js'
+import { didYouMean } from './suggestions.js'
+
+/** Eviction policies of the memory caches. */
+export const POLICIES = ['lru', 'fifo', 'ttl', 'lfu', 'rr', 'mru'] as const
+export type Policy = (typeof POLICIES)[number]
+
+/** Compression of persistent entries. `true` means brotli at quality 2 (fast on numeric data; see bench/README.md). */
+export const COMPRESSIONS = ['gzip', 'brotli', 'zstd'] as const
+export type Compression = (typeof COMPRESSIONS)[number]
+
+/** Default compression levels: fast ones, since a cache compresses on the call path (bench/compression.mjs). */
+export const DEFAULT_LEVELS: Readonly<Record<Compression, number>> = { gzip: 1, brotli: 2, zstd: 3 }
+/** The levels each algorithm accepts. */
+export const LEVEL_RANGES: Readonly<Record<Compression, readonly [number, number]>> = { gzip: [0, 9], brotli: [0, 11], zstd: [1, 22] }
+
+/** Engine names, as reported by `.cache.engine` and accepted by `preferredEngine`. */
+export const ENGINES = ['lru-cache', 'lfu', 'rr', 'mru', 'map', 'better-sqlite3', 'node:sqlite', 'file', 'keyv', 'memory-async'] as const
+export type EngineName = (typeof ENGINES)[number]
+
+/** Backends of `acache` that go through a keyv adapter. */
+export const BACKENDS = ['memory', 'redis', 'memcache'] as const
+export type Backend = (typeof BACKENDS)[number]
+
+/** Every option name (camelCase), in the order messages list them. */
+export const OPTION_NAMES = [
+  'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
+  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'store', 'url', 'backend', 'strict', 'clock',
+] as const
+export type OptionName = (typeof OPTION_NAMES)[number]
+
+/** Python twat-cache's snake_case names, accepted as aliases. */
+export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
+  folder_name: 'folderName',
+  cache_dir: 'cacheDir',
+  preferred_engine: 'preferredEngine',
+  use_async: 'useAsync',
+  max_size: 'maxsize',
+  max_bytes: 'maxBytes',
+  compress_level: 'compressLevel',
+}
+
+/** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
+export const CODE_OPTIONS: ReadonlySet<OptionName> = new Set(['key', 'store', 'clock'])
+
+const hasOwn = (object: object, name: string): boolean => Object.prototype.hasOwnProperty.call(object, name)
+
+/**
+ * The camelCase option for a name as written (alias or not), or undefined when there is no such option. Names of
+ * `Object.prototype` members (`constructor`, `toString`) are ordinary unknown names.
+ */
+export function canonicalOptionName(written: string): OptionName | undefined {
+  if (hasOwn(OPTION_ALIASES, written)) return OPTION_ALIASES[written]
+  return (OPTION_NAMES as readonly string[]).includes(written) ? (written as OptionName) : undefined
+}
+
+type Rule = readonly [check: (value: unknown) => boolean, allowed: string]
+
+const isWholeNumber = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
+const positiveWholeOrNull = (v: unknown) => v === null || (isWholeNumber(v) && v >= 1)
+const isBoolean = (v: unknown) => typeof v === 'boolean'
+const nonEmptyString = (v: unknown) => typeof v === 'string' && v.length > 0
+const oneOf = (list: readonly string[]) => (v: unknown) => typeof v === 'string' && list.includes(v)
+const isObject = (v: unknown) => typeof v === 'object' && v !== null
+const TRUE_FALSE = 'expected true or false'
+
+/** What each option's value may be, with the sentence that says so. */
+const RULES: { readonly [K in OptionName]: Rule } = {
+  maxsize: [positiveWholeOrNull, 'expected a whole number ≥ 1, or null for no limit'],
+  maxBytes: [positiveWholeOrNull, 'expected a whole number of bytes ≥ 1, or null for no limit'],
+  ttl: [
+    (v) => v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0) || (typeof v === 'string' && parseDuration(v) !== undefined),
+    'expected seconds ≥ 0, a duration such as "500ms", "30s", "10m", "2h", "1d", or null for no expiry',
+  ],
+  policy: [oneOf(POLICIES), `expected one of ${POLICIES.join(', ')}`],
+  folderName: [
+    (v) => nonEmptyString(v) && !/[/\\\0]/.test(v as string) && v !== '.' && !(v as string).includes('..'),
+    'expected a plain folder name without "/", "\\", ".." or NUL (use cacheDir for a path)',
+  ],
+  cacheDir: [nonEmptyString, 'expected a folder path'],
+  compress: [(v) => isBoolean(v) || oneOf(COMPRESSIONS)(v), `expected true, false or one of ${COMPRESSIONS.join(', ')}`],
+  compressLevel: [(v) => isWholeNumber(v) && v >= 0 && v <= 22, 'expected a whole number from 0 to 22'],
+  secure: [isBoolean, TRUE_FALSE],
+  preferredEngine: [oneOf(ENGINES), `expected one of ${ENGINES.join(', ')}`],
+  useAsync: [isBoolean, TRUE_FALSE],
+  key: [(v) => typeof v === 'function', 'expected a function that receives the arguments and returns the key'],
+  name: [nonEmptyString, 'expected a non-empty string'],
+  version: [(v) => typeof v === 'string', 'expected a string'],
+  store: [isObject, 'expected a keyv 5 instance or keyv store adapter object'],
+  url: [
+    (v) => typeof v === 'string' && /^(redis|rediss|memcache|memcached):\/\//.test(v),
+    'expected a URL such as redis://127.0.0.1:6379 or memcache://127.0.0.1:11211',
+  ],
+  backend: [oneOf(BACKENDS), `expected one of ${BACKENDS.join(', ')}`],
+  strict: [isBoolean, TRUE_FALSE],
+  clock: [(v) => isObject(v) && typeof (v as { now?: unknown }).now === 'function', 'expected an object with a now() method returning milliseconds since the epoch'],
+}
+
+/** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
+export function unknownOptionError(written: string, value: unknown): ValidationError {
+  const suggestion = didYouMean(written, [...OPTION_NAMES, ...Object.keys(OPTION_ALIASES)])
+  return new ValidationError(
+    written,
+    value,
+    `unknown option${suggestion ? ` (did you mean ${suggestion}?)` : ''}; known options: ${OPTION_NAMES.join(', ')}`,
+  )
+}
+
+/** Validate one option's value (`undefined` means not given); throws {@link ValidationError}. */
+export function validateOption(name: string, value: unknown): void {
+  const canonical = canonicalOptionName(name)
+  if (canonical === undefined) throw unknownOptionError(name, value)
+  if (value === undefined) return
+  const [check, allowed] = RULES[canonical]
+  if (!check(value)) throw new ValidationError(canonical, value, allowed)
+}
+
+/** Milliseconds of a valid `ttl` value (0: never expires). */
+export function ttlToMs(ttl: unknown): number {
+  if (ttl === null || ttl === undefined) return 0
+  return typeof ttl === 'number' ? ttl * 1000 : parseDuration(ttl as string)!
+}
+
+/**
+ * The rules between options, on values already valid one by one: throws {@link ValidationError} naming the option
+ * at fault. `options` maps camelCase names to values (absent or undefined: not given).
+ */
+export function checkCombination(options: Readonly<Partial<Record<OptionName, unknown>>>): void {
+  if (options.policy === 'ttl' && ttlToMs(options.ttl) === 0) {
+    throw new ValidationError('policy', 'ttl', 'policy "ttl" needs a ttl > 0 (e.g. ttl: "10m")')
+  }
+  const level = options.compressLevel
+  if (level === undefined) return
+  const compress = options.compress
+  if (!compress) throw new ValidationError('compressLevel', level, 'set compress too (true, "gzip", "brotli" or "zstd")')
+  const algorithm: Compression = compress === true ? 'brotli' : (compress as Compression)
+  const [low, high] = LEVEL_RANGES[algorithm]
+  if ((level as number) < low || (level as number) > high) {
+    throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${algorithm}"${compress === true ? ' (true means brotli)' : ''}`)
+  }
+}
