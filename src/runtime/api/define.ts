@@ -3,11 +3,13 @@
  * `x(options?)(fn)`, and as a TC39 method decorator `@x(options?)`; each result has the wrapped function's type
  * and a typed `.cache` handle.
  */
-import type { AsyncCacheHandle, CacheHandle, CacheKind } from '../call/handle.js'
+import type { AsyncCacheHandle, CacheHandle } from '../call/handle.js'
 import { createCacheConfig, type CacheConfig, type CacheOptions } from '../options/config.js'
+
+export type { CacheKindDefinition } from './kinds.js'
 import { ValidationError, describeValue } from '../report/errors.js'
+import { definitions, wrapRegistered, type CacheKindDefinition } from './kinds.js'
 import { cacheMethod } from './methods.js'
-import { registerCache } from './registry.js'
 
 type AnyFunction = (...args: any[]) => any
 
@@ -44,35 +46,6 @@ export interface AsyncCacheFunction {
 export interface ChoosingCacheFunction {
   <F extends AnyFunction>(fn: F, options?: CacheOptions): ChosenCached<F>
   (options?: CacheOptions): <F extends AnyFunction>(fn: F, context?: ClassMethodDecoratorContext) => ChosenCached<F>
-}
-
-/** What a cache kind provides: how to wrap a function, and how it treats methods. */
-export interface CacheKindDefinition {
-  readonly kind: CacheKind
-  /** Wrap `fn` (not registered: the caller registers what it hands out). */
-  wrap(fn: AnyFunction, config: CacheConfig): AnyFunction
-  /** Memory caches keep one cache per `this`; persistent and shared ones one cache for all instances. */
-  perInstance(config: CacheConfig): boolean
-  /** Whether every call returns a promise and the handle answers with promises (acache). */
-  asyncResults(config: CacheConfig, fn: Function): boolean
-}
-
-const definitions = new WeakMap<Function, CacheKindDefinition>()
-
-/** The kind definition behind a public cache function (for cachedMethod). */
-export function definitionOf(cacheFunction: Function): CacheKindDefinition {
-  const definition = definitions.get(cacheFunction)
-  if (!definition) {
-    throw new ValidationError('cache', cacheFunction, 'expected one of the cache functions mcache, bcache, fcache, acache, ucache')
-  }
-  return definition
-}
-
-/** Wrap `fn` with `definition` and register its handle for getStats/clearCache. */
-export function wrapRegistered(definition: CacheKindDefinition, fn: AnyFunction, config: CacheConfig): AnyFunction {
-  const cached = definition.wrap(fn, config)
-  registerCache((cached as unknown as { cache: CacheHandle | AsyncCacheHandle }).cache)
-  return cached
 }
 
 export function defineCacheFunction<F = CacheFunction>(definition: CacheKindDefinition): F {

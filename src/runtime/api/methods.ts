@@ -7,7 +7,7 @@
 import { createHandle, finishWrapper, type AnyCacheHandle } from '../call/handle.js'
 import { createCacheConfig, type CacheConfig, type CacheOptions } from '../options/config.js'
 import { CacheCounters, type CacheStatsSnapshot } from '../report/stats.js'
-import { definitionOf, wrapRegistered, type CacheKindDefinition } from './define.js'
+import { definitionOf, wrapRegistered, type CacheKindDefinition } from './kinds.js'
 import { registerCache } from './registry.js'
 
 type AnyFunction = (...args: any[]) => any

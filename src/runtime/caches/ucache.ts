@@ -12,7 +12,8 @@
  * 5. an `async function` (unless `useAsync: false`) → acache.
  * 6. otherwise → mcache.
  */
-import { defineCacheFunction, definitionOf, type CacheKindDefinition, type ChoosingCacheFunction } from '../api/define.js'
+import { defineCacheFunction, type CacheKindDefinition, type ChoosingCacheFunction } from '../api/define.js'
+import { definitionOf } from '../api/kinds.js'
 import type { CacheConfig, EngineName } from '../options/config.js'
 import { ValidationError } from '../report/errors.js'
 import { acache } from './acache.js'
