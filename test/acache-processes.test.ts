@@ -1,4 +1,4 @@
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { REPO_ROOT, runChild } from './support/child.js'
 import { startRedis, type TestServer } from './support/servers.js'

@@ -1,4 +1,4 @@
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { acache } from '../src/runtime/caches/acache.js'
 import { CacheKeyError, ValidationError } from '../src/runtime/report/errors.js'

@@ -2,7 +2,7 @@
 // downwards only, and the runtime never imports the build step.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { REPO_ROOT } from './support/child.js'
 

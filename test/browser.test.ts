@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { createApp, FIXTURE_APP, packPackage, type PackedPackage } from './support/build-package.js'
 
-const s = suite('browser bundle')
+const s = suite('browser bundle', { timeoutMs: 180_000 })
 let packed: PackedPackage
 let bundle: Promise<{ file: string; text: string; warnings: string[] }> | undefined
 

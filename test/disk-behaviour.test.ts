@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { bcache } from '../src/runtime/caches/bcache.js'
 import { fcache } from '../src/runtime/caches/fcache.js'

@@ -1,6 +1,6 @@
 import os from 'node:os'
 import path from 'node:path'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { ValidationError } from '../src/runtime/report/errors.js'
 import { getCachePath } from '../src/runtime/engines/disk/folders.js'

@@ -1,7 +1,7 @@
 import * as zlib from 'node:zlib'
 import { brotliCompressSync, constants as zlibConstants } from 'node:zlib'
 import { serialize } from 'node:v8'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { SerializationError, ValidationError } from '../src/runtime/report/errors.js'

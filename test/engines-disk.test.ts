@@ -10,7 +10,7 @@ import { betterSqlite3Driver, createSqliteEngine } from '../src/runtime/engines/
 import { ensureFolder } from '../src/runtime/engines/disk/folders.js'
 import { createCodec } from '../src/runtime/engines/disk/codec.js'
 import { CacheCounters } from '../src/runtime/report/stats.js'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { engineContractSuite, fromPersistentEngine, type ContractLimits } from './support/engine-contract.js'
 

@@ -1,4 +1,4 @@
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { CacheKeyError } from '../src/runtime/report/errors.js'
 import { encodeArguments, memoryKey } from '../src/runtime/keys/encode.js'

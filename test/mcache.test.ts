@@ -1,4 +1,4 @@
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { clearCache, getStats, mcache } from '../src/runtime/index.js'
 import { runChild, RUNTIME_URL } from './support/child.js'

@@ -1,6 +1,6 @@
 // The plugin options: defaults, and the errors a user gets for a wrong option (without running a bundler).
 import path from 'node:path'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, PluginOptionsError, resolveOptions } from '../src/plugins/options.js'
 

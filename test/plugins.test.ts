@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { BUNDLERS, buildApp, type Bundler } from './support/build-bundlers.js'
 import { createApp, FIXTURE_APP, packPackage, type App, type PackedPackage } from './support/build-package.js'
@@ -40,7 +40,7 @@ interface Runs {
   code: string
 }
 
-const s = suite('bundler plugins')
+const s = suite('bundler plugins', { timeoutMs: 300_000 })
 let packed: PackedPackage
 const cacheDirs: string[] = []
 

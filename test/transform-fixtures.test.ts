@@ -2,7 +2,7 @@
  * Every case under fixtures/transform: the transformed code must equal output.<ext>, or the build error must equal
  * error.txt (message, location and code frame). assert.fixture prints a line-numbered diff on a mismatch.
  */
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { TransformError } from '../src/transform/index.js'
 import { listCases, runCase } from './support/transform-fixtures.js'

@@ -3,7 +3,7 @@
  * `arguments`, name, length and async-ness are kept; recursion goes through the cache (fib(30) runs its body 31
  * times); methods get one cache per instance.
  */
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { loadTransformed } from './support/transform-run.js'
 

@@ -5,13 +5,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import ts from 'typescript'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import twatCacheProgramTransformer, { DIAGNOSTIC_CODE } from '../src/transform/tsc.js'
 import { createTscProject } from './support/transform-tsc-project.js'
 
 const project = createTscProject()
-const tsc = suite('transform: tsc plugin (ts-patch tspc)')
+const tsc = suite('transform: tsc plugin (ts-patch tspc)', { timeoutMs: 180_000 })
 
 const tsconfig = (include: string[], plugin: Record<string, unknown> = {}) =>
   JSON.stringify({

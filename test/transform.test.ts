@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import ts from 'typescript'
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { TRIGGER_TEXT, TransformError, transform } from '../src/transform/index.js'
 import { ErrorReporter } from '../src/transform/errors.js'

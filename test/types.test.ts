@@ -1,4 +1,4 @@
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'

@@ -1,4 +1,4 @@
-import { suite } from 'uvu'
+import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { getAvailableBackends } from '../src/runtime/api/backends.js'
 import { REPO_ROOT, runChild } from './support/child.js'

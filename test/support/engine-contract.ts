@@ -2,7 +2,7 @@
  * ONE contract suite, run against every engine (memory, SQLite, files, keyv stores): the same behaviour is
  * required of each, so caches can move along their fallback chains without changing meaning.
  */
-import { suite } from 'uvu'
+import { suite } from './suite.js'
 import * as assert from 'uvu/assert'
 import { MISS, type AsyncEngine, type MemoryEngine, type PersistentEngine } from '../../src/runtime/engines/contract.js'
 import { CacheCounters } from '../../src/runtime/report/stats.js'
