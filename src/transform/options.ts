@@ -3,7 +3,8 @@
  * tag fails the build with the same message `createCacheConfig` would throw at run time), merging the plugin's
  * `defaults` under a site's options, and printing the options object the emitted code passes to the runtime.
  */
-import ts from 'typescript'
+import type TS from 'typescript'
+import { ts } from './typescript.js'
 import { OPTION_ALIASES, OPTION_NAME_LIST, createCacheConfig, didYouMean, validateOption } from '../runtime/config.js'
 import { ValidationError } from '../runtime/errors.js'
 import type { ErrorReporter } from './errors.js'
@@ -48,10 +49,13 @@ export function checkValue(name: string, value: unknown, start: number, length: 
   }
 }
 
-/** The options of a tag, aliases resolved and every literal value validated. */
+/**
+ * The options of a tag, aliases resolved and every literal value validated. A bad option is recorded in `errors`
+ * and left out, so every bad option of the tag is reported at once.
+ */
 export function tagOptions(tag: CacheTag, errors: ErrorReporter): SiteOption[] {
   const seen = new Map<string, string>()
-  return tag.options.map((option) => {
+  const read = (option: CacheTag['options'][number]): SiteOption => {
     const name = canonicalOption(option.written)
     if (!name) throw errors.at(option.start, option.written.length, unknownOptionMessage(option.written, `in @${tag.name} tag`))
     const earlier = seen.get(name)
@@ -67,7 +71,8 @@ export function tagOptions(tag: CacheTag, errors: ErrorReporter): SiteOption[] {
     const value = STRING_OPTIONS.has(name) && option.syntax === 'bare' ? option.valueText : option.value
     checkValue(name, value, option.valueStart, option.end - option.valueStart, errors)
     return { name, value: { literal: true, value }, ...span }
-  })
+  }
+  return tag.options.flatMap((option) => errors.attempt(() => read(option)) ?? [])
 }
 
 /**
@@ -135,7 +140,7 @@ export function optionCode(option: SiteOption): string {
  * A literal option value in a marker call's object (`maxsize: 10`, `ttl: '10m'`, `policy: "lfu"`, `[…]`), or
  * undefined when the value is only known at run time.
  */
-export function literalValue(node: ts.Expression): { value: unknown } | undefined {
+export function literalValue(node: TS.Expression): { value: unknown } | undefined {
   if (ts.isParenthesizedExpression(node)) return literalValue(node.expression)
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return { value: node.text }
   if (ts.isNumericLiteral(node)) return { value: Number(node.text) }
