@@ -103,10 +103,11 @@ function toBuildMessage(problem: TransformError | TransformWarning, id: string, 
 }
 
 /**
- * The transform counts columns from 1, as editors and tsc do. Vite prints `loc` as the clickable `file:line:col`
- * under the message (and opens the editor at it from its overlay), so it gets the column as the message has it;
- * Rollup, Rolldown and esbuild count `loc` columns from 0.
+ * The transform counts columns from 1, as editors and tsc do. Vite and Rolldown print `loc` unchanged as the
+ * clickable `file:line:col` of the error (Vite's overlay also opens the editor there), so they get the column as
+ * the message has it. Rollup prints its `(line:col)` counting columns from 0, as in all its own errors, and so
+ * does esbuild; they get the 0-based column their other errors have.
  */
 function locColumn(column: number, framework: string): number {
-  return framework === 'vite' ? column : Math.max(0, column - 1)
+  return framework === 'vite' || framework === 'rolldown' ? column : Math.max(0, column - 1)
 }
