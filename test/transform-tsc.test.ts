@@ -109,6 +109,14 @@ tsc('should report a misspelt tag as a warning diagnostic and still emit', () =>
   assert.is(output.trim(), `src/warn/w.ts(1,5): warning TS${WARNING_DIAGNOSTIC_CODE}: twat-cache: unknown tag @mcahce (did you mean @mcache?): twat-cache ignores it, so this function is not cached`)
   assert.is(status, 2, 'tsc counts every diagnostic in its exit status; the output is still written')
   assert.match(fs.readFileSync(path.join(project.dir, 'out/warn/w.js'), 'utf8'), '__twat_mcache(')
+  // tsc's noEmitOnError counts warnings too (as the README says).
+  const strict = JSON.parse(tsconfig(['src/warn'])) as { compilerOptions: Record<string, unknown> }
+  strict.compilerOptions.noEmitOnError = true
+  strict.compilerOptions.outDir = 'out-strict'
+  project.write('tsconfig.warn-strict.json', JSON.stringify(strict))
+  const blocked = project.tspc('tsconfig.warn-strict.json')
+  assert.match(blocked.output, `warning TS${WARNING_DIAGNOSTIC_CODE}`)
+  assert.not.ok(fs.existsSync(path.join(project.dir, 'out-strict/warn/w.js')), 'noEmitOnError: nothing emitted')
 })
 
 tsc('should refuse a compiler that is not TypeScript 6, saying what to do', () => {

@@ -163,7 +163,8 @@ export class Rewriter {
       list.push(`${parameter.dotDotDotToken ? '...' : ''}${name}${parameter.questionToken ? '?' : ''}${type ? `: ${type}` : ''}${initializer}`)
       refs.push(parameter.dotDotDotToken ? `...typeof ${name}` : `typeof ${name}`)
     }
-    // `this` forwarded by the wrapper must have a type under noImplicitThis; unknown accepts every caller.
+    // `this` forwarded by the wrapper must have a type under noImplicitThis; unknown accepts every caller. It never
+    // reaches a library's types: the tsc plugin emits the declarations of the source as written.
     if (this.typed && !hasThis) list.unshift('this: unknown')
     return { list, refs }
   }
