@@ -206,6 +206,65 @@ for (const bad of BAD_TAGS) {
   }
 }
 
+/** Builds one file of fixtures/app/errors with `bundler`; the build error, or the warnings of a build that passed. */
+async function buildErrorsFixture(bundler: Bundler, entry: string): Promise<{ app: App; failure?: Error; warnings: string[]; bundle?: string }> {
+  const app = await createApp(packed, `errors-${bundler}-${entry.replace(/\W/g, '-')}`, { src: path.join(FIXTURE_APP, 'errors') })
+  const warnings: string[] = []
+  try {
+    const bundle = await buildApp(bundler, { app, entry: `src/${entry}`, onWarning: (message) => warnings.push(message) })
+    return { app, warnings, bundle }
+  } catch (error) {
+    return { app, failure: error as Error, warnings }
+  }
+}
+
+/** The message and (Rollup) the frame of a build error: what the bundler shows. */
+const shownOf = (failure: Error & { frame?: unknown }) => `${failure.message}\n${String(failure.frame ?? '')}`
+
+for (const bundler of BUNDLERS) {
+  s(`${bundler}: should report both bad tags of one file in one build`, async () => {
+    const { failure } = await buildErrorsFixture(bundler, 'two-bad-tags.ts')
+    assert.ok(failure, 'the build succeeded')
+    const shown = shownOf(failure)
+    for (const where of ['two-bad-tags.ts:2:27', 'two-bad-tags.ts:7:17']) assert.ok(shown.includes(where), `no ${where} in: ${shown}`)
+    for (const tag of ['@cache mcache maxsize=-1', '@mcache ttl=soon']) assert.ok(shown.includes(tag), `no frame showing "${tag}" in: ${shown}`)
+  })
+
+  // Rollup stops at the first file whose transform fails; the others go on and report every file.
+  const allFiles = bundler !== 'rollup'
+  s(`${bundler}: should report ${allFiles ? 'the bad tags of both files' : 'the bad tags of the first failing file'} when two files have them`, async () => {
+    const { failure } = await buildErrorsFixture(bundler, 'two-files.ts')
+    assert.ok(failure, 'the build succeeded')
+    const shown = shownOf(failure)
+    const found = ['bad-option.ts:4:27', 'unknown-option.ts:2:19'].filter((where) => shown.includes(where))
+    assert.is(found.length, allFiles ? 2 : 1, `found ${found.join(', ') || 'neither'} in: ${shown}`)
+  })
+
+  s(`${bundler}: should warn about a misspelt tag with a "did you mean", and still build`, async () => {
+    const { failure, warnings, bundle, app } = await buildErrorsFixture(bundler, 'misspelt-tag.ts')
+    assert.is(failure, undefined, failure?.message)
+    const ours = warnings.filter((warning) => warning.includes('@mcahce'))
+    assert.is(ours.length, 1, `warnings: ${JSON.stringify(warnings)}`)
+    assert.ok(ours[0]!.includes('misspelt-tag.ts:2:5: unknown tag @mcahce (did you mean @mcache?)'), ours[0])
+    const { stdout } = await promisify(execFile)(process.execPath, [bundle!], { cwd: app.dir })
+    assert.is(stdout.trim(), '42')
+  })
+}
+
+for (const bundler of ['vite', 'rolldown'] as const) {
+  s(`${bundler}: should print the same file:line:col as the message (the clickable location agrees)`, async () => {
+    const { failure, app } = await buildErrorsFixture(bundler, 'bad-option.ts')
+    assert.ok(failure, 'the build succeeded')
+    const expected = await expectedLocation(app, path.join(app.dir, 'src/bad-option.ts'))
+    // The bundler's own line for the error: `[plugin twat-cache] /abs/path/src/bad-option.ts:4:27`.
+    const printed = /\[plugin twat-cache\] (\S+?):(\d+):(\d+)\s*$/m.exec(failure.message)
+    assert.ok(printed, `no location line in: ${failure.message}`)
+    assert.is(printed![1], path.join(app.dir, 'src/bad-option.ts'))
+    assert.equal([Number(printed![2]), Number(printed![3])], [expected.line, expected.column])
+    assert.ok(failure.message.includes(`src/bad-option.ts:${expected.line}:${expected.column}: Invalid cache option maxsize=-1`), failure.message)
+  })
+}
+
 s('should expose each plugin as twat-cache/<bundler> in the packed package', async () => {
   const app = await createApp(packed, 'exports', {})
   const script = `

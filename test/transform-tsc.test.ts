@@ -7,7 +7,7 @@ import path from 'node:path'
 import ts from 'typescript'
 import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
-import twatCacheProgramTransformer, { DIAGNOSTIC_CODE } from '../src/transform/tsc.js'
+import twatCacheProgramTransformer, { DIAGNOSTIC_CODE, TscTypeScriptError, WARNING_DIAGNOSTIC_CODE } from '../src/transform/tsc.js'
 import { createTscProject } from './support/transform-tsc-project.js'
 
 const project = createTscProject()
@@ -84,6 +84,51 @@ tsc('should report a bad tag as a tsc error at the tag', () => {
   const { status, output } = project.tspc('tsconfig.bad.json')
   assert.is.not(status, 0)
   assert.match(output, `src/bad/bad.ts(3,21): error TS${DIAGNOSTIC_CODE}: twat-cache: Invalid cache option maxsize=-1: expected a whole number ≥ 1, or null for no limit`)
+})
+
+tsc('should report every bad tag of every file as a tsc error', () => {
+  project.write('tsconfig.many.json', tsconfig(['src/many']))
+  project.write('src/many/one.ts', `/** @mcache maxsize=-1 ttl=soon */\nexport function f(n: number) {\n  return n\n}\n\n/** @cache mcahce */\nexport const g = (n: number) => n\n`)
+  project.write('src/many/two.ts', `/** @mcache polcy=lru */\nexport function h(n: number) {\n  return n\n}\n`)
+  const { status, output } = project.tspc('tsconfig.many.json')
+  assert.is.not(status, 0)
+  const lines = output.trim().split('\n').filter((line) => line.includes(`TS${DIAGNOSTIC_CODE}`))
+  assert.equal(lines.map((line) => line.slice(0, line.indexOf(': twat-cache:'))), [
+    `src/many/one.ts(1,21): error TS${DIAGNOSTIC_CODE}`,
+    `src/many/one.ts(1,28): error TS${DIAGNOSTIC_CODE}`,
+    `src/many/one.ts(6,12): error TS${DIAGNOSTIC_CODE}`,
+    `src/many/two.ts(1,13): error TS${DIAGNOSTIC_CODE}`,
+  ])
+  assert.match(lines[3]!, 'unknown option "polcy" in @mcache tag (did you mean policy?)')
+})
+
+tsc('should print a misspelt tag as a warning in tsc format, without failing the build', () => {
+  project.write('tsconfig.warn.json', tsconfig(['src/warn']))
+  project.write('src/warn/w.ts', `/** @mcahce */\nexport function f(n: number) {\n  return n\n}\n\n/** @mcache */\nexport const g = (n: number) => n\n`)
+  const { status, output } = project.tspc('tsconfig.warn.json')
+  assert.is(output.trim(), `src/warn/w.ts(1,5): warning TS${WARNING_DIAGNOSTIC_CODE}: twat-cache: unknown tag @mcahce (did you mean @mcache?): twat-cache ignores it, so this function is not cached`)
+  assert.is(status, 0, 'a warning does not fail the build')
+  assert.match(fs.readFileSync(path.join(project.dir, 'out/warn/w.js'), 'utf8'), '__twat_mcache(')
+  // Not a tsc diagnostic, so noEmitOnError does not stop the emit either.
+  const strict = JSON.parse(tsconfig(['src/warn'])) as { compilerOptions: Record<string, unknown> }
+  strict.compilerOptions.noEmitOnError = true
+  strict.compilerOptions.outDir = 'out-strict'
+  project.write('tsconfig.warn-strict.json', JSON.stringify(strict))
+  const emitted = project.tspc('tsconfig.warn-strict.json')
+  assert.is(emitted.status, 0, emitted.output)
+  assert.match(emitted.output, `warning TS${WARNING_DIAGNOSTIC_CODE}`)
+  assert.ok(fs.existsSync(path.join(project.dir, 'out-strict/warn/w.js')), 'noEmitOnError: still emitted')
+})
+
+tsc('should refuse a compiler that is not TypeScript 6, saying what to do', () => {
+  const program = ts.createProgram([], {})
+  // TypeScript 7's package main export holds only its version (lib/version.cjs): no compiler API.
+  const typescript7 = { version: '7.0.2', versionMajorMinor: '7.0' } as unknown as typeof ts
+  assert.throws(() => twatCacheProgramTransformer(program, undefined, {}, { ts: typescript7 }), (error: unknown) =>
+    error instanceof TscTypeScriptError &&
+    error.message.includes('TypeScript 7.0.2') &&
+    error.message.includes('npm install -D typescript@6') &&
+    error.message.includes('npm install -D typescript6@npm:typescript@6'))
 })
 
 tsc('should say how to configure it when used as a source transformer', () => {

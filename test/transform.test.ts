@@ -2,12 +2,13 @@
  * The transform's contract beyond the fixtures: the no-trigger fast path, `enabled: false`, ids and versions,
  * errors' fields, source maps, tag value parsing, and that TypeScript output still type-checks.
  */
+import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping'
 import ts from 'typescript'
 import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
-import { TRIGGER_TEXT, TransformError, transform } from '../src/transform/index.js'
+import { TRIGGER_TEXT, TransformError, TransformWarning, transform } from '../src/transform/index.js'
 import { ErrorReporter } from '../src/transform/errors.js'
 import { bareValue, findCacheTags } from '../src/transform/tags.js'
 import { listCases, runCase } from './support/transform-fixtures.js'
@@ -45,11 +46,25 @@ function errorOf(run: () => unknown): TransformError {
 
 const fastPath = suite('transform: when there is nothing to do')
 
-fastPath('should match every cache tag and the package name, and not look-alikes', () => {
+fastPath('should match every cache tag, the package name and possible misspellings, and not look-alikes', () => {
   for (const text of ['@cache', '@mcache', '@bcache', '@fcache', '@acache', '@ucache', "from 'twat-cache'"]) {
     assert.ok(TRIGGER_TEXT.test(text), text)
   }
-  for (const text of ['@cached', '@mcaches', 'cache', 'mcache(fn)', '@memo']) assert.not.ok(TRIGGER_TEXT.test(text), text)
+  // Let in so that they can be warned about:
+  for (const text of ['@cahce', '@cached', '@mcahce', '@Cache', '@memo', '@memoize', '@ucach']) assert.ok(TRIGGER_TEXT.test(text), text)
+  for (const text of ['cache', 'mcache(fn)', '@callback', '@category', '@cancel', '@catch', '@access', '@deprecated', '@class']) {
+    assert.not.ok(TRIGGER_TEXT.test(text), text)
+  }
+})
+
+fastPath('should not parse a file whose look-alike text is not a JSDoc tag', () => {
+  const code = "export const contact = 'ops@cached.example'\n// see @cahce below\n"
+  let result: unknown = 'not called'
+  const parses = countParses(() => {
+    result = transform(code, ID, { root: ROOT, onWarning: () => assert.unreachable('a warning for a non-tag') })
+  })
+  assert.is(result, null)
+  assert.is(parses, 0)
 })
 
 fastPath('should return null without parsing a file that has no trigger text', () => {
@@ -191,6 +206,102 @@ errors('should keep tabs in the frame so the caret lines up', () => {
   assert.is(error.frame, '2 | \t/** @mcache ttl=soon */\n  | \t                ^^^^')
 })
 
+errors('should report every problem of a file in one error, the first in source order', () => {
+  const code = [
+    '/** @mcache ttl=soon maxsize=0 */',
+    'export function f(n: number) { return n }',
+    'export class C {',
+    '  /** @mcache */',
+    '  get g() { return 1 }',
+    '}',
+    '/** @cache mcahce */',
+    'export const h = (n: number) => n',
+  ].join('\n')
+  const error = errorOf(() => transform(code, ID, { root: ROOT }))
+  assert.equal(error.errors.map((e) => [e.line, e.column]), [[1, 17], [1, 30], [4, 7], [7, 12]])
+  assert.equal([error.line, error.column, error.text], [1, 17, error.errors[0]!.text])
+  assert.ok(error.errors.every((e) => e instanceof TransformError))
+  assert.match(error.errors[2]!.text, 'a getter cannot be cached')
+  assert.match(error.errors[3]!.text, 'unknown cache kind "mcahce"')
+  assert.is(error.message, error.errors.map((e) => e.message).join('\n\n'), 'the message lists every problem with its frame')
+})
+
+errors('should list a single problem as itself', () => {
+  const error = errorOf(() => transform('/** @mcache ttl=soon */\nexport function f(n: number) { return n }', ID, { root: ROOT }))
+  assert.equal(error.errors, [error])
+})
+
+const warnings = suite('transform: warnings for misspelt tags')
+
+/** The warnings a file gives, and the transform's result. */
+function warningsOf(code: string): { texts: string[]; result: ReturnType<typeof transform>; all: TransformWarning[] } {
+  const all: TransformWarning[] = []
+  const result = transform(code, ID, { root: ROOT, onWarning: (w) => all.push(w) })
+  return { texts: all.map((w) => w.text), result, all }
+}
+
+warnings('should warn with a "did you mean" for close misspellings, and cache nothing for them', () => {
+  for (const [tag, meant] of [
+    ['cahce', 'cache'], ['cached', 'cache'], ['caches', 'cache'], ['cach', 'cache'], ['Cache', 'cache'], ['CACHE', 'cache'],
+    ['mcahce', 'mcache'], ['mcach', 'mcache'], ['MCache', 'mcache'], ['bcahce', 'bcache'], ['fcahe', 'fcache'],
+    ['acahce', 'acache'], ['uccache', 'ucache'], ['memo', 'mcache'], ['memoize', 'mcache'], ['memoized', 'mcache'],
+    ['cacheable', 'cache'],
+  ] as const) {
+    const { texts, result } = warningsOf(`/** @${tag} */\nexport function f(n: number) { return n }\n`)
+    assert.equal(texts, [`unknown tag @${tag} (did you mean @${meant}?): twat-cache ignores it, so this function is not cached`], tag)
+    assert.is(result, null, `@${tag} is not a cache tag`)
+  }
+})
+
+warnings('should not warn for real JSDoc and TypeDoc tags or other words', () => {
+  const tags = ['callback', 'category', 'cancel', 'catch', 'class', 'access', 'deprecated', 'each', 'cash', 'async', 'cacheKey', 'memory', 'macro', 'hideCategories', 'example']
+  const code = `/**\n${tags.map((t) => ` * @${t} x`).join('\n')}\n */\nexport function f(n: number) { return n }\n/** @mcache */\nexport function g(n: number) { return n }\n`
+  const { texts, result } = warningsOf(code)
+  assert.equal(texts, [])
+  assert.match(result!.code, '__twat_mcache(', 'the real tag beside them is rewritten')
+})
+
+warnings('should give each warning file, line, column, a frame and a message, like an error', () => {
+  const { all } = warningsOf('const x = 1\n/**\n * Docs.\n * @cahce ttl=1m\n */\nexport function f(n: number) { return n }\n')
+  const [warning] = all
+  assert.instance(warning, TransformWarning)
+  assert.equal([warning!.file, warning!.line, warning!.column, warning!.length], ['/project/src/a.ts', 4, 4, 6])
+  assert.is(warning!.frame, '4 |  * @cahce ttl=1m\n  |    ^^^^^^')
+  assert.is(warning!.message, `src/a.ts:4:4: ${warning!.text}\n${warning!.frame}`)
+})
+
+warnings('should report warnings before throwing the errors of the same file', () => {
+  const seen: string[] = []
+  assert.throws(() => transform('/** @cahce */\nexport function f(n: number) { return n }\n/** @mcache ttl=soon */\nexport function g(n: number) { return n }\n', ID, { root: ROOT, onWarning: (w) => seen.push(w.text) }), (e: unknown) => e instanceof TransformError)
+  assert.is(seen.length, 1)
+  assert.match(seen[0]!, '@cahce')
+})
+
+warnings('should not warn when disabled', () => {
+  assert.is(transform('/** @cahce */\nexport function f(n: number) { return n }\n', ID, { root: ROOT, enabled: false, onWarning: () => assert.unreachable('warned') }), null)
+})
+
+const lazy = suite('transform: TypeScript and magic-string are loaded on first use')
+
+lazy('should not load typescript or magic-string until a file with a trigger arrives', () => {
+  // A fresh process: this one has loaded TypeScript already.
+  const script = `
+    import { createRequire } from 'node:module'
+    const require = createRequire(import.meta.url)
+    const loaded = () => Object.keys(require.cache).filter((f) => /[\\/]node_modules[\\/](typescript|magic-string)[\\/]/.test(f)).map((f) => f.includes('typescript') ? 'typescript' : 'magic-string')
+    const { transform } = await import(${JSON.stringify(path.resolve('src/transform/index.ts'))})
+    const states = [loaded()]
+    transform('export const x = 1', '/p/a.ts', { root: '/p' })
+    states.push(loaded())
+    transform('/** @mcache */ export const f = (n: number) => n', '/p/a.ts', { root: '/p' })
+    states.push([...new Set(loaded())].sort())
+    console.log(JSON.stringify(states))
+  `
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+  assert.is(run.status, 0, run.stderr)
+  assert.equal(JSON.parse(run.stdout), [[], [], ['magic-string', 'typescript']])
+})
+
 const maps = suite('transform: source maps')
 
 maps('should map positions in the output back to the original line and column', () => {
@@ -237,7 +348,9 @@ tags('should read numbers, booleans, null, words, durations, quoted strings and 
 
 tags('should reject text glued to a value', () => {
   const source = `/** @cache bcache c='it''s' */`
-  assert.throws(() => findCacheTags(source, 0, source.length, new ErrorReporter('a.ts', 'a.ts', source)), /unexpected "'" after the value of c/)
+  const reporter = new ErrorReporter('a.ts', 'a.ts', source)
+  assert.equal(findCacheTags(source, 0, source.length, reporter), [], 'the broken tag is left out')
+  assert.throws(() => reporter.throwIfAny(), /unexpected "'" after the value of c/)
 })
 
 const types = suite('transform: TypeScript output')
@@ -269,6 +382,8 @@ fastPath.run()
 disabled.run()
 ids.run()
 errors.run()
+warnings.run()
+lazy.run()
 maps.run()
 tags.run()
 types.run()

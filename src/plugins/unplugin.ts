@@ -1,8 +1,13 @@
 // The one plugin behind every bundler entry (vite.ts, webpack.ts, …): it hands each JS/TS file that may hold a
-// cache trigger to the bundler-free transform, and turns a TransformError into the bundler's own build error.
-import { createUnplugin, type UnpluginMessage } from 'unplugin'
-import { TRIGGER_TEXT, TransformError, transform } from '../transform/index.js'
+// cache trigger to the bundler-free transform, and turns its errors and warnings into the bundler's own.
+import type { UnpluginMessage, createUnplugin as CreateUnplugin } from 'unplugin'
+import { requireBuildPackage } from '../transform/build-packages.js'
+import { TRIGGER_TEXT, TransformError, transform, type TransformWarning } from '../transform/index.js'
 import { resolveOptions, type Options } from './options.js'
+
+// unplugin is an optional peer dependency (runtime-only installs do not need it): loaded here, when a bundler
+// entry is imported, with the install command in the error when it is missing.
+const { createUnplugin } = requireBuildPackage<{ createUnplugin: typeof CreateUnplugin }>('unplugin')
 
 export type { Options, OptionsResolved } from './options.js'
 
@@ -22,7 +27,7 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
   const learnRoot = (bundlerRoot: string | undefined): void => {
     if (options.root === undefined && bundlerRoot) root = bundlerRoot
   }
-  const rollupLike = ROLLUP_LIKE.has(meta.framework)
+  const framework = meta.framework
 
   return {
     name: PLUGIN_NAME,
@@ -40,13 +45,16 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
             runtime: options.runtime,
             enabled: options.enabled,
             defaults: { ...options.defaults },
+            onWarning: (warning) => this.warn(toBuildMessage(warning, id, framework)),
           })
           return result && { code: result.code, map: result.map }
         } catch (error) {
           if (!(error instanceof TransformError)) throw error
-          this.error(toBuildError(error, id, rollupLike))
-          // Rollup, Vite and Rolldown throw from `this.error`. webpack and Rspack record the error and go on, and
-          // esbuild only reports errors returned with code, so hand back the source unchanged.
+          // Rollup, Vite and Rolldown throw from `this.error` and stop at the first failing file: one error lists
+          // every problem of the file. webpack, Rspack and esbuild record each error and go on with the other
+          // files (esbuild only reports errors returned with code), so hand back the source unchanged.
+          if (ROLLUP_LIKE.has(framework)) this.error(toBuildMessage(error, id, framework))
+          else for (const problem of error.errors) this.error(toBuildMessage(problem, id, framework))
           return { code }
         }
       },
@@ -76,20 +84,30 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
 })
 
 /**
- * The build error for a bad tag, with `file:line:col: reason` as its first line in every bundler. Rollup-like
- * bundlers print `loc` and `frame` themselves (Vite shows them in its overlay); webpack, Rspack and esbuild print
- * little more than the message, so the code frame goes into it.
+ * The bundler's message for a transform error or warning, with `file:line:col: reason` as its first line in every
+ * bundler. Rollup-like bundlers print `loc` and `frame` themselves (Vite shows them in its overlay); webpack, Rspack
+ * and esbuild print little more than the message, so the code frame goes into it. An error listing several
+ * problems carries all their frames in its message.
  */
-function toBuildError(error: TransformError, id: string, rollupLike: boolean): UnpluginMessage & { frame?: string } {
-  const where = `:${error.line}:${error.column}`
-  const [firstLine = ''] = error.message.split('\n')
-  const reason = firstLine.includes(where) ? firstLine : `${error.file}${where}: ${firstLine}`
+function toBuildMessage(problem: TransformError | TransformWarning, id: string, framework: string): UnpluginMessage & { frame?: string } {
+  const several = problem instanceof TransformError && problem.errors.length > 1
+  const [reason = ''] = problem.message.split('\n')
+  const frameApart = ROLLUP_LIKE.has(framework) && !several
   return {
-    message: rollupLike || !error.frame ? reason : `${reason}\n${error.frame}`,
+    message: frameApart ? reason : problem.message,
     id,
     plugin: PLUGIN_NAME,
-    // The transform counts columns from 1, as editors and tsc do; Rollup, Vite and esbuild count them from 0.
-    loc: { file: id, line: error.line, column: Math.max(0, error.column - 1) },
-    ...(rollupLike && error.frame ? { frame: error.frame } : {}),
+    loc: { file: id, line: problem.line, column: locColumn(problem.column, framework) },
+    ...(frameApart ? { frame: problem.frame } : {}),
   }
+}
+
+/**
+ * The transform counts columns from 1, as editors and tsc do. Vite and Rolldown print `loc` unchanged as the
+ * clickable `file:line:col` of the error (Vite's overlay also opens the editor there), so they get the column as
+ * the message has it. Rollup prints its `(line:col)` counting columns from 0, as in all its own errors, and so
+ * does esbuild; they get the 0-based column their other errors have.
+ */
+function locColumn(column: number, framework: string): number {
+  return framework === 'vite' || framework === 'rolldown' ? column : Math.max(0, column - 1)
 }

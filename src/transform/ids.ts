@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import ts from 'typescript'
+import type TS from 'typescript'
+import { ts } from './typescript.js'
 
 /** The file part of a module id: without a bundler's `\0` prefix and `?query`. */
 export function fileOfId(id: string): string {
@@ -27,13 +28,13 @@ export function versionOf(text: string): string {
 }
 
 /** The text of a property or member name: `of`, `#of`, `"a-b"` → `a-b`, `[Symbol.iterator]`. */
-export function propertyNameText(name: ts.PropertyName | ts.PrivateIdentifier): string {
+export function propertyNameText(name: TS.PropertyName | TS.PrivateIdentifier): string {
   if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text
   if (ts.isStringLiteral(name) || ts.isNumericLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name)) return name.text
   return `[${name.getText()}]`
 }
 
-function skipOuterExpressions(node: ts.Node): ts.Node {
+function skipOuterExpressions(node: TS.Node): TS.Node {
   let current = node
   while (
     current.parent &&
@@ -49,7 +50,7 @@ function skipOuterExpressions(node: ts.Node): ts.Node {
 }
 
 /** The name an expression is bound to: `const f = …`, `{ f: … }`, `class { f = … }`, `export default …`. */
-export function bindingName(expression: ts.Node): string | undefined {
+export function bindingName(expression: TS.Node): string | undefined {
   const outer = skipOuterExpressions(expression)
   const parent = outer.parent
   if (!parent) return undefined
@@ -65,12 +66,12 @@ export function bindingName(expression: ts.Node): string | undefined {
   return undefined
 }
 
-function hasDefaultModifier(node: ts.Node): boolean {
+function hasDefaultModifier(node: TS.Node): boolean {
   return (ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) ?? false
 }
 
 /** The segment a scope contributes to a qualified name, if it has a name. */
-function segmentOf(node: ts.Node): string | undefined {
+function segmentOf(node: TS.Node): string | undefined {
   if (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) {
     return node.name?.text ?? (hasDefaultModifier(node) ? 'default' : undefined)
   }
@@ -88,7 +89,7 @@ function segmentOf(node: ts.Node): string | undefined {
  * `Outer.inner`, `Prices.of`, `api.get`: the names of the scopes around `node`, outermost first. `own` names the
  * node itself when it is not a scope (a marker call's binding).
  */
-export function qualifiedName(node: ts.Node, own?: string): string {
+export function qualifiedName(node: TS.Node, own?: string): string {
   const segments: string[] = []
   const first = own ?? segmentOf(node)
   if (first) segments.push(first)

@@ -8,16 +8,21 @@
  * if (result) return { code: result.code, map: result.map }
  */
 import path from 'node:path'
-import MagicString, { type SourceMap } from 'magic-string'
-import ts from 'typescript'
-import { ErrorReporter, TransformError } from './errors.js'
+import type MagicStringClass from 'magic-string'
+import type { SourceMap } from 'magic-string'
+import type TS from 'typescript'
+import { BuildPackageError, requireBuildPackage } from './build-packages.js'
+import { ErrorReporter, TransformError, TransformWarning } from './errors.js'
 import { IdAllocator, fileOfId, relativeLabel } from './ids.js'
 import { findMarkerCalls } from './markers.js'
 import { resolveDefaults } from './options.js'
 import { Rewriter, type ResolvedDefaults } from './rewrite.js'
 import { findTagSites } from './sites.js'
+import { CACHE_TAG_TEXT } from './tags.js'
+import { MISSPELT_TAG_TEXT } from './tag-spelling.js'
+import { loadTypeScript, ts, useTypeScript } from './typescript.js'
 
-export { TransformError }
+export { BuildPackageError, TransformError, TransformWarning }
 
 export interface TransformOptions {
   /** Project root: site ids are file paths relative to it. @default process.cwd() */
@@ -31,6 +36,17 @@ export interface TransformOptions {
   enabled?: boolean
   /** Options merged under every site's options; the site's own options win. e.g. `{ ttl: '1h' }` */
   defaults?: Record<string, unknown>
+  /**
+   * Receives each warning (such as a misspelt tag, which is then ignored), in source order, before the result is
+   * returned or the error thrown. Without it warnings are dropped.
+   */
+  onWarning?: (warning: TransformWarning) => void
+  /**
+   * The TypeScript 6 module to parse with. Default: loaded when the first file with a trigger arrives, from the
+   * project's `typescript` when it is version 6, else from `typescript6` (TypeScript 6 installed under an alias).
+   * The tsc plugin passes the compiler ts-patch runs.
+   */
+  typescript?: typeof TS
 }
 
 export interface TransformResult {
@@ -39,24 +55,55 @@ export interface TransformResult {
 }
 
 /**
- * Text that may hold a trigger: a cache tag or the runtime's package name. Files without it are returned untouched
- * without being parsed; bundler plugins use it as their code filter.
+ * Text that may hold a trigger: a cache tag, the runtime's package name, or what may be a misspelt tag (to warn
+ * about). Files without it are returned untouched without being parsed; bundler plugins use it as their code filter.
  */
-export const TRIGGER_TEXT: RegExp = /@(?:cache|mcache|bcache|fcache|acache|ucache)\b|twat-cache/
+export const TRIGGER_TEXT: RegExp = new RegExp(`${CACHE_TAG_TEXT.source}|twat-cache|${MISSPELT_TAG_TEXT.source}`, 'i')
 
-const SCRIPT_KINDS: Readonly<Record<string, ts.ScriptKind>> = {
-  '.ts': ts.ScriptKind.TS,
-  '.mts': ts.ScriptKind.TS,
-  '.cts': ts.ScriptKind.TS,
-  '.tsx': ts.ScriptKind.TSX,
-  '.js': ts.ScriptKind.JS,
-  '.mjs': ts.ScriptKind.JS,
-  '.cjs': ts.ScriptKind.JS,
-  '.jsx': ts.ScriptKind.JSX,
+/** A cache tag or the package name, spelt exactly: the files that may need rewriting. */
+const EXACT_TRIGGER_TEXT = new RegExp(`${CACHE_TAG_TEXT.source}|twat-cache`)
+
+/**
+ * A tag name at the start of a JSDoc line or right after `/**`: in a file with no exact trigger, only these can be
+ * misspelt tags, so a file whose look-alike text sits elsewhere (a string, an e-mail address) is not parsed.
+ */
+const TAG_AT_JSDOC_LINE = /(?:^[ \t]*\*?|\/\*\*)[ \t]*(@[A-Za-z][\w-]*)/gm
+
+const WHOLE_MISSPELT_TAG = new RegExp(`^(?:${MISSPELT_TAG_TEXT.source})$`, 'i')
+
+function mayHoldMisspeltTag(code: string): boolean {
+  for (const match of code.matchAll(TAG_AT_JSDOC_LINE)) if (WHOLE_MISSPELT_TAG.test(match[1]!)) return true
+  return false
+}
+
+/** The script kind of a file extension; TypeScript for anything else (a bundler's virtual module, say). */
+function scriptKindOf(file: string): TS.ScriptKind {
+  switch (path.extname(file)) {
+    case '.tsx':
+      return ts.ScriptKind.TSX
+    case '.js':
+    case '.mjs':
+    case '.cjs':
+      return ts.ScriptKind.JS
+    case '.jsx':
+      return ts.ScriptKind.JSX
+    default:
+      return ts.ScriptKind.TS
+  }
+}
+
+let magicString: typeof MagicStringClass | undefined
+/** magic-string, loaded with the first file to rewrite (an optional peer dependency, like TypeScript). */
+function loadMagicString(root: string): typeof MagicStringClass {
+  if (!magicString) {
+    const loaded = requireBuildPackage<typeof MagicStringClass | { default: typeof MagicStringClass }>('magic-string', [root])
+    magicString = 'default' in loaded ? loaded.default : loaded
+  }
+  return magicString
 }
 
 /** Whether a plain .js file is a CommonJS script, which must `require` the runtime. */
-function isCommonJsScript(file: string, sourceFile: ts.SourceFile): boolean {
+function isCommonJsScript(file: string, sourceFile: TS.SourceFile): boolean {
   const extension = path.extname(file)
   if (extension === '.cjs') return true
   if (extension !== '.js' && extension !== '.jsx') return false
@@ -71,7 +118,7 @@ function isCommonJsScript(file: string, sourceFile: ts.SourceFile): boolean {
 }
 
 /** Parse errors, which TypeScript records instead of throwing (not in its public typings). */
-function hasSyntaxErrors(sourceFile: ts.SourceFile): boolean {
+function hasSyntaxErrors(sourceFile: TS.SourceFile): boolean {
   return ((sourceFile as unknown as { parseDiagnostics?: readonly unknown[] }).parseDiagnostics?.length ?? 0) > 0
 }
 
@@ -80,32 +127,57 @@ function hasSyntaxErrors(sourceFile: ts.SourceFile): boolean {
  * @param code the module's source text
  * @param id the module's path (a bundler id; a `?query` is ignored)
  * @returns the new code and its source map, or `null` when there is nothing to rewrite
- * @throws TransformError for a bad tag, option or construct, pointing at it
+ * @throws TransformError for a bad tag, option or construct, pointing at the first; its `errors` lists them all
+ * @throws BuildPackageError when TypeScript 6 or magic-string is not installed, naming the install command
  */
 export function transform(code: string, id: string, options: TransformOptions = {}): TransformResult | null {
   if (!TRIGGER_TEXT.test(code)) return null
   if (options.enabled === false) return null
   const file = fileOfId(id)
   if (/\.d\.[cm]?tsx?$/.test(file)) return null
-  const scriptKind = SCRIPT_KINDS[path.extname(file)] ?? ts.ScriptKind.TS
+  if (!EXACT_TRIGGER_TEXT.test(code) && !mayHoldMisspeltTag(code)) return null
+  const root = options.root ?? process.cwd()
+  if (options.typescript) useTypeScript(options.typescript)
+  else loadTypeScript(root)
+  const scriptKind = scriptKindOf(file)
   const sourceFile = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, scriptKind)
   // Let the bundler or compiler report syntax errors in its own words; a rewrite of broken code would only add noise.
   if (hasSyntaxErrors(sourceFile)) return null
 
-  const label = relativeLabel(file, options.root ?? process.cwd())
+  const label = relativeLabel(file, root)
   const errors = new ErrorReporter(file, label, code)
+  try {
+    return rewrite(code, file, sourceFile, scriptKind, errors, options)
+  } finally {
+    // Warnings first, then the errors: both reach the user from one build.
+    for (const warning of errors.warnings) options.onWarning?.(warning)
+  }
+}
+
+function rewrite(
+  code: string,
+  file: string,
+  sourceFile: TS.SourceFile,
+  scriptKind: TS.ScriptKind,
+  errors: ErrorReporter,
+  options: TransformOptions,
+): TransformResult | null {
   const runtime = options.runtime ?? 'twat-cache'
   const sites = findTagSites(sourceFile, errors)
   const markers = findMarkerCalls(sourceFile, new Set(['twat-cache', runtime]), errors)
-  if (!sites.length && !markers.length) return null
+  if (!sites.length && !markers.length) {
+    errors.throwIfAny()
+    return null
+  }
 
   const defaults: ResolvedDefaults = resolveDefaults(options.defaults)
+  const MagicString = loadMagicString(options.root ?? process.cwd())
   const s = new MagicString(code)
   const rewriter = new Rewriter({
     s,
     sourceFile,
     errors,
-    ids: new IdAllocator(label),
+    ids: new IdAllocator(errors.label),
     defaults,
     typed: scriptKind === ts.ScriptKind.TS || scriptKind === ts.ScriptKind.TSX,
     runtime,
@@ -116,7 +188,9 @@ export function transform(code: string, id: string, options: TransformOptions = 
     ...sites.map((site) => ({ at: site.node.getStart(sourceFile), run: () => rewriter.rewriteSite(site) })),
     ...markers.map((marker) => ({ at: marker.call.getStart(sourceFile), run: () => rewriter.rewriteMarker(marker) })),
   ].sort((a, b) => a.at - b.at)
-  for (const item of work) item.run()
+  // Each site is a step of its own: a bad one is recorded and the others are still checked.
+  for (const item of work) errors.attempt(item.run)
+  errors.throwIfAny()
   rewriter.flushClassBlocks()
   if (!s.hasChanged()) return null
   rewriter.emitImport()

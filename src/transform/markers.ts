@@ -3,7 +3,8 @@
  * import). The build step validates their literal options and gives them the same stable `name` and `version` a
  * tagged function gets, so `bcache(render)` keeps its disk entries apart from every other function's.
  */
-import ts from 'typescript'
+import type TS from 'typescript'
+import { ts } from './typescript.js'
 import type { ErrorReporter } from './errors.js'
 import { bindingName, qualifiedName } from './ids.js'
 import { canonicalOption, checkCombination, checkValue, literalValue, unknownOptionMessage, type SiteOption } from './options.js'
@@ -18,11 +19,11 @@ export type MarkerForm =
   | 'options'
 
 export interface MarkerCall {
-  readonly call: ts.CallExpression
+  readonly call: TS.CallExpression
   readonly kind: CacheKindName
   readonly form: MarkerForm
   /** The options argument, when there is one. */
-  readonly options: ts.Expression | undefined
+  readonly options: TS.Expression | undefined
   /** Canonical names of the options an object literal already sets (name/version/defaults are not added twice). */
   readonly present: ReadonlySet<string>
   readonly qualified: string
@@ -36,7 +37,7 @@ interface RuntimeBindings {
   readonly namespaces: ReadonlySet<string>
 }
 
-function runtimeBindings(sourceFile: ts.SourceFile, specifiers: ReadonlySet<string>): RuntimeBindings {
+function runtimeBindings(sourceFile: TS.SourceFile, specifiers: ReadonlySet<string>): RuntimeBindings {
   const names = new Map<string, CacheKindName>()
   const namespaces = new Set<string>()
   for (const statement of sourceFile.statements) {
@@ -58,7 +59,7 @@ function runtimeBindings(sourceFile: ts.SourceFile, specifiers: ReadonlySet<stri
   return { names, namespaces }
 }
 
-function kindOfCallee(callee: ts.Expression, bindings: RuntimeBindings): CacheKindName | undefined {
+function kindOfCallee(callee: TS.Expression, bindings: RuntimeBindings): CacheKindName | undefined {
   if (ts.isIdentifier(callee)) return bindings.names.get(callee.text)
   if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && bindings.namespaces.has(callee.expression.text)) {
     const name = callee.name.text
@@ -68,7 +69,7 @@ function kindOfCallee(callee: ts.Expression, bindings: RuntimeBindings): CacheKi
 }
 
 /** The text of a function declared at the top of this file under `name` (declaration or `const name = () => …`). */
-function localFunctionText(sourceFile: ts.SourceFile, name: string): string | undefined {
+function localFunctionText(sourceFile: TS.SourceFile, name: string): string | undefined {
   for (const statement of sourceFile.statements) {
     if (ts.isFunctionDeclaration(statement) && statement.name?.text === name && statement.body) return statement.getText(sourceFile)
     if (ts.isVariableStatement(statement)) {
@@ -83,10 +84,11 @@ function localFunctionText(sourceFile: ts.SourceFile, name: string): string | un
   return undefined
 }
 
-/** Validate an options object literal; returns the canonical names it sets. */
-function checkOptionsLiteral(kind: CacheKindName, options: ts.ObjectLiteralExpression, errors: ErrorReporter): Set<string> {
+/** Validate an options object literal, recording every bad option; returns the canonical names it sets. */
+function checkOptionsLiteral(kind: CacheKindName, options: TS.ObjectLiteralExpression, errors: ErrorReporter): Set<string> {
   const present = new Set<string>()
   const literal: SiteOption[] = []
+  const errorsBefore = errors.count
   let complete = true
   for (const property of options.properties) {
     if (ts.isSpreadAssignment(property) || !property.name || ts.isComputedPropertyName(property.name)) {
@@ -96,7 +98,10 @@ function checkOptionsLiteral(kind: CacheKindName, options: ts.ObjectLiteralExpre
     const nameNode = property.name
     const written = ts.isIdentifier(nameNode) || ts.isStringLiteral(nameNode) || ts.isNumericLiteral(nameNode) ? nameNode.text : nameNode.getText()
     const name = canonicalOption(written)
-    if (!name) throw errors.at(nameNode.getStart(), nameNode.getWidth(), unknownOptionMessage(written, `in ${kind}() options`))
+    if (!name) {
+      errors.report(errors.at(nameNode.getStart(), nameNode.getWidth(), unknownOptionMessage(written, `in ${kind}() options`)))
+      continue
+    }
     present.add(name)
     const value = ts.isPropertyAssignment(property) ? literalValue(property.initializer) : undefined
     if (!value || !ts.isPropertyAssignment(property)) {
@@ -105,15 +110,18 @@ function checkOptionsLiteral(kind: CacheKindName, options: ts.ObjectLiteralExpre
     }
     const start = property.initializer.getStart()
     const length = property.initializer.getWidth()
-    checkValue(name, value.value, start, length, errors)
+    const before = errors.count
+    errors.attempt(() => checkValue(name, value.value, start, length, errors))
+    if (errors.count > before) continue
     literal.push({ name, value: { literal: true, value: value.value }, start, length })
   }
-  if (complete) checkCombination(literal, { start: options.getStart(), length: 1 }, errors)
+  // The options together are only checked when each is valid: a rule about two options says nothing new then.
+  if (complete && errors.count === errorsBefore) errors.attempt(() => checkCombination(literal, { start: options.getStart(), length: 1 }, errors))
   return present
 }
 
 /** Line and column for ids of calls that have no name to go by. */
-function where(node: ts.Node): string {
+function where(node: TS.Node): string {
   const sourceFile = node.getSourceFile()
   const { line, character } = sourceFile.getLineAndCharacterOfPosition(node.getStart())
   return `${line + 1}:${character + 1}`
@@ -124,12 +132,12 @@ function where(node: ts.Node): string {
  * (`const cached = mcache({ ttl: 60 })`) are validated but get no name: one name on many functions would make them
  * share entries.
  */
-export function findMarkerCalls(sourceFile: ts.SourceFile, specifiers: ReadonlySet<string>, errors: ErrorReporter): MarkerCall[] {
+export function findMarkerCalls(sourceFile: TS.SourceFile, specifiers: ReadonlySet<string>, errors: ErrorReporter): MarkerCall[] {
   const bindings = runtimeBindings(sourceFile, specifiers)
   if (!bindings.names.size && !bindings.namespaces.size) return []
   const found: MarkerCall[] = []
 
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (ts.isCallExpression(node)) {
       const kind = kindOfCallee(node.expression, bindings)
       if (kind && !node.arguments.some(ts.isSpreadElement)) {
@@ -140,7 +148,7 @@ export function findMarkerCalls(sourceFile: ts.SourceFile, specifiers: ReadonlyS
     ts.forEachChild(node, visit)
   }
 
-  const analyze = (call: ts.CallExpression, kind: CacheKindName): MarkerCall | undefined => {
+  const analyze = (call: TS.CallExpression, kind: CacheKindName): MarkerCall | undefined => {
     const [first, second] = call.arguments
     const optionsForm = !first || ts.isObjectLiteralExpression(first)
     const options = optionsForm ? first : second

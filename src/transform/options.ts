@@ -3,8 +3,11 @@
  * tag fails the build with the same message `createCacheConfig` would throw at run time), merging the plugin's
  * `defaults` under a site's options, and printing the options object the emitted code passes to the runtime.
  */
-import ts from 'typescript'
-import { OPTION_ALIASES, OPTION_NAME_LIST, createCacheConfig, didYouMean, validateOption } from '../runtime/options/config.js'
+import type TS from 'typescript'
+import { ts } from './typescript.js'
+import { createCacheConfig } from '../runtime/options/config.js'
+import { CODE_OPTIONS, OPTION_ALIASES, OPTION_NAMES, canonicalOptionName, validateOption, type OptionName } from '../runtime/options/schema.js'
+import { didYouMean } from '../runtime/options/suggestions.js'
 import { ValidationError } from '../runtime/report/errors.js'
 import type { ErrorReporter } from './errors.js'
 import type { CacheTag } from './tags.js'
@@ -20,8 +23,6 @@ export interface SiteOption {
   readonly length: number
 }
 
-/** Options whose values are code: in a tag, `key=keyOf` or `store=sharedStore` name a binding in scope. */
-const CODE_OPTIONS: ReadonlySet<string> = new Set(['key', 'store'])
 /** Options whose values are always strings, so a bare `2` is the text "2". */
 const STRING_OPTIONS: ReadonlySet<string> = new Set(['name', 'version', 'folderName', 'cacheDir', 'url'])
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/
@@ -29,13 +30,13 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
 /** The camelCase option for a name as written (alias or not), or undefined when there is no such option. */
 export function canonicalOption(written: string): string | undefined {
-  return OPTION_ALIASES[written] ?? (OPTION_NAME_LIST.includes(written) ? written : undefined)
+  return canonicalOptionName(written)
 }
 
 /** "unknown option … (did you mean …?)", suggesting aliases too, since Python users write snake_case. */
 export function unknownOptionMessage(written: string, where: string): string {
-  const suggestion = didYouMean(written, [...OPTION_NAME_LIST, ...Object.keys(OPTION_ALIASES)])
-  return `unknown option "${written}" ${where}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; known options: ${OPTION_NAME_LIST.join(', ')}`
+  const suggestion = didYouMean(written, [...OPTION_NAMES, ...Object.keys(OPTION_ALIASES)])
+  return `unknown option "${written}" ${where}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; known options: ${OPTION_NAMES.join(', ')}`
 }
 
 /** Validate one value; a failure becomes a build error at `start`. */
@@ -48,10 +49,13 @@ export function checkValue(name: string, value: unknown, start: number, length: 
   }
 }
 
-/** The options of a tag, aliases resolved and every literal value validated. */
+/**
+ * The options of a tag, aliases resolved and every literal value validated. A bad option is recorded in `errors`
+ * and left out, so every bad option of the tag is reported at once.
+ */
 export function tagOptions(tag: CacheTag, errors: ErrorReporter): SiteOption[] {
   const seen = new Map<string, string>()
-  return tag.options.map((option) => {
+  const read = (option: CacheTag['options'][number]): SiteOption => {
     const name = canonicalOption(option.written)
     if (!name) throw errors.at(option.start, option.written.length, unknownOptionMessage(option.written, `in @${tag.name} tag`))
     const earlier = seen.get(name)
@@ -60,14 +64,15 @@ export function tagOptions(tag: CacheTag, errors: ErrorReporter): SiteOption[] {
     }
     seen.set(name, option.written)
     const span = { start: option.start, length: option.end - option.start }
-    if (CODE_OPTIONS.has(name) && option.syntax === 'bare' && IDENTIFIER_PATH.test(option.valueText) && typeof option.value === 'string') {
+    if (CODE_OPTIONS.has(name as OptionName) && option.syntax === 'bare' && IDENTIFIER_PATH.test(option.valueText) && typeof option.value === 'string') {
       return { name, value: { literal: false, code: option.valueText }, ...span }
     }
     // `version=2` or `folder_name=2024` mean the text: these options only take strings.
     const value = STRING_OPTIONS.has(name) && option.syntax === 'bare' ? option.valueText : option.value
     checkValue(name, value, option.valueStart, option.end - option.valueStart, errors)
     return { name, value: { literal: true, value }, ...span }
-  })
+  }
+  return tag.options.flatMap((option) => errors.attempt(() => read(option)) ?? [])
 }
 
 /**
@@ -135,7 +140,7 @@ export function optionCode(option: SiteOption): string {
  * A literal option value in a marker call's object (`maxsize: 10`, `ttl: '10m'`, `policy: "lfu"`, `[…]`), or
  * undefined when the value is only known at run time.
  */
-export function literalValue(node: ts.Expression): { value: unknown } | undefined {
+export function literalValue(node: TS.Expression): { value: unknown } | undefined {
   if (ts.isParenthesizedExpression(node)) return literalValue(node.expression)
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return { value: node.text }
   if (ts.isNumericLiteral(node)) return { value: Number(node.text) }

@@ -4,7 +4,8 @@
  * ignores the map, such as tsc's diagnostics). One function per construct; each says what it keeps and how.
  */
 import type MagicString from 'magic-string'
-import ts from 'typescript'
+import type TS from 'typescript'
+import { ts } from './typescript.js'
 import { versionOf, type IdAllocator } from './ids.js'
 import type { MarkerCall } from './markers.js'
 import { checkCombination, optionCode, renderOptions, tagOptions, type SiteOption } from './options.js'
@@ -20,7 +21,7 @@ export type ResolvedDefaults = ReadonlyMap<string, { readonly code: string; read
 
 export interface RewriteContext {
   readonly s: MagicString
-  readonly sourceFile: ts.SourceFile
+  readonly sourceFile: TS.SourceFile
   readonly errors: ErrorReporter
   readonly ids: IdAllocator
   readonly defaults: ResolvedDefaults
@@ -47,20 +48,22 @@ export class Rewriter {
     return this.ctx.typed
   }
 
-  private text(node: ts.Node): string {
+  private text(node: TS.Node): string {
     return node.getText(this.ctx.sourceFile)
   }
 
   /** `{ …defaults, …tag options, name, version }` for a tagged site; the site's own options win. */
   private tagOptionsCode(site: TagSite): string {
     const { errors, ids, defaults } = this.ctx
+    const errorsBefore = errors.count
     const options = tagOptions(site.tag, errors)
     const given = new Set(options.map((o) => o.name))
     const span = { start: site.tag.start, length: site.tag.end - site.tag.start }
     const fromDefaults: SiteOption[] = [...defaults]
       .filter(([name]) => !given.has(name))
       .map(([name, d]) => ({ name, value: { literal: true, value: d.value }, ...span }))
-    checkCombination([...fromDefaults, ...options], span, errors)
+    // Rules about options together are only checked when each option is valid.
+    if (errors.count === errorsBefore) checkCombination([...fromDefaults, ...options], span, errors)
     const entries: [string, string][] = [
       ...fromDefaults.map((o): [string, string] => [o.name, defaults.get(o.name)!.code]),
       ...options.map((o): [string, string] => [o.name, optionCode(o)]),
@@ -103,7 +106,7 @@ export class Rewriter {
     const options = this.tagOptionsCode(site)
     const cache = this.use(site.tag.kind)
     const modifiers = ts.getModifiers(fn) ?? []
-    const has = (kind: ts.SyntaxKind) => modifiers.some((m) => m.kind === kind)
+    const has = (kind: TS.SyntaxKind) => modifiers.some((m) => m.kind === kind)
     const typeParameters = fn.typeParameters ? `<${fn.typeParameters.map((p) => this.text(p)).join(', ')}>` : ''
     const typeArguments = fn.typeParameters ? `<${fn.typeParameters.map((p) => p.name.text).join(', ')}>` : ''
     const implType = `typeof ${impl}${typeArguments}`
@@ -139,7 +142,7 @@ export class Rewriter {
    * original's. Defaults become `undefined` so they are evaluated once, by the implementation; destructuring
    * patterns become plain names. `refs` lists them for a type-only use, which keeps `noUnusedParameters` quiet.
    */
-  private wrapperParameters(fn: ts.FunctionDeclaration, implType: string): { list: string[]; refs: string[] } {
+  private wrapperParameters(fn: TS.FunctionDeclaration, implType: string): { list: string[]; refs: string[] } {
     const list: string[] = []
     const refs: string[] = []
     let index = 0
@@ -160,7 +163,8 @@ export class Rewriter {
       list.push(`${parameter.dotDotDotToken ? '...' : ''}${name}${parameter.questionToken ? '?' : ''}${type ? `: ${type}` : ''}${initializer}`)
       refs.push(parameter.dotDotDotToken ? `...typeof ${name}` : `typeof ${name}`)
     }
-    // `this` forwarded by the wrapper must have a type under noImplicitThis; unknown accepts every caller.
+    // `this` forwarded by the wrapper must have a type under noImplicitThis; unknown accepts every caller. It never
+    // reaches a library's types: the tsc plugin emits the declarations of the source as written.
     if (this.typed && !hasThis) list.unshift('this: unknown')
     return { list, refs }
   }
@@ -188,7 +192,7 @@ export class Rewriter {
    */
   private method(site: MethodSite): void {
     const name = site.node.name
-    const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify((name as ts.StringLiteral).text)}]`
+    const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify((name as TS.StringLiteral).text)}]`
     const target = site.isStatic ? 'this' : 'this.prototype'
     const options = this.tagOptionsCode(site)
     const statement = `${target}${access} = ${this.use('cachedMethod')}(${this.use(site.tag.kind)}, ${target}${access}, ${options});`
@@ -197,7 +201,7 @@ export class Rewriter {
     this.classBlocks.set(site.owner, pending)
   }
 
-  private readonly classBlocks = new Map<ts.ClassLikeDeclaration, string[]>()
+  private readonly classBlocks = new Map<TS.ClassLikeDeclaration, string[]>()
 
   /** Emit the static blocks collected by {@link method}, one per class. */
   flushClassBlocks(): void {
@@ -234,7 +238,7 @@ export class Rewriter {
   private objectMethod(site: ObjectMethodSite): void {
     const { s, sourceFile } = this.ctx
     const node = site.node
-    const name = node.name as ts.Identifier | ts.StringLiteral | ts.NumericLiteral
+    const name = node.name as TS.Identifier | TS.StringLiteral | TS.NumericLiteral
     const key = ts.isIdentifier(name) ? name.text : name.getText(sourceFile)
     const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify(name.text)}]`
     const options = this.tagOptionsCode(site)
@@ -290,7 +294,7 @@ export class Rewriter {
       const lineEnd = text.indexOf('\n')
       position = lineEnd === -1 ? text.length : lineEnd + 1
     }
-    let lastDirective: ts.Statement | undefined
+    let lastDirective: TS.Statement | undefined
     for (const statement of sourceFile.statements) {
       if (ts.isExpressionStatement(statement) && ts.isStringLiteral(statement.expression)) lastDirective = statement
       else break
@@ -307,7 +311,7 @@ export class Rewriter {
 }
 
 /** The offset just inside `{` of the block holding a declaration, when that block is not a function body. */
-function nestedBlockStart(fn: ts.FunctionDeclaration, sourceFile: ts.SourceFile): number | undefined {
+function nestedBlockStart(fn: TS.FunctionDeclaration, sourceFile: TS.SourceFile): number | undefined {
   const parent = fn.parent
   if (!ts.isBlock(parent)) return undefined
   const owner = parent.parent

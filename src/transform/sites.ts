@@ -3,7 +3,8 @@
  * that construct is either a supported site (declaration, function bound to a name, class or object method) or a
  * build error saying what to do instead.
  */
-import ts from 'typescript'
+import type TS from 'typescript'
+import { ts } from './typescript.js'
 import type { ErrorReporter } from './errors.js'
 import { propertyNameText, qualifiedName } from './ids.js'
 import { findCacheTags, type CacheTag } from './tags.js'
@@ -12,16 +13,16 @@ import { findCacheTags, type CacheTag } from './tags.js'
 export interface DeclarationSite {
   readonly type: 'declaration'
   readonly tag: CacheTag
-  readonly node: ts.FunctionDeclaration & { readonly body: ts.Block }
+  readonly node: TS.FunctionDeclaration & { readonly body: TS.Block }
 }
 
 /** An arrow or function expression bound to a name: `const f = …`, `{ f: … }`, `export default …`. */
 export interface BindingSite {
   readonly type: 'binding'
   readonly tag: CacheTag
-  readonly node: ts.ArrowFunction | ts.FunctionExpression
+  readonly node: TS.ArrowFunction | TS.FunctionExpression
   /** The expression to wrap (the function, possibly inside parentheses or `as`). */
-  readonly expression: ts.Expression
+  readonly expression: TS.Expression
   /** The name the function had from its binding, given back to the cached function. */
   readonly name: string
 }
@@ -30,8 +31,8 @@ export interface BindingSite {
 export interface MethodSite {
   readonly type: 'method'
   readonly tag: CacheTag
-  readonly node: ts.MethodDeclaration & { readonly body: ts.Block }
-  readonly owner: ts.ClassLikeDeclaration
+  readonly node: TS.MethodDeclaration & { readonly body: TS.Block }
+  readonly owner: TS.ClassLikeDeclaration
   readonly isStatic: boolean
 }
 
@@ -39,7 +40,7 @@ export interface MethodSite {
 export interface PrivateMethodSite {
   readonly type: 'private-method'
   readonly tag: CacheTag
-  readonly node: ts.MethodDeclaration & { readonly body: ts.Block; readonly name: ts.PrivateIdentifier }
+  readonly node: TS.MethodDeclaration & { readonly body: TS.Block; readonly name: TS.PrivateIdentifier }
   readonly className: string
   readonly isStatic: boolean
 }
@@ -48,7 +49,7 @@ export interface PrivateMethodSite {
 export interface ObjectMethodSite {
   readonly type: 'object-method'
   readonly tag: CacheTag
-  readonly node: ts.MethodDeclaration & { readonly body: ts.Block }
+  readonly node: TS.MethodDeclaration & { readonly body: TS.Block }
 }
 
 export type TagSite = DeclarationSite | BindingSite | MethodSite | PrivateMethodSite | ObjectMethodSite
@@ -58,12 +59,12 @@ export function siteQualifiedName(site: TagSite): string {
   return site.type === 'binding' ? qualifiedName(site.node, site.name) : qualifiedName(site.node)
 }
 
-function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+function hasModifier(node: TS.Node, kind: TS.SyntaxKind): boolean {
   return (ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === kind)) ?? false
 }
 
 /** `(…)`, `… as T`, `… satisfies T`, `…!`, `<T>…`: wrappers that leave the value as it is. */
-function isOuterExpression(node: ts.Node): node is ts.ParenthesizedExpression | ts.AsExpression | ts.SatisfiesExpression | ts.NonNullExpression | ts.TypeAssertion {
+function isOuterExpression(node: TS.Node): node is TS.ParenthesizedExpression | TS.AsExpression | TS.SatisfiesExpression | TS.NonNullExpression | TS.TypeAssertion {
   return (
     ts.isParenthesizedExpression(node) ||
     ts.isAsExpression(node) ||
@@ -74,16 +75,16 @@ function isOuterExpression(node: ts.Node): node is ts.ParenthesizedExpression | 
 }
 
 /** The function inside `(…)`, `… as T`, `… satisfies T`, `…!`, if the expression is one. */
-export function unwrapFunction(expression: ts.Expression): ts.ArrowFunction | ts.FunctionExpression | undefined {
-  let current: ts.Expression = expression
+export function unwrapFunction(expression: TS.Expression): TS.ArrowFunction | TS.FunctionExpression | undefined {
+  let current: TS.Expression = expression
   while (isOuterExpression(current)) current = current.expression
   return ts.isArrowFunction(current) || ts.isFunctionExpression(current) ? current : undefined
 }
 
 /** Whether `super` is used by the body itself (arrows inherit it; nested functions and classes have their own). */
-function usesSuper(body: ts.Node): boolean {
+function usesSuper(body: TS.Node): boolean {
   let found = false
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (found) return
     if (node.kind === ts.SyntaxKind.SuperKeyword) {
       found = true
@@ -98,12 +99,12 @@ function usesSuper(body: ts.Node): boolean {
 }
 
 /** Climb from the node a comment precedes (a modifier, decorator or name) to the declaration it documents. */
-function documented(node: ts.Node): ts.Node {
+function documented(node: TS.Node): TS.Node {
   let current = node
   for (;;) {
     const parent = current.parent
     if (!parent || ts.isSourceFile(parent)) return current
-    const isName = 'name' in parent && (parent as { name?: ts.Node }).name === current
+    const isName = 'name' in parent && (parent as { name?: TS.Node }).name === current
     if (ts.isModifier(current) || ts.isDecorator(current) || isName) current = parent
     else return current
   }
@@ -113,7 +114,7 @@ const SUPPORTED =
   'tag a function declaration, a function or arrow assigned to const/let/var, a class method or an object method'
 
 /** Match a tag to the construct it documents; unsupported constructs are build errors at the tag. */
-function classify(node: ts.Node, tag: CacheTag, errors: ErrorReporter): TagSite {
+function classify(node: TS.Node, tag: CacheTag, errors: ErrorReporter): TagSite {
   const fail = (message: string): never => {
     throw errors.at(tag.start, tag.end - tag.start, message)
   }
@@ -140,7 +141,7 @@ function classify(node: ts.Node, tag: CacheTag, errors: ErrorReporter): TagSite 
     return { type: 'binding', tag, node: fn, expression: node.initializer, name: node.name.text }
   }
   if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-    let outer: ts.Node = node
+    let outer: TS.Node = node
     while (outer.parent && isOuterExpression(outer.parent)) outer = outer.parent
     const parent = outer.parent
     if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isExportAssignment(parent))) {
@@ -199,15 +200,15 @@ function classify(node: ts.Node, tag: CacheTag, errors: ErrorReporter): TagSite 
 
 /**
  * Every tagged function of the file, in source order. A comment belongs to the outermost node that starts right
- * after it, which is what JSDoc documents.
+ * after it, which is what JSDoc documents. A tag that cannot be used is recorded in `errors` and left out.
  */
-export function findTagSites(sourceFile: ts.SourceFile, errors: ErrorReporter): TagSite[] {
+export function findTagSites(sourceFile: TS.SourceFile, errors: ErrorReporter): TagSite[] {
   const source = sourceFile.text
   const seen = new Set<number>()
-  const sites = new Map<ts.Node, TagSite>()
-  const firstTag = new Map<ts.Node, CacheTag>()
+  const sites = new Map<TS.Node, TagSite>()
+  const firstTag = new Map<TS.Node, CacheTag>()
 
-  const visit = (node: ts.Node): void => {
+  const visit = (node: TS.Node): void => {
     if (!seen.has(node.pos)) {
       seen.add(node.pos)
       // A comment on the line of the previous token counts as that token's trailing comment in TypeScript's API,
@@ -218,11 +219,14 @@ export function findTagSites(sourceFile: ts.SourceFile, errors: ErrorReporter): 
         if (comment.kind !== ts.SyntaxKind.MultiLineCommentTrivia || read.has(comment.pos)) continue
         read.add(comment.pos)
         for (const tag of findCacheTags(source, comment.pos, comment.end, errors)) {
-          const site = classify(documented(node), tag, errors)
+          // A tag on a construct that cannot be cached is recorded; the other tags are still read.
+          const site = errors.attempt(() => classify(documented(node), tag, errors))
+          if (!site) continue
           const earlier = firstTag.get(site.node)
           if (earlier) {
             const line = source.slice(0, earlier.start).split('\n').length
-            throw errors.at(tag.start, tag.end - tag.start, `a second cache tag on the same function (the first, @${earlier.name}, is on line ${line}): keep one`)
+            errors.report(errors.at(tag.start, tag.end - tag.start, `a second cache tag on the same function (the first, @${earlier.name}, is on line ${line}): keep one`))
+            continue
           }
           firstTag.set(site.node, tag)
           sites.set(site.node, site)

@@ -8,6 +8,7 @@
  */
 import { didYouMean } from '../runtime/options/config.js'
 import type { ErrorReporter } from './errors.js'
+import { MISSPELT_TAG_TEXT, misspeltTagMessage, suggestCacheTag } from './tag-spelling.js'
 
 export const CACHE_KINDS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache'] as const
 export type CacheKindName = (typeof CACHE_KINDS)[number]
@@ -44,19 +45,25 @@ export interface CacheTag {
   readonly options: readonly TagOption[]
 }
 
-const TAG_NAMES: ReadonlySet<string> = new Set(['cache', ...CACHE_KINDS])
+/** The tag names of the cache tags, `cache` first (a misspelling closest to several suggests it). */
+const TAG_NAME_LIST: readonly string[] = ['cache', ...CACHE_KINDS]
+const TAG_NAMES: ReadonlySet<string> = new Set(TAG_NAME_LIST)
 
 /** Tags start a JSDoc line (after the optional `*`), as in TypeScript's own JSDoc parser. */
 const TAG_AT_LINE_START = /^@([A-Za-z][\w-]*)/
 
-/** Cheap pre-check before reading a comment line by line. */
+/** Text that holds a cache tag (or the start of a longer word, checked when the comment is read). */
+export const CACHE_TAG_TEXT: RegExp = /@(?:cache|mcache|bcache|fcache|acache|ucache)\b/
+
+/** Cheap pre-check before reading a comment line by line: a cache tag, or what may be a misspelt one. */
 export function mayHoldCacheTag(comment: string): boolean {
-  return comment.startsWith('/**') && /@(?:cache|mcache|bcache|fcache|acache|ucache)\b/.test(comment)
+  return comment.startsWith('/**') && (CACHE_TAG_TEXT.test(comment) || MISSPELT_TAG_TEXT.test(comment))
 }
 
 /**
  * Every cache tag in the JSDoc comment `source[start, end)`. A tag's text runs to the next tag or the end of the
  * comment, so options may continue on the following lines. Lines inside ``` fences (examples) are not tags.
+ * A tag with a syntax error is recorded in `errors` and left out; a misspelt tag is a warning.
  */
 export function findCacheTags(source: string, start: number, end: number, errors: ErrorReporter): CacheTag[] {
   const comment = source.slice(start, end)
@@ -68,8 +75,16 @@ export function findCacheTags(source: string, start: number, end: number, errors
   let inFence = false
 
   const finish = (): void => {
-    if (current && TAG_NAMES.has(current.name)) tags.push(parseTag(source, current, errors))
+    const raw = current
     current = undefined
+    if (!raw) return
+    if (TAG_NAMES.has(raw.name)) {
+      const tag = errors.attempt(() => parseTag(source, raw, errors))
+      if (tag) tags.push(tag)
+      return
+    }
+    const suggestion = suggestCacheTag(raw.name, TAG_NAME_LIST)
+    if (suggestion) errors.warn(raw.start, raw.end - raw.start, misspeltTagMessage(raw.name, suggestion))
   }
 
   for (let lineStart = bodyStart; lineStart <= bodyEnd; ) {
@@ -168,9 +183,11 @@ function parseTag(
       }
       if (first && raw.name === 'cache') {
         if (!(CACHE_KINDS as readonly string[]).includes(word!)) {
+          // Not a syntax error: record it and read on, so the options' errors are reported in the same build.
           const suggestion = didYouMean(word!, CACHE_KINDS)
-          fail(wordStart, word!.length,
-            `unknown cache kind "${word}" in @cache tag${suggestion ? ` (did you mean ${suggestion}?)` : ''}; expected one of ${CACHE_KINDS.join(', ')}, or key=value options`)
+          errors.report(errors.at(t.offset(wordStart), word!.length,
+            `unknown cache kind "${word}" in @cache tag${suggestion ? ` (did you mean ${suggestion}?)` : ''}; expected one of ${CACHE_KINDS.join(', ')}, or key=value options`))
+          continue
         }
         kind = word as CacheKindName
         continue

@@ -17,6 +17,8 @@ export interface BuildRequest {
   readonly pluginOptions?: Readonly<Record<string, unknown>>
   /** Output folder relative to the app folder; the bundle is `<outDir>/main.mjs`. */
   readonly outDir?: string
+  /** Receives the text of every warning the bundler reports (otherwise they are dropped). */
+  readonly onWarning?: (message: string) => void
 }
 
 type PluginFactory = (options?: Readonly<Record<string, unknown>>) => unknown
@@ -32,7 +34,7 @@ export async function buildApp(bundler: Bundler, request: BuildRequest): Promise
   const plugin = module.default(request.pluginOptions)
   const entry = path.join(app.dir, request.entry)
   const outDir = path.join(app.dir, request.outDir ?? 'dist')
-  await BUILDERS[bundler]({ dir: app.dir, entry, outDir, plugin })
+  await BUILDERS[bundler]({ dir: app.dir, entry, outDir, plugin, onWarning: request.onWarning ?? (() => undefined) })
   return path.join(outDir, 'main.mjs')
 }
 
@@ -41,6 +43,7 @@ interface BuildInput {
   readonly entry: string
   readonly outDir: string
   readonly plugin: unknown
+  readonly onWarning: (message: string) => void
 }
 
 /** What webpack and Rspack (the same configuration API) share: ES module output for Node, no minifying. */
@@ -65,12 +68,13 @@ function webpackLikeExternals() {
 }
 
 const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
-  async vite({ dir, entry, outDir, plugin }) {
+  async vite({ dir, entry, outDir, plugin, onWarning }) {
     const { build } = await import('vite')
+    const ignore = () => undefined
     await build({
       root: dir,
       configFile: false,
-      logLevel: 'silent',
+      customLogger: { info: ignore, warn: onWarning, warnOnce: onWarning, error: ignore, clearScreen: ignore, hasErrorLogged: () => false, hasWarned: false },
       plugins: [plugin as never],
       build: {
         ssr: entry,
@@ -83,7 +87,7 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
     })
   },
 
-  async webpack({ dir, entry, outDir, plugin }) {
+  async webpack({ dir, entry, outDir, plugin, onWarning }) {
     const { default: webpack } = await import('webpack')
     const compiler = webpack({
       ...webpackLikeBase(dir, entry, outDir),
@@ -93,16 +97,16 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
       optimization: { minimize: false },
       plugins: [plugin as never],
     })
-    await runCompiler(compiler)
+    await runCompiler(compiler, onWarning)
   },
 
-  async rollup({ entry, outDir, plugin }) {
+  async rollup({ entry, outDir, plugin, onWarning }) {
     const { rollup } = await import('rollup')
     const bundle = await rollup({
       input: entry,
       external: isExternal,
       plugins: [plugin as never, rollupTypeScript()],
-      onwarn: () => undefined,
+      onwarn: (warning) => onWarning(warning.message),
     })
     try {
       await bundle.write({ file: path.join(outDir, 'main.mjs'), format: 'es' })
@@ -111,9 +115,9 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
     }
   },
 
-  async esbuild({ dir, entry, outDir, plugin }) {
+  async esbuild({ dir, entry, outDir, plugin, onWarning }) {
     const { build } = await import('esbuild')
-    await build({
+    const result = await build({
       absWorkingDir: dir,
       entryPoints: [entry],
       bundle: true,
@@ -125,9 +129,10 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
       logLevel: 'silent',
       plugins: [plugin as never],
     })
+    for (const warning of result.warnings) onWarning(warning.text)
   },
 
-  async rspack({ dir, entry, outDir, plugin }) {
+  async rspack({ dir, entry, outDir, plugin, onWarning }) {
     const { rspack } = await import('@rspack/core')
     const compiler = rspack({
       ...webpackLikeBase(dir, entry, outDir),
@@ -145,10 +150,10 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
       optimization: { minimize: false },
       plugins: [plugin as never],
     })
-    await runCompiler(compiler)
+    await runCompiler(compiler, onWarning)
   },
 
-  async rolldown({ dir, entry, outDir, plugin }) {
+  async rolldown({ dir, entry, outDir, plugin, onWarning }) {
     const { rolldown } = await import('rolldown')
     const bundle = await rolldown({
       cwd: dir,
@@ -156,7 +161,7 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
       platform: 'node',
       external: isExternal,
       plugins: [plugin as never],
-      onwarn: () => undefined,
+      onwarn: (warning) => onWarning(warning.message),
     })
     try {
       await bundle.write({ file: path.join(outDir, 'main.mjs'), format: 'es' })
@@ -168,7 +173,7 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
 
 interface StatsLike {
   hasErrors(): boolean
-  toJson(options: { all: false; errors: true }): { errors?: Array<{ message: string }> }
+  toJson(options: { all: false; errors: true; warnings: true }): { errors?: Array<{ message: string }>; warnings?: Array<{ message: string }> }
 }
 
 interface CompilerLike {
@@ -176,14 +181,19 @@ interface CompilerLike {
   close(callback: (error?: Error | null) => void): void
 }
 
-/** Runs a webpack or Rspack compiler; rejects with every build error's message when the build has errors. */
-function runCompiler(compiler: CompilerLike): Promise<void> {
+/**
+ * Runs a webpack or Rspack compiler; rejects with every build error's message when the build has errors. Warnings
+ * go to `onWarning`.
+ */
+function runCompiler(compiler: CompilerLike, onWarning: (message: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     compiler.run((error, stats) => {
       compiler.close(() => {
         if (error) return reject(error)
+        const report = stats?.toJson({ all: false, errors: true, warnings: true })
+        for (const warning of report?.warnings ?? []) onWarning(warning.message)
         if (stats?.hasErrors()) {
-          const messages = (stats.toJson({ all: false, errors: true }).errors ?? []).map((e) => e.message)
+          const messages = (report?.errors ?? []).map((e) => e.message)
           return reject(new Error(messages.join('\n\n')))
         }
         resolve()

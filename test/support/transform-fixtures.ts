@@ -1,12 +1,13 @@
 /**
- * The transform fixture cases: `fixtures/transform/<case>/input.<ext>` with either `output.<ext>` (the expected code)
- * or `error.txt` (the expected error message, location and frame), and an optional `options.json`
+ * The transform fixture cases: `fixtures/transform/<case>/input.<ext>` with `output.<ext>` (the expected code),
+ * `error.txt` (the expected error message, locations and frames), or neither when the transform returns null; an
+ * optional `warnings.txt` (the expected warnings, one message after another); and an optional `options.json`
  * (TransformOptions). Each case is transformed with its own folder as the root, so ids read `input.ts#name`.
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { transform, type TransformOptions } from '../../src/transform/index.js'
+import { transform, type TransformOptions, type TransformWarning } from '../../src/transform/index.js'
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/transform')
 
@@ -19,6 +20,8 @@ export interface FixtureCase {
   readonly expected: string | undefined
   /** The expected error text, or undefined for an output case. */
   readonly expectedError: string | undefined
+  /** The expected warnings' messages, each followed by a blank line, or undefined when there must be none. */
+  readonly expectedWarnings: string | undefined
   readonly options: TransformOptions
 }
 
@@ -41,6 +44,7 @@ export function listCases(): FixtureCase[] {
         input: read(inputName)!,
         expected: read(`output${extension}`),
         expectedError: read('error.txt'),
+        expectedWarnings: read('warnings.txt'),
         options: { root: dir, ...(options ? (JSON.parse(options) as TransformOptions) : {}) },
       }
     })
@@ -48,5 +52,12 @@ export function listCases(): FixtureCase[] {
 
 /** The transform's result for a case: its code, or `null` when it returned null. Errors propagate. */
 export function runCase(fixture: FixtureCase): string | null {
-  return transform(fixture.input, fixture.inputFile, fixture.options)?.code ?? null
+  return runCaseWithWarnings(fixture).code
+}
+
+/** The transform's result for a case and the warnings it reported (as in warnings.txt). Errors propagate. */
+export function runCaseWithWarnings(fixture: FixtureCase): { code: string | null; warnings: string } {
+  const warnings: TransformWarning[] = []
+  const result = transform(fixture.input, fixture.inputFile, { ...fixture.options, onWarning: (w) => warnings.push(w) })
+  return { code: result?.code ?? null, warnings: warnings.map((w) => `${w.message}\n\n`).join('') }
 }

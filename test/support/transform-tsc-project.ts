@@ -3,7 +3,7 @@
  * dist/ is compiled from this repo's src (runtime + transform only, into the temporary folder, so the test never
  * races other work on the repo's own dist/), its dependencies linked to the repo's node_modules.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -71,13 +71,8 @@ export function createTscProject(): TscProject {
     dir,
     write,
     tspc(tsconfig = 'tsconfig.json') {
-      try {
-        const output = execFileSync(TSPC, ['-p', path.join(dir, tsconfig), '--pretty', 'false'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' })
-        return { status: 0, output }
-      } catch (error) {
-        const failed = error as { status: number; stdout: string; stderr: string }
-        return { status: failed.status, output: `${failed.stdout}${failed.stderr}` }
-      }
+      const result = spawnSync(TSPC, ['-p', path.join(dir, tsconfig), '--pretty', 'false'], { cwd: dir, encoding: 'utf8', timeout: 120_000 })
+      return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` }
     },
     node(relative) {
       return execFileSync(process.execPath, [path.join(dir, relative)], { cwd: dir, encoding: 'utf8' })
