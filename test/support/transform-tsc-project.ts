@@ -13,7 +13,7 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const TSPC = path.join(REPO, 'node_modules/.bin/tspc')
 
 /** Packages the built runtime and transform import, linked from the repo. */
-const LINKED = ['typescript', 'magic-string', 'valibot', 'lru-cache', '@types']
+const LINKED = ['typescript', 'magic-string', 'lru-cache', '@types']
 
 export interface TscProject {
   readonly dir: string
