@@ -16,8 +16,9 @@ import { findMarkerCalls } from './markers.js'
 import { resolveDefaults } from './options.js'
 import { Rewriter, type ResolvedDefaults } from './rewrite.js'
 import { findTagSites } from './sites.js'
+import { TRIGGER_TEXT } from './trigger.js'
 
-export { TransformError }
+export { TransformError, TRIGGER_TEXT }
 
 export interface TransformOptions {
   /** Project root: site ids are file paths relative to it. @default process.cwd() */
@@ -37,12 +38,6 @@ export interface TransformResult {
   code: string
   map: SourceMap
 }
-
-/**
- * Text that may hold a trigger: a cache tag or the runtime's package name. Files without it are returned untouched
- * without being parsed; bundler plugins use it as their code filter.
- */
-export const TRIGGER_TEXT: RegExp = /@(?:cache|mcache|bcache|fcache|acache|ucache)\b|twat-cache/
 
 const SCRIPT_KINDS: Readonly<Record<string, ts.ScriptKind>> = {
   '.ts': ts.ScriptKind.TS,
