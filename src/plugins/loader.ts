@@ -36,7 +36,9 @@ export interface LoaderContext {
   readonly rootContext?: string | undefined
   /** Whether the build wants source maps (webpack's `devtool`); `undefined` is taken as yes. */
   readonly sourceMap?: boolean | undefined
-  getOptions(): unknown
+  /** webpack 5, Rspack and Turbopack; a bare loader-runner has only `query`. */
+  getOptions?(): unknown
+  readonly query?: unknown
   callback(error: Error | null, code?: string, map?: EncodedSourceMap): void
 }
 
@@ -60,7 +62,7 @@ export default function twatCacheLoader(this: LoaderContext, source: string, inp
   if (!TRIGGER_TEXT.test(source)) return this.callback(null, source, parseMap(inputMap))
   let run: Prepared
   try {
-    run = prepare(this.getOptions(), this.rootContext)
+    run = prepare(this.getOptions ? this.getOptions() : this.query, this.rootContext)
   } catch (error) {
     return this.callback(error as Error)
   }

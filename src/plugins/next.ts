@@ -23,12 +23,18 @@ import { PluginOptionsError, resolveOptions, type Options } from './options.js'
 
 export type { Options, OptionsResolved } from './options.js'
 
-/** A Next.js config object; only the fields withTwatCache reads are spelled out. */
-export interface NextConfigObject {
+/** The fields of a Next.js config object that withTwatCache reads. */
+interface NextConfigObject {
   turbopack?: object | undefined
   webpack?: ((config: any, context: any) => any) | null | undefined
   serverExternalPackages?: string[] | undefined
-  [key: string]: unknown
+}
+
+/** What withTwatCache sets in a config (next to everything the config had). */
+export interface Wired {
+  turbopack: object
+  webpack: (config: any, context: any) => any
+  serverExternalPackages: string[]
 }
 
 /** A Next.js config in function form, as `next.config` may export it. */
@@ -51,19 +57,18 @@ const SERVER_EXTERNALS = ['twat-cache', 'better-sqlite3']
  *
  * @throws {PluginOptionsError} on a bad option, or (for Turbopack) an option that is not plain data.
  */
-export function withTwatCache<Config extends NextConfigObject | NextConfigFunction>(
-  nextConfig: Config,
+export function withTwatCache<Config extends object>(
+  nextConfig: (phase: string, context: { defaultConfig: object }) => Config | Promise<Config>,
   options?: Options,
-): Config
-export function withTwatCache(nextConfig?: undefined, options?: Options): NextConfigObject
-export function withTwatCache(
-  nextConfig: NextConfigObject | NextConfigFunction = {},
-  options: Options = {},
-): NextConfigObject | NextConfigFunction {
+): (phase: string, context: { defaultConfig: object }) => Promise<Config & Wired>
+export function withTwatCache<Config extends object = {}>(nextConfig?: Config, options?: Options): Config & Wired
+export function withTwatCache(nextConfig: object = {}, options: Options = {}): object {
   resolveOptions(options) // bad options fail when the config loads, not at the first module
   const loaderOptions = toLoaderOptions(options)
   if (typeof nextConfig === 'function') {
-    return async (phase, context) => wire((await nextConfig(phase, context)) as NextConfigObject, options, loaderOptions)
+    const configFor = nextConfig as NextConfigFunction
+    return async (phase: string, context: { defaultConfig: object }) =>
+      wire((await configFor(phase, context)) as NextConfigObject, options, loaderOptions)
   }
   if (nextConfig === null || typeof nextConfig !== 'object') {
     throw new PluginOptionsError(
@@ -71,12 +76,12 @@ export function withTwatCache(
         `got ${nextConfig === null ? 'null' : typeof nextConfig}.`,
     )
   }
-  return wire(nextConfig, options, loaderOptions)
+  return wire(nextConfig as NextConfigObject, options, loaderOptions)
 }
 
 export default withTwatCache
 
-function wire(config: NextConfigObject, options: Options, loaderOptions: object): NextConfigObject {
+function wire(config: NextConfigObject, options: Options, loaderOptions: object): NextConfigObject & Wired {
   const turbopack = (config.turbopack ?? {}) as { rules?: Record<string, unknown> }
   const userWebpack = config.webpack
   return {
