@@ -1,6 +1,6 @@
 // twat-cache/loader through the webpack loader API: loader-runner (what webpack runs loaders with) on the packed
-// loader, for the rewrite, the source maps, the errors and the files it must leave alone; then a real webpack build
-// of fixtures/app with the loader in a rule instead of the plugin.
+// loader, for the rewrite, the source maps, the errors and the files it must leave alone; then real webpack and
+// Rspack builds of fixtures/app with the loader in a rule instead of the plugin.
 import { builtinModules, createRequire } from 'node:module'
 import { readFile } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -161,30 +161,36 @@ l('should fail on a bad option, naming it', async () => {
   assert.match(regexp.message, /"exclude" has an invalid RegExp/)
 })
 
-l('should cache in a real webpack build that uses the loader in a rule, by package name', async () => {
-  const { default: webpack } = await import('webpack')
-  const outDir = path.join(app.dir, 'dist-loader')
+/** webpack's and Rspack's shared options: fixtures/app as one ES module for Node, twat-cache left external. */
+function bundleOptions(outDir: string) {
   const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)])
-  const compiler = webpack({
-    mode: 'none',
+  return {
+    mode: 'none' as const,
     context: app.dir,
     entry: './src/main.ts',
-    target: 'node20',
-    devtool: false,
-    experiments: { outputModule: true },
-    output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module', library: { type: 'module' } },
-    externalsType: 'module',
-    externals: [({ request }, callback) => callback(undefined, request && (/^twat-cache(\/|$)/.test(request) || builtins.has(request)) ? request : undefined)],
+    target: 'node20' as const,
+    devtool: false as const,
+    output: { path: outDir, filename: 'main.mjs', module: true, chunkFormat: 'module' as const, library: { type: 'module' as const } },
+    externalsType: 'module' as const,
+    externals: [
+      ({ request }: { request?: string }, callback: (error?: Error, result?: string) => void) =>
+        callback(undefined, request && (/^twat-cache(\/|$)/.test(request) || builtins.has(request)) ? request : undefined),
+    ],
     resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
-    module: {
-      rules: [
-        { test: /\.ts$/, loader: TS_LOADER },
-        { test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre', loader: 'twat-cache/loader', options: { defaults: {} } },
-      ],
-    },
     optimization: { minimize: false },
-  })
-  await new Promise<void>((resolve, reject) => {
+  }
+}
+
+/** The rule a user writes: the loader by package name, before the loader that compiles TypeScript. */
+const LOADER_RULE = { test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre' as const, loader: 'twat-cache/loader', options: { defaults: {} } }
+
+interface CompilerLike {
+  run(callback: (error: Error | null, stats?: { hasErrors(): boolean; toString(options: object): string }) => void): void
+  close(callback: () => void): void
+}
+
+function runCompiler(compiler: CompilerLike): Promise<void> {
+  return new Promise((resolve, reject) => {
     compiler.run((error, stats) => {
       compiler.close(() => {
         if (error) return reject(error)
@@ -193,21 +199,43 @@ l('should cache in a real webpack build that uses the loader in a rule, by packa
       })
     })
   })
-  const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'twat-cache-loader-'))
-  try {
-    const report = await runReport<{ calls: Record<string, number>; results: { fib30: number } }>(
-      path.join(outDir, 'main.mjs'),
-      app.dir,
-      { TWAT_CACHE_DIR: cacheDir },
-    )
-    assert.is(report.results.fib30, 832040)
-    assert.is(report.calls.fib, 31, 'fib(30) through the cache')
-    assert.is(report.calls.hoisted, 2)
-    assert.is(report.calls.method, 2)
-    assert.is(report.calls.greet, 1)
-  } finally {
-    await rm(cacheDir, { recursive: true, force: true })
-  }
-})
+}
+
+const BUILDERS = {
+  async webpack(outDir: string) {
+    const { default: webpack } = await import('webpack')
+    const options = bundleOptions(outDir)
+    const rules = [{ test: /\.ts$/, loader: TS_LOADER }, LOADER_RULE]
+    await runCompiler(webpack({ ...options, experiments: { outputModule: true }, module: { rules } }) as CompilerLike)
+  },
+  async rspack(outDir: string) {
+    const { rspack } = await import('@rspack/core')
+    const swc = { loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } } }
+    const rules = [{ test: /\.ts$/, ...swc }, LOADER_RULE]
+    await runCompiler(rspack({ ...bundleOptions(outDir), module: { rules } }) as CompilerLike)
+  },
+}
+
+for (const bundler of ['webpack', 'rspack'] as const) {
+  l(`should cache in a real ${bundler} build that uses the loader in a rule, by package name`, async () => {
+    const outDir = path.join(app.dir, `dist-${bundler}`)
+    await BUILDERS[bundler](outDir)
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), `twat-cache-loader-${bundler}-`))
+    try {
+      const report = await runReport<{ calls: Record<string, number>; results: { fib30: number } }>(
+        path.join(outDir, 'main.mjs'),
+        app.dir,
+        { TWAT_CACHE_DIR: cacheDir },
+      )
+      assert.is(report.results.fib30, 832040)
+      assert.is(report.calls.fib, 31, 'fib(30) through the cache')
+      assert.is(report.calls.hoisted, 2)
+      assert.is(report.calls.method, 2)
+      assert.is(report.calls.greet, 1)
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true })
+    }
+  })
+}
 
 l.run()
