@@ -1,8 +1,8 @@
 /**
  * twat-cache for Next.js: `withTwatCache(nextConfig, options?)` runs the twat-cache loader on the app's own modules
  * under Turbopack (`next dev`, `next build`; through `turbopack.rules`) and under webpack (`next build --webpack`),
- * and keeps better-sqlite3 (bcache's engine) out of the server bundles. The options are the plugin options
- * ({@link Options}); under Turbopack they must be plain data (a RegExp in `include`/`exclude` is converted).
+ * and keeps the runtime and better-sqlite3 (bcache's engine) out of the server bundles. The options are the plugin
+ * options ({@link Options}); under Turbopack they must be plain data (a RegExp in `include`/`exclude` is converted).
  *
  * @example
  * ```js
@@ -48,7 +48,10 @@ const TURBOPACK_RULE_GLOB = '*.{ts,tsx,js,jsx,mts,cts,mjs,cjs}'
 const WEBPACK_TEST = /\.[cm]?[jt]sx?$/
 /** node_modules, which includes Next.js' own modules (its entry templates are not "foreign" to Turbopack). */
 const NODE_MODULES = /(^|[\\/])node_modules[\\/]/
-/** bcache's engine: a native module that must be loaded from node_modules at run time, never bundled. */
+/**
+ * Loaded by Node from node_modules at run time, not bundled: the runtime (one instance for every server layer; its
+ * lazy `require` of lru-cache and better-sqlite3 then resolves from where it is installed) and bcache's native engine.
+ */
 const SERVER_EXTERNALS = ['twat-cache', 'better-sqlite3']
 
 /**
