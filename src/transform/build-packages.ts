@@ -1,5 +1,6 @@
 /**
- * Loading the build-time packages (typescript, magic-string, unplugin) at the point of use. They are optional peer
+ * Loading the build-time packages (typescript, magic-string, unplugin, and the loader's picomatch and
+ * @jridgewell/remapping) at the point of use. They are optional peer
  * dependencies, so an app that only uses the runtime never installs them; the transform, the tsc plugin and the
  * bundler plugins load them here and, when one is missing, fail with the command that installs it.
  *
@@ -14,6 +15,9 @@ export const BUILD_PACKAGES = {
   typescript: 'npm install -D typescript@6',
   'magic-string': 'npm install -D magic-string',
   unplugin: 'npm install -D unplugin',
+  // The webpack loader's source-map combining and file filter (unplugin depends on both, so it brings them).
+  '@jridgewell/remapping': 'npm install -D @jridgewell/remapping',
+  picomatch: 'npm install -D picomatch',
 } as const
 
 export type BuildPackageName = keyof typeof BUILD_PACKAGES

@@ -18,11 +18,11 @@ import { findMarkerCalls } from './markers.js'
 import { resolveDefaults } from './options.js'
 import { Rewriter, type ResolvedDefaults } from './rewrite.js'
 import { findTagSites } from './sites.js'
-import { CACHE_TAG_TEXT } from './tags.js'
 import { MISSPELT_TAG_TEXT } from './tag-spelling.js'
+import { CACHE_TAG_TEXT, TRIGGER_TEXT } from './trigger.js'
 import { loadTypeScript, ts, useTypeScript } from './typescript.js'
 
-export { BuildPackageError, TransformError, TransformWarning }
+export { BuildPackageError, TransformError, TransformWarning, TRIGGER_TEXT }
 
 export interface TransformOptions {
   /** Project root: site ids are file paths relative to it. @default process.cwd() */
@@ -53,12 +53,6 @@ export interface TransformResult {
   code: string
   map: SourceMap
 }
-
-/**
- * Text that may hold a trigger: a cache tag, the runtime's package name, or what may be a misspelt tag (to warn
- * about). Files without it are returned untouched without being parsed; bundler plugins use it as their code filter.
- */
-export const TRIGGER_TEXT: RegExp = new RegExp(`${CACHE_TAG_TEXT.source}|twat-cache|${MISSPELT_TAG_TEXT.source}`, 'i')
 
 /** A cache tag or the package name, spelt exactly: the files that may need rewriting. */
 const EXACT_TRIGGER_TEXT = new RegExp(`${CACHE_TAG_TEXT.source}|twat-cache`)

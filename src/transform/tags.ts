@@ -9,6 +9,7 @@
 import { didYouMean } from '../runtime/options/config.js'
 import type { ErrorReporter } from './errors.js'
 import { MISSPELT_TAG_TEXT, misspeltTagMessage, suggestCacheTag } from './tag-spelling.js'
+import { CACHE_TAG_TEXT } from './trigger.js'
 
 export const CACHE_KINDS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache'] as const
 export type CacheKindName = (typeof CACHE_KINDS)[number]
@@ -51,9 +52,6 @@ const TAG_NAMES: ReadonlySet<string> = new Set(TAG_NAME_LIST)
 
 /** Tags start a JSDoc line (after the optional `*`), as in TypeScript's own JSDoc parser. */
 const TAG_AT_LINE_START = /^@([A-Za-z][\w-]*)/
-
-/** Text that holds a cache tag (or the start of a longer word, checked when the comment is read). */
-export const CACHE_TAG_TEXT: RegExp = /@(?:cache|mcache|bcache|fcache|acache|ucache)\b/
 
 /** Cheap pre-check before reading a comment line by line: a cache tag, or what may be a misspelt one. */
 export function mayHoldCacheTag(comment: string): boolean {
