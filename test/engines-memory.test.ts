@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache'
 import { createCacheConfig } from '../src/runtime/config.js'
 import { createMemoryEngine } from '../src/runtime/engines/memory-chain.js'
 import { createLruEngine } from '../src/runtime/engines/lru.js'
@@ -23,7 +22,7 @@ viaChain('mru').run()
 
 engineContractSuite(
   'lru-cache engine, unbounded with ttl',
-  (limits, counters) => fromMemoryEngine(createLruEngine({ LRUCache }, { maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters })),
+  (limits, counters) => fromMemoryEngine(createLruEngine({ maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters })),
   { ttl: true, maxsize: true, eviction: 'lru' },
 ).run()
 

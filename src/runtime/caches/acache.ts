@@ -19,6 +19,8 @@ import { finishWrapper, type AsyncCacheHandle } from '../handle.js'
 import { identify } from '../identity.js'
 import { memoryKey } from '../keys.js'
 import { memoizeAsyncLocal, memoizeAsyncShared, sharedKey, type SharedStore } from '../memoize-async.js'
+import { loadEnvironment } from '../optional.js'
+import { describeLoadFailure } from '../platform/load-failure.js'
 import { registerCache } from '../registry.js'
 import { CacheCounters } from '../stats.js'
 import { WarningCode, warnOnce } from '../warnings.js'
@@ -147,9 +149,9 @@ function wrapShared(fn: AnyFunction, config: CacheConfig, register: boolean, tar
     try {
       const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs })
       if ('missing' in result) {
+        const { cause, fix } = describeLoadFailure(result.missing, result.error, loadEnvironment(), packagesFor(target, result.missing))
         return fallBack(
-          `${result.missing} could not be loaded (${result.error.message.split('\n')[0]}); acache uses its local memory ` +
-            `store (memory-async) instead of ${intended}. Install it to use the shared store: npm install ${packagesFor(target, result.missing)}`,
+          `${result.missing} ${cause}; acache uses its local memory store (memory-async) instead of ${intended}. ${fix}`.trim(),
           `fallback:${result.missing}`,
         )
       }
