@@ -2,6 +2,7 @@
 // cache trigger to the bundler-free transform, and turns a TransformError into the bundler's own build error.
 import { createUnplugin, type UnpluginMessage } from 'unplugin'
 import { TRIGGER_TEXT, TransformError, transform } from '../transform/index.js'
+import { esbuildConfig, esbuildSetup, rolldownRenderChunk, rollupRenderChunk, rollupResolveId, webpackExternals } from './externals.js'
 import { resolveOptions, type Options } from './options.js'
 
 export type { Options, OptionsResolved } from './options.js'
@@ -51,26 +52,36 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
         }
       },
     },
+    // Each bundler also keeps better-sqlite3 (and keyv packages that are not installed) external: see externals.ts.
     vite: {
       configResolved(config) {
         learnRoot(config.root)
       },
+      resolveId: rollupResolveId,
+      renderChunk: rolldownRenderChunk,
     },
+    rollup: { resolveId: rollupResolveId, renderChunk: rollupRenderChunk },
     rolldown: {
       options(inputOptions) {
         learnRoot(inputOptions.cwd)
       },
+      resolveId: rollupResolveId,
+      renderChunk: rolldownRenderChunk,
     },
     webpack(compiler) {
       learnRoot(compiler.context)
+      webpackExternals(compiler)
     },
     rspack(compiler) {
       learnRoot(compiler.context)
+      webpackExternals(compiler)
     },
     esbuild: {
       config(buildOptions) {
         learnRoot(buildOptions.absWorkingDir)
+        esbuildConfig(buildOptions)
       },
+      setup: esbuildSetup,
     },
   }
 })
