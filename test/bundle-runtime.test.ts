@@ -1,7 +1,7 @@
 // twat-cache bundled into the app, as a server bundle does it: fixtures/app is built by every bundler with the runtime
 // inside the bundle (only Node built-ins and what the plugin marks, better-sqlite3, stay external), in CommonJS and
-// in ES module output, then run twice with Node. A CommonJS bundle used to crash on the first cached call
-// (createRequire(import.meta.url) with an emptied import.meta).
+// in ES module output, then run twice with Node, and traced with @vercel/nft. A CommonJS bundle used to crash on the
+// first cached call (createRequire(import.meta.url) with an emptied import.meta).
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -9,10 +9,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import { nodeFileTrace } from '@vercel/nft'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { BUNDLERS, buildApp, type Bundler, type BundleFormat } from './support/build-bundlers.js'
-import { createApp, packPackage, type PackedPackage } from './support/build-package.js'
+import { createApp, packPackage, REPO, type PackedPackage } from './support/build-package.js'
 
 const run = promisify(execFile)
 
@@ -31,6 +32,7 @@ interface Run {
 interface Built {
   first: Run
   second: Run
+  bundle: string
   code: string
   cacheDir: string
   appDir: string
@@ -87,7 +89,7 @@ function buildAndRun(variant: Variant): Promise<Built> {
       cacheDirs.push(cacheDir)
       const first = await runBundle(bundle, app.dir, cacheDir)
       const second = await runBundle(bundle, app.dir, cacheDir)
-      return { first, second, code: await readFile(bundle, 'utf8'), cacheDir, appDir: app.dir }
+      return { first, second, bundle, code: await readFile(bundle, 'utf8'), cacheDir, appDir: app.dir }
     })()
     builds.set(name, built)
   }
@@ -124,6 +126,12 @@ for (const variant of VARIANTS) {
     assert.ok(existsSync(path.join(cacheDir, 'app-test', 'cache.sqlite')), 'better-sqlite3 ran (the database exists)')
     assert.not.match(first.stderr, /TWAT_CACHE_/, first.stderr)
     assert.not.match(second.stderr, /TWAT_CACHE_/, second.stderr)
+  })
+
+  s(`${label}: should let @vercel/nft find better-sqlite3 and its addon`, async () => {
+    const { bundle } = await buildAndRun(variant)
+    const { fileList } = await nodeFileTrace([bundle], { base: REPO })
+    assert.ok(fileList.has('node_modules/better-sqlite3/build/Release/better_sqlite3.node'), [...fileList].join('\n'))
   })
 
   s(`${label}: should not bake the build folder into the bundle`, async () => {

@@ -6,7 +6,8 @@
 //   run-time require that fails into acache's local store) when they are not installed, instead of a build error.
 // In ES module output, where the external `require('better-sqlite3')` would find no `require` (esbuild: "Dynamic
 // require … is not supported"; Rollup: "require is not defined"), the bundle gets a `require` of its own, made by
-// createRequire from the bundle's own URL. webpack, Rspack, Rolldown and Vite do this themselves.
+// createRequire from the bundle's own URL (webpack, Rspack, Rolldown and Vite do this themselves); and where the
+// bundler's require shim would hide better-sqlite3 from file tracers, its require goes through a binding they follow.
 import { readFile } from 'node:fs/promises'
 import MagicString from 'magic-string'
 
@@ -31,7 +32,7 @@ export const ESM_REQUIRE_BANNER = `${CREATE_REQUIRE} const require = __twatCache
  * banner with createRequire (which tracers do follow).
  */
 const TRACEABLE_REQUIRE = '__twatCacheRequire'
-const ESBUILD_TRACEABLE_BANNER = `${CREATE_REQUIRE} const ${TRACEABLE_REQUIRE} = __twatCacheCreateRequire(import.meta.url);`
+const TRACEABLE_REQUIRE_BANNER = `${CREATE_REQUIRE} const ${TRACEABLE_REQUIRE} = __twatCacheCreateRequire(import.meta.url);`
 /** The runtime's loader of optional packages (src/runtime/platform/optional-modules.cts), as built into dist/. */
 const LOADER_FILE = /[\\/]runtime[\\/]platform[\\/]optional-modules\.cjs$/
 
@@ -91,7 +92,7 @@ function esbuildEsmForNode(options: EsbuildOptions): boolean {
 export function esbuildConfig(options: EsbuildOptions): void {
   if (!esbuildEsmForNode(options)) return
   const banner = options.banner?.js ?? ''
-  const ours = DEFINES_REQUIRE.test(banner) ? ESBUILD_TRACEABLE_BANNER : `${ESBUILD_TRACEABLE_BANNER} const require = ${TRACEABLE_REQUIRE};`
+  const ours = DEFINES_REQUIRE.test(banner) ? TRACEABLE_REQUIRE_BANNER : `${TRACEABLE_REQUIRE_BANNER} const require = ${TRACEABLE_REQUIRE};`
   options.banner = { ...options.banner, js: banner ? `${ours}\n${banner}` : ours }
 }
 
@@ -163,6 +164,6 @@ export function rolldownRenderChunk(code: string, _chunk: unknown, options: { fo
   if (options.format !== 'es' || !code.match(SHIM_REQUIRE) || code.includes(TRACEABLE_REQUIRE)) return null
   const output = new MagicString(code)
   output.replace(SHIM_REQUIRE, `${TRACEABLE_REQUIRE}('better-sqlite3')`)
-  output.prepend(`${ESBUILD_TRACEABLE_BANNER}\n`)
+  output.prepend(`${TRACEABLE_REQUIRE_BANNER}\n`)
   return { code: output.toString(), map: options.sourcemap ? output.generateMap({ hires: true }) : null }
 }
