@@ -1,5 +1,4 @@
 import { systemClock } from '../src/runtime/platform/clock.js'
-import { LRUCache } from 'lru-cache'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { createMemoryEngine } from '../src/runtime/engines/memory/chain.js'
 import { createLruEngine } from '../src/runtime/engines/memory/lru.js'
@@ -24,7 +23,7 @@ viaChain('mru').run()
 
 engineContractSuite(
   'lru-cache engine, unbounded with ttl',
-  (limits, counters) => fromMemoryEngine(createLruEngine({ LRUCache }, { maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters, clock: systemClock })),
+  (limits, counters) => fromMemoryEngine(createLruEngine({ maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters, clock: systemClock })),
   { ttl: true, maxsize: true, eviction: 'lru' },
 ).run()
 

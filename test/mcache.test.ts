@@ -155,25 +155,4 @@ test('should call straight through when TWAT_CACHE_DISABLE=1', async () => {
   assert.equal(JSON.parse(stdout), { calls: 2, engine: 'disabled' })
 })
 
-test('should fall back to the Map store with one warning when lru-cache cannot be resolved', async () => {
-  const { stdout, stderr, code } = await runChild(
-    `import { mcache } from ${JSON.stringify(RUNTIME_URL)}
-     const warnings = []
-     process.on('warning', (w) => warnings.push(w.code))
-     let calls = 0
-     const a = mcache((x) => { calls++; return x }, { maxsize: 2 })
-     const b = mcache((x) => x)
-     a(1); a(1); a(2); a(3)
-     await new Promise((r) => setImmediate(r))
-     console.log(JSON.stringify({ engines: [a.cache.engine, b.cache.engine], calls, warnings, size: a.cache.stats().size }))`,
-    { hide: ['lru-cache'] },
-  )
-  assert.is(code, 0, stderr)
-  const report = JSON.parse(stdout)
-  assert.equal(report.engines, ['map', 'map'])
-  assert.is(report.calls, 3)
-  assert.is(report.size, 2)
-  assert.equal(report.warnings, ['TWAT_CACHE_FALLBACK'])
-})
-
 test.run()

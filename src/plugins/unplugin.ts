@@ -1,8 +1,10 @@
 // The one plugin behind every bundler entry (vite.ts, webpack.ts, …): it hands each JS/TS file that may hold a
-// cache trigger to the bundler-free transform, and turns its errors and warnings into the bundler's own.
+// cache trigger to the bundler-free transform, and turns its errors and warnings into the bundler's own. It also
+// keeps native and missing optional engines external (externals.ts), so bundles find their engines when deployed.
 import type { UnpluginMessage, createUnplugin as CreateUnplugin } from 'unplugin'
 import { requireBuildPackage } from '../transform/build-packages.js'
 import { TRIGGER_TEXT, TransformError, transform, type TransformWarning } from '../transform/index.js'
+import { esbuildConfig, esbuildSetup, rolldownRenderChunk, rollupRenderChunk, rollupResolveId, webpackExternals } from './externals.js'
 import { resolveOptions, type Options } from './options.js'
 
 // unplugin is an optional peer dependency (runtime-only installs do not need it): loaded here, when a bundler
@@ -59,26 +61,36 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
         }
       },
     },
+    // Each bundler also keeps better-sqlite3 (and keyv packages that are not installed) external: see externals.ts.
     vite: {
       configResolved(config) {
         learnRoot(config.root)
       },
+      resolveId: rollupResolveId,
+      renderChunk: rolldownRenderChunk,
     },
+    rollup: { resolveId: rollupResolveId, renderChunk: rollupRenderChunk },
     rolldown: {
       options(inputOptions) {
         learnRoot(inputOptions.cwd)
       },
+      resolveId: rollupResolveId,
+      renderChunk: rolldownRenderChunk,
     },
     webpack(compiler) {
       learnRoot(compiler.context)
+      webpackExternals(compiler)
     },
     rspack(compiler) {
       learnRoot(compiler.context)
+      webpackExternals(compiler)
     },
     esbuild: {
       config(buildOptions) {
         learnRoot(buildOptions.absWorkingDir)
+        esbuildConfig(buildOptions)
       },
+      setup: esbuildSetup,
     },
   }
 })

@@ -18,17 +18,24 @@ export interface ChildOptions {
   env?: Record<string, string>
   /** Packages that must not resolve in the child (see hide-packages.cjs). */
   hide?: string[]
+  /** Packages that resolve to another folder in the child, by name (see hide-packages.cjs). */
+  replace?: Record<string, string>
   timeoutMs?: number
 }
 
 /** Run `source` (an ES module; may import RUNTIME_URL) with `node --input-type=module`. */
 export function runChild(source: string, options: ChildOptions = {}): Promise<ChildResult> {
   const args = ['--input-type=module', '--no-warnings=ExperimentalWarning']
-  if (options.hide?.length) args.unshift('--require', HIDE_PACKAGES)
+  if (options.hide?.length || options.replace) args.unshift('--require', HIDE_PACKAGES)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...options.env, ...(options.hide ? { TWAT_HIDE_PACKAGES: options.hide.join(',') } : {}) },
+      env: {
+        ...process.env,
+        ...options.env,
+        ...(options.hide ? { TWAT_HIDE_PACKAGES: options.hide.join(',') } : {}),
+        ...(options.replace ? { TWAT_REPLACE_PACKAGES: JSON.stringify(options.replace) } : {}),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -5,6 +5,8 @@
  * fault: a warning, or a CacheFaultError in strict mode. After a fallback, every later call runs in memory.
  */
 import type { CacheConfig } from '../../options/config.js'
+import { loadEnvironment } from '../../platform/optional.js'
+import { describeLoadFailure } from '../../platform/load-failure.js'
 import { reportFault } from '../../report/faults.js'
 import { WarningCode, warnOnce } from '../../report/warnings.js'
 import type { AsyncEngine, EngineContext } from '../contract.js'
@@ -47,9 +49,9 @@ export function openAsyncChain(target: KeyvTarget, config: CacheConfig, id: stri
     try {
       const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs })
       if ('missing' in result) {
+        const { cause, fix } = describeLoadFailure(result.missing, result.error, loadEnvironment(), packagesFor(target, result.missing))
         return fallBack(
-          `${result.missing} could not be loaded (${result.error.message.split('\n')[0]}); acache uses its local memory ` +
-            `store (memory-async) instead of ${intended}. Install it to use the shared store: npm install ${packagesFor(target, result.missing)}`,
+          `${result.missing} ${cause}; acache uses its local memory store (memory-async) instead of ${intended}. ${fix}`.trim(),
           `fallback:${result.missing}`,
         )
       }

@@ -1,12 +1,14 @@
 /**
  * The engine chains of the persistent caches. bcache: better-sqlite3 · node:sqlite (where Node has it) · the file
- * engine · memory. fcache: the file engine · memory. A missing package is one fallback warning per process (with
- * the install command); a store that cannot be opened (folder not creatable or not writable) is a fault: a warning
- * and the next link, or a CacheFaultError with `strict: true`.
+ * engine · memory. fcache: the file engine · memory. A package that cannot be loaded is one fallback warning per
+ * process naming why (not installed, native addon not built, left out of a bundle) and the fix; a store that
+ * cannot be opened (folder not creatable or not writable) is a fault: a warning and the next link, or a
+ * CacheFaultError with `strict: true`.
  */
 import type { CacheConfig, EngineName } from '../../options/config.js'
 import { CacheFaultError, ValidationError } from '../../report/errors.js'
 import type { FunctionIdentity } from '../../keys/function-identity.js'
+import { loadEnvironment } from '../../platform/optional.js'
 import { cacheFolder, diskAvailable, ensureFolder } from './folders.js'
 import { createCodec } from './codec.js'
 import type { CacheCounters } from '../../report/stats.js'
@@ -48,10 +50,6 @@ function describeLink(link: Link | undefined): string {
   return link
 }
 
-function firstLine(error: Error): string {
-  return error.message.split('\n')[0]!
-}
-
 /**
  * Open the best disk engine for a cache, or undefined when the chain ends in memory (after the warnings). Throws
  * ValidationError for options this Node cannot honour (compress "zstd" before Node 22.15), and CacheFaultError
@@ -65,7 +63,13 @@ export function openDiskEngine(
 ): PersistentEngine | undefined {
   const chain = chainOf(kind, config.preferredEngine)
   if (!diskAvailable()) {
-    warnOnce(WarningCode.fallback, `${kind} has no file system in this runtime (a browser?); its entries are kept in memory`, `fallback:${kind}:no-disk`)
+    warnOnce(
+      WarningCode.fallback,
+      loadEnvironment() === 'browser'
+        ? `${kind}: no disk in the browser: entries kept in memory (for the life of the page)`
+        : `${kind}: no disk in this runtime (it has no node:fs): entries kept in memory (for the life of the process)`,
+      `fallback:${kind}:no-disk`,
+    )
     return undefined
   }
   const codec = createCodec(config)
@@ -90,12 +94,8 @@ export function openDiskEngine(
     if (link === 'better-sqlite3') {
       const loaded = betterSqlite3Driver()
       if (!loaded.driver) {
-        warnOnce(
-          WarningCode.fallback,
-          `better-sqlite3 could not be loaded (${firstLine(loaded.error)}); ${kind} uses ${next()} instead. ` +
-            'To store entries in SQLite: npm install better-sqlite3',
-          'fallback:better-sqlite3',
-        )
+        const { cause, fix } = loaded.failure
+        warnOnce(WarningCode.fallback, `better-sqlite3 ${cause}; ${kind} uses ${next()} instead. ${fix}`, 'fallback:better-sqlite3')
         continue
       }
       driver = loaded.driver

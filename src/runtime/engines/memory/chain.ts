@@ -1,11 +1,10 @@
 /**
- * The memory engine chain: lru-cache (lru, fifo, ttl) · in-house lfu / rr / mru · the built-in Map store.
+ * The memory engine chain: lru-cache (lru, fifo, ttl) · in-house lfu / rr / mru · the built-in Map store (for
+ * `preferredEngine: 'map'` and unbounded caches without expiry). lru-cache is a dependency, imported statically by
+ * the lru engine, so it is in every bundle: there is no "lru-cache missing" fallback.
  */
-import type { LRUCache } from 'lru-cache'
 import type { CacheConfig } from '../../options/config.js'
 import { ValidationError } from '../../report/errors.js'
-import { requireOptional } from '../../platform/optional.js'
-import { WarningCode, warnOnce } from '../../report/warnings.js'
 import type { EngineContext, MemoryEngine } from '../contract.js'
 import { createLfuEngine } from './lfu.js'
 import { createLruEngine } from './lru.js'
@@ -32,13 +31,5 @@ export function createMemoryEngine(config: CacheConfig, context: EngineContext):
   }
   // An unbounded cache without expiry needs no eviction bookkeeping at all.
   if (maxsize === null && ttlMs === 0) return createMapEngine(null, 0, context)
-  const lru = requireOptional<{ LRUCache: typeof LRUCache }>('lru-cache')
-  if (lru.module) return createLruEngine(lru.module, { maxsize, ttlMs, fifo: policy === 'fifo' }, context)
-  warnOnce(
-    WarningCode.fallback,
-    `lru-cache could not be loaded (${lru.error.message.split('\n')[0]}); memory caches use the built-in Map store ` +
-      '(oldest-first eviction). Install lru-cache to restore LRU eviction: npm install lru-cache',
-    'fallback:lru-cache',
-  )
-  return createMapEngine(maxsize, ttlMs, context)
+  return createLruEngine({ maxsize, ttlMs, fifo: policy === 'fifo' }, context)
 }

@@ -1,11 +1,10 @@
 /**
- * The lru-cache engine: policies `lru`, `fifo` (reads do not refresh recency: `peek`) and `ttl`.
+ * The lru-cache engine: policies `lru`, `fifo` (reads do not refresh recency: `peek`) and `ttl`. lru-cache is a
+ * dependency, imported statically so that every bundler bundles it.
  */
-import type { LRUCache } from 'lru-cache'
+import { LRUCache } from 'lru-cache'
 import { MISS, type EngineContext, type MemoryEngine } from '../contract.js'
 import { UNDEFINED_BOX } from './undefined-box.js'
-
-type LruModule = { LRUCache: typeof LRUCache }
 
 export interface LruEngineOptions {
   readonly maxsize: number | null
@@ -26,11 +25,11 @@ export function directLruStore(engine: MemoryEngine): LRUCache<{}, {}> | undefin
   return directStores.get(engine)
 }
 
-export function createLruEngine(module: LruModule, options: LruEngineOptions, context: EngineContext): MemoryEngine {
+export function createLruEngine(options: LruEngineOptions, context: EngineContext): MemoryEngine {
   const { counters } = context
   // Unbounded entries with a ttl: expired entries must be purged on a timer or they would pile up.
   const limits = options.maxsize !== null ? { max: options.maxsize } : { ttlAutopurge: true }
-  const store = new module.LRUCache<{}, {}>({
+  const store = new LRUCache<{}, {}>({
     ...limits,
     ...(options.ttlMs > 0 ? { ttl: options.ttlMs } : {}),
     dispose: (_value: {}, _key: {}, reason: string) => {

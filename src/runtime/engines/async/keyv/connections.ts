@@ -1,10 +1,10 @@
 /**
  * The Redis and memcached connections acache opens itself for `url`/`backend`, shared by every cache that uses the
- * same URL and closed with the last of them; and `openKeyvEngine`, which imports keyv and the adapter on first use
+ * same URL and closed with the last of them; and `openKeyvEngine`, which loads keyv and the adapter on first use
  * (they are optional peer dependencies: when one is missing the caller falls back to the local store). Sockets are
  * unref'd: an idle cache never keeps a process alive, while the timer of an operation in flight does.
  */
-import { importOptional } from '../../../platform/optional.js'
+import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
 import type { AsyncEngine } from '../../contract.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
@@ -149,14 +149,15 @@ function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConst
   }
 }
 
-/** What opening a keyv target gives: an engine, or the optional package that is missing. */
-export type OpenResult = { readonly engine: AsyncEngine } | { readonly missing: string; readonly error: Error }
+/** What opening a keyv target gives: an engine, or the optional package that could not be loaded, and why. */
+export type OpenResult = { readonly engine: AsyncEngine } | { readonly missing: OptionalPackage; readonly error: Error; readonly failure: LoadFailure }
 
-type Loaded = { module: unknown } | { missing: string; error: Error }
+type Loaded = { module: unknown } | { missing: OptionalPackage; error: Error; failure: LoadFailure }
 
-async function load(name: string): Promise<Loaded> {
-  const loaded = await importOptional<unknown>(name)
-  return loaded.module ? { module: loaded.module } : { missing: name, error: loaded.error! }
+/** keyv 5 and its adapters ship CommonJS builds: loaded by the literal requires of platform/optional-modules.cts. */
+function load(name: OptionalPackage): Loaded {
+  const loaded = requireOptional<unknown>(name)
+  return loaded.failure ? { missing: name, error: loaded.error, failure: loaded.failure } : { module: loaded.module }
 }
 
 function keyvClass(module: unknown): KeyvConstructor {
@@ -173,7 +174,7 @@ export interface KeyvSlice {
 }
 
 /**
- * Open the keyv engine for `target`, importing keyv and the adapter on first use. Connections to URLs are shared
+ * Open the keyv engine for `target`, loading keyv and the adapter on first use. Connections to URLs are shared
  * between caches and closed when the last engine using them is closed.
  */
 export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice): Promise<OpenResult> {
@@ -183,7 +184,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice): Prom
     // Your instance, your namespace and serializer: acache's keys carry a twat-cache: prefix inside it.
     return { engine: createKeyvEngine({ name, keyv: target.keyv, prefix: `${KEYV_NAMESPACE}:${part}`, ttlMs: slice.ttlMs, checkValues: false, gate: new BackoffGate(name) }) }
   }
-  const keyvModule = await load('keyv')
+  const keyvModule = load('keyv')
   if ('missing' in keyvModule) return keyvModule
   const Keyv = keyvClass(keyvModule.module)
   if (target.kind === 'memory') {
@@ -202,16 +203,13 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice): Prom
   let link = links.get(linkKey)
   if (!link) {
     const adapterName = target.kind === 'redis' ? '@keyv/redis' : '@keyv/memcache'
-    const adapterModule = await load(adapterName)
+    const adapterModule = load(adapterName)
     if ('missing' in adapterModule) return adapterModule
-    link = links.get(linkKey) // another cache may have opened it while this one was importing
-    if (!link) {
-      link =
-        target.kind === 'redis'
-          ? openRedisLink(target.url, adapterModule.module as RedisModule, Keyv)
-          : openMemcacheLink(target.url, adapterModule.module as MemcacheModule, Keyv)
-      links.set(linkKey, link)
-    }
+    link =
+      target.kind === 'redis'
+        ? openRedisLink(target.url, adapterModule.module as RedisModule, Keyv)
+        : openMemcacheLink(target.url, adapterModule.module as MemcacheModule, Keyv)
+    links.set(linkKey, link)
   }
   link.refs++
   const opened = link

@@ -12,7 +12,8 @@
 import type { Codec } from '../codec.js'
 import { CorruptEntryError, EXPIRED, diskKeyText, joinEntry } from '../codec.js'
 import { fileMode, nodeFs, nodePath } from '../folders.js'
-import { requireOptional, nodeBuiltin } from '../../../platform/optional.js'
+import { loadEnvironment, nodeBuiltin, requireOptional, type LoadFailure } from '../../../platform/optional.js'
+import { describeLoadFailure } from '../../../platform/load-failure.js'
 import { WarningCode, warnOnce } from '../../../report/warnings.js'
 import { MISS, type DiskEngineOptions, type EngineContext, type PersistentEngine, type StoredEntry } from '../../contract.js'
 import { cancelFlushAtExit, flushAtExit } from '../exit-flush.js'
@@ -47,12 +48,25 @@ export const BUSY_TIMEOUT_MS = 5000
 
 type BetterSqlite3 = typeof import('better-sqlite3')
 
-/** The better-sqlite3 driver, or the error that says why it cannot load. */
-export function betterSqlite3Driver(): { driver: SqliteDriver; error?: undefined } | { driver?: undefined; error: Error } {
+type BetterSqlite3Loaded = { driver: SqliteDriver; failure?: undefined } | { driver?: undefined; failure: LoadFailure }
+let betterSqlite3: BetterSqlite3Loaded | undefined
+
+/**
+ * The better-sqlite3 driver, or the failure that says why it cannot load (and what to do). better-sqlite3 loads its
+ * native addon only when a first database opens, so an in-memory one is opened here: an addon that was never built
+ * (install scripts skipped) is then a missing engine with that reason, not a fault blamed on the cache folder.
+ */
+export function betterSqlite3Driver(): BetterSqlite3Loaded {
+  if (betterSqlite3) return betterSqlite3
   const loaded = requireOptional<BetterSqlite3>('better-sqlite3')
-  if (!loaded.module) return { error: loaded.error }
+  if (loaded.failure) return (betterSqlite3 = { failure: loaded.failure })
   const Database = loaded.module
-  return {
+  try {
+    new Database(':memory:').close()
+  } catch (error) {
+    return (betterSqlite3 = { failure: describeLoadFailure('better-sqlite3', error, loadEnvironment()) })
+  }
+  return (betterSqlite3 = {
     driver: {
       name: 'better-sqlite3',
       open(file) {
@@ -66,7 +80,7 @@ export function betterSqlite3Driver(): { driver: SqliteDriver; error?: undefined
         }
       },
     },
-  }
+  })
 }
 
 /** The node:sqlite driver (Node 22.5+), or undefined where Node has none. Untested on Node 20. */
