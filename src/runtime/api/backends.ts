@@ -3,7 +3,7 @@
  * command line) can tell what its caches will fall back to. Packages are checked by loading them synchronously,
  * which never opens a database or a connection.
  */
-import { betterSqlite3Driver, nodeSqliteDriver } from '../engines/disk/sqlite/engine.js'
+import { betterSqlite3Driver, nodeSqliteDriver } from '../engines/disk/sqlite/driver.js'
 import { nodeBuiltin, requireOptional } from '../platform/optional.js'
 
 /**
