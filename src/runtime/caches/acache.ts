@@ -145,7 +145,7 @@ function wrapShared(fn: AnyFunction, config: CacheConfig, register: boolean, tar
 
   async function open(): Promise<SharedStore> {
     try {
-      const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs })
+      const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs }, { counters, clock: config.clock })
       if ('missing' in result) {
         return fallBack(
           `${result.missing} could not be loaded (${result.error.message.split('\n')[0]}); acache uses its local memory ` +
