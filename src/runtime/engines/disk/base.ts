@@ -12,8 +12,11 @@ import { MISS, type DiskEngineOptions, type EngineContext, type Miss, type Persi
 import { CorruptEntryError, EXPIRED, type Codec, type EncodedEntry } from './codec.js'
 import { cancelFlushAtExit, flushAtExit } from './exit-flush.js'
 
-/** `Key` is how the engine names an entry: a key column value, a file name. */
-export abstract class DiskEngine<Key> implements PersistentEngine {
+/**
+ * The shared part of a disk engine. An engine names each entry by a string of its own (a key column value, a file
+ * name), made from the key text by {@link keyOf}; the abstract members take that name.
+ */
+export abstract class DiskEngine implements PersistentEngine {
   abstract readonly store: unknown
 
   protected readonly id: string
@@ -48,17 +51,17 @@ export abstract class DiskEngine<Key> implements PersistentEngine {
   // --- what each engine provides ------------------------------------------------------------------------------
 
   /** How the engine names the entry of a key text. */
-  protected abstract keyOf(text: string): Key
+  protected abstract keyOf(text: string): string
   /** The stored bytes of an entry, or undefined when there is none. */
-  protected abstract load(key: Key): Uint8Array | undefined
+  protected abstract load(key: string): Uint8Array | undefined
   /** Store an encoded entry (within the byte budget), then bring the function back under its budgets. */
-  protected abstract save(key: Key, entry: EncodedEntry, now: number): void
+  protected abstract save(key: string, entry: EncodedEntry, now: number): void
   /** Remove one entry; whether it existed. */
-  protected abstract remove(key: Key): boolean
+  protected abstract remove(key: string): boolean
   /** An entry was read and found expired. */
-  protected abstract expired(key: Key): void
+  protected abstract expired(key: string): void
   /** An entry was read by `get`: it is now the most recently used. */
-  protected abstract touched(key: Key, bytes: number, now: number): void
+  protected abstract touched(key: string, bytes: number, now: number): void
   /** Remove every entry of this function. */
   protected abstract removeAll(): void
   /** Entries of this version that have not expired at `now` (or an estimate where expiry is not indexed). */
@@ -70,7 +73,7 @@ export abstract class DiskEngine<Key> implements PersistentEngine {
   /** Give back what the engine holds (SQLite: its use of the shared connection). */
   protected abstract release(): void
   /** The warning for a damaged entry that was removed. */
-  protected abstract describeCorrupt(key: Key, error: CorruptEntryError): string
+  protected abstract describeCorrupt(key: string, error: CorruptEntryError): string
 
   /** Run `body`; an engine whose whole store can be found damaged (SQLite) recovers here and returns `fallback`. */
   protected guard<T>(body: () => T, _fallback: T): T {

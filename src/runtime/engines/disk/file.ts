@@ -31,7 +31,7 @@ function errorCode(error: unknown): string | undefined {
 
 let tempCounter = 0
 
-class FileEngine extends DiskEngine<string> {
+class FileEngine extends DiskEngine {
   readonly store: string
   private readonly fs = nodeFs()
   private readonly paths = nodePath()

@@ -39,7 +39,7 @@ function tick(): number {
   return lastTick
 }
 
-class SqliteEngine extends DiskEngine<string> {
+class SqliteEngine extends DiskEngine {
   private readonly shared: SharedDatabase
   private statements: Statements | undefined
   private preparedFor = -1
