@@ -7,6 +7,7 @@ import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { bcache } from '../src/runtime/caches/bcache.js'
 import { CacheFaultError } from '../src/runtime/report/errors.js'
+import { ManualClock } from './support/manual-clock.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-bcache-'))
 let serial = 0
@@ -68,15 +69,16 @@ s('should write access times back before evicting, so LRU order survives hits', 
   assert.ok(f.cache.has(1) && f.cache.has(2) && f.cache.has(4))
 })
 
-s('should purge expired rows when a cache opens, not leave them to grow', async () => {
+s('should purge expired rows when a cache opens, not leave them to grow', () => {
   const cacheDir = freshDir()
-  const short = bcache((n: number) => n, { cacheDir, name: 'short', ttl: '50ms' })
+  const clock = new ManualClock()
+  const short = bcache((n: number) => n, { cacheDir, name: 'short', ttl: '1m', clock })
   for (let i = 0; i < 5; i++) short(i)
   const db = short.cache.store as Database.Database
   const count = () => (db.prepare("SELECT count(*) AS n FROM entries WHERE fn = 'short'").get() as { n: number }).n
   assert.is(count(), 5)
-  await sleep(120)
-  bcache((n: number) => n, { cacheDir, name: 'other' })
+  clock.advance(2 * 60_000)
+  bcache((n: number) => n, { cacheDir, name: 'other', clock })
   assert.is(count(), 0)
 })
 

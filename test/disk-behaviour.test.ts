@@ -9,6 +9,7 @@ import { fcache } from '../src/runtime/caches/fcache.js'
 import type { CacheOptions } from '../src/runtime/options/config.js'
 import { SerializationError } from '../src/runtime/report/errors.js'
 import { cachedMethod } from '../src/runtime/api/methods.js'
+import { ManualClock } from './support/manual-clock.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-disk-behaviour-'))
 let serial = 0
@@ -196,13 +197,15 @@ for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fc
     assert.is(calls, 2)
   })
 
-  s('should expire entries after the ttl', async () => {
+  s('should expire entries after the ttl', () => {
     let calls = 0
-    const f = cache((n: number) => (calls++, n), { ...fresh(), ttl: '150ms' })
+    const clock = new ManualClock()
+    const f = cache((n: number) => (calls++, n), { ...fresh(), ttl: '1m', clock })
     f(1)
+    clock.advance(30_000)
     f(1)
     assert.is(calls, 1)
-    await sleep(350)
+    clock.advance(60_000)
     assert.is(f.cache.has(1), false)
     f(1)
     assert.is(calls, 2)

@@ -5,7 +5,8 @@ import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { SerializationError, ValidationError } from '../src/runtime/report/errors.js'
-import { CorruptEntryError, EXPIRED, HEADER_BYTES, assertStorable, createCodec, joinEntry, type Codec } from '../src/runtime/engines/disk/codec.js'
+import { CorruptEntryError, EXPIRED, HEADER_BYTES, createCodec, joinEntry, type Codec } from '../src/runtime/engines/disk/codec.js'
+import { assertStorable } from '../src/runtime/engines/disk/storable.js'
 
 const codec = (options: Parameters<typeof createCacheConfig>[0] = {}): Codec => createCodec(createCacheConfig(options))
 const roundTrip = (c: Codec, value: unknown) => {

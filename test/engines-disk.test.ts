@@ -1,18 +1,20 @@
-import { systemClock } from '../src/runtime/platform/clock.js'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createCacheConfig } from '../src/runtime/options/config.js'
-import { MISS } from '../src/runtime/engines/contract.js'
+import { MISS, type DiskEngineOptions, type EngineContext, type PersistentEngine } from '../src/runtime/engines/contract.js'
 import { createPersistentEngine } from '../src/runtime/engines/disk/chain.js'
 import { createFileEngine } from '../src/runtime/engines/disk/file.js'
-import { betterSqlite3Driver, createSqliteEngine } from '../src/runtime/engines/disk/sqlite/engine.js'
+import { betterSqlite3Driver } from '../src/runtime/engines/disk/sqlite/driver.js'
+import { createSqliteEngine } from '../src/runtime/engines/disk/sqlite/engine.js'
 import { ensureFolder } from '../src/runtime/engines/disk/folders.js'
 import { createCodec } from '../src/runtime/engines/disk/codec.js'
 import { CacheCounters } from '../src/runtime/report/stats.js'
 import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { engineContractSuite, fromPersistentEngine, type ContractLimits } from './support/engine-contract.js'
+import { ManualClock } from './support/manual-clock.js'
+import type Database from 'better-sqlite3'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-engines-disk-'))
 let serial = 0
@@ -36,9 +38,9 @@ const { driver } = betterSqlite3Driver()
 if (!driver) throw new Error('better-sqlite3 is a dev dependency and must load here')
 
 const sqlite = (compress: false | 'gzip' | 'brotli') => (limits: ContractLimits, counters: CacheCounters) =>
-  fromPersistentEngine(createSqliteEngine(driver, options(limits, compress), { counters, clock: systemClock }))
+  fromPersistentEngine(createSqliteEngine(driver, options(limits, compress), { counters, clock: limits.clock }))
 const file = (compress: false | 'gzip' | 'brotli') => (limits: ContractLimits, counters: CacheCounters) =>
-  fromPersistentEngine(createFileEngine(options(limits, compress), { counters, clock: systemClock }))
+  fromPersistentEngine(createFileEngine(options(limits, compress), { counters, clock: limits.clock }))
 
 const features = { ttl: true, maxsize: true, eviction: 'lru' } as const
 const identity = { id: 'src/contract.ts#chosen', version: 'v1' }
@@ -64,15 +66,143 @@ chain('should open SQLite for bcache, files for fcache or preferredEngine "file"
   }
 })
 
+// What the shared base of the disk engines does (engines/disk/base.ts), checked on each engine.
+type OpenDisk = (options: DiskEngineOptions, context: EngineContext) => PersistentEngine
+const diskEngines: Array<[string, OpenDisk, (engine: PersistentEngine) => void]> = [
+  [
+    'better-sqlite3',
+    (o, c) => createSqliteEngine(driver, o, c),
+    (engine) => void (engine.store as Database.Database).prepare('UPDATE entries SET value = ?').run(Buffer.from('garbage')),
+  ],
+  [
+    'file',
+    createFileEngine,
+    (engine) => {
+      for (const name of readdirSync(engine.path)) writeFileSync(path.join(engine.path, name), 'garbage')
+    },
+  ],
+]
+
+const baseSuites = diskEngines.map(([label, open, damage]) => {
+  const s = suite(`disk engine base: ${label}`)
+  const setup = (limits: Partial<ContractLimits> & { maxBytes?: number } = {}) => {
+    const clock = new ManualClock()
+    const counters = new CacheCounters()
+    const folderOptions = { ...options({ maxsize: null, ttlMs: 0, clock, ...limits }), maxBytes: limits.maxBytes ?? null }
+    const opened: PersistentEngine[] = []
+    const engine = (version = 'v1') => {
+      const made = open({ ...folderOptions, version }, { counters, clock })
+      opened.push(made)
+      return made
+    }
+    return { clock, counters, engine, closeAll: () => opened.forEach((e) => e.close()) }
+  }
+
+  s('should not store an entry larger than the whole byte budget, removing the one it replaces, and count an eviction', () => {
+    const { counters, engine, closeAll } = setup({ maxBytes: 4096 })
+    const e = engine()
+    e.set('k', 'small', false)
+    e.set('other', 'kept', false)
+    e.set('k', 'x'.repeat(10_000), false)
+    assert.is(e.get('k'), MISS)
+    assert.is(counters.evictions, 1)
+    assert.equal(e.get('other'), { value: 'kept', promise: false })
+    assert.is(e.size(), 1)
+    closeAll()
+  })
+
+  s('should treat a damaged entry as a miss: remove it, count it, warn once with TWAT_CACHE_CORRUPT', async () => {
+    const { counters, engine, closeAll } = setup()
+    const e = engine()
+    e.set('k', { n: 1 }, false)
+    damage(e)
+    const codes: string[] = []
+    const listener = (warning: Error & { code?: string }) => codes.push(warning.code ?? '')
+    process.on('warning', listener)
+    try {
+      assert.is(e.has('k'), false)
+      assert.is(e.get('k'), MISS)
+      await new Promise((resolve) => setImmediate(resolve)) // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', listener)
+    }
+    assert.is(counters.errors, 1, 'counted once: the first read removed it')
+    assert.equal(codes, ['TWAT_CACHE_CORRUPT'])
+    assert.is(e.size(), 0)
+    closeAll()
+  })
+
+  s('should refresh recency on get, not on has', () => {
+    const { engine, closeAll } = setup({ maxsize: 2 })
+    const e = engine()
+    e.set('a', 1, false)
+    e.set('b', 2, false)
+    assert.is(e.has('a'), true) // a stays the least recently used
+    e.set('c', 3, false)
+    assert.is(e.has('a'), false)
+    assert.is(e.has('b'), true)
+    assert.ok(e.get('b') !== MISS) // now b is the most recent
+    e.set('d', 4, false)
+    assert.is(e.has('b'), true)
+    assert.is(e.has('c'), false)
+    closeAll()
+  })
+
+  s('should write access times at close, so the next engine of the folder evicts in LRU order', () => {
+    const { clock, engine, closeAll } = setup({ maxsize: 2 })
+    const first = engine()
+    first.set('a', 1, false)
+    clock.advance(1000)
+    first.set('b', 2, false)
+    clock.advance(1000)
+    assert.ok(first.get('a') !== MISS) // a is now more recent than b, known only to this engine until close
+    first.close()
+    clock.advance(1000)
+    const second = engine()
+    second.set('c', 3, false)
+    assert.is(second.has('b'), false)
+    assert.is(second.has('a'), true)
+    assert.is(second.has('c'), true)
+    closeAll()
+  })
+
+  s('should keep entries that have not expired when another engine of the folder opens and purges', () => {
+    const { clock, engine, closeAll } = setup({ ttlMs: 60_000 })
+    const first = engine()
+    first.set('a', 1, false)
+    clock.advance(30_000)
+    const second = engine()
+    second.set('b', 2, false) // the file engine scans its folder on its first write, SQLite purged on open
+    assert.equal(second.get('a'), { value: 1, promise: false })
+    assert.is(second.size(), 2)
+    clock.advance(60_000)
+    assert.is(second.get('a'), MISS)
+    assert.is(second.get('b'), MISS)
+    closeAll()
+  })
+
+  s('should remove the entries of other versions when it opens', () => {
+    const { engine, closeAll } = setup()
+    const v1 = engine('v1')
+    v1.set('k', 1, false)
+    v1.close()
+    engine('v2').close()
+    assert.is(engine('v1').get('k'), MISS)
+    closeAll()
+  })
+  return s
+})
+
 const suites = [
   chain,
+  ...baseSuites,
   engineContractSuite(
     'memory link of createPersistentEngine',
     (limits, counters) =>
       fromPersistentEngine(
         createPersistentEngine(
           'bcache',
-          createCacheConfig({ preferredEngine: 'lru-cache', maxsize: limits.maxsize, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null }),
+          createCacheConfig({ preferredEngine: 'lru-cache', maxsize: limits.maxsize, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null, clock: limits.clock }),
           identity,
           counters,
         ),

@@ -10,7 +10,10 @@ const viaChain = (policy: 'lru' | 'fifo' | 'lfu' | 'rr' | 'mru') =>
     `memory ${policy}`,
     (limits, counters) =>
       fromMemoryEngine(
-        createMemoryEngine(createCacheConfig({ policy, maxsize: limits.maxsize ?? null, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null }), { counters, clock: systemClock }),
+        createMemoryEngine(
+          createCacheConfig({ policy, maxsize: limits.maxsize ?? null, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null, clock: limits.clock }),
+          { counters, clock: limits.clock },
+        ),
       ),
     { ttl: policy === 'lru' || policy === 'fifo', maxsize: true, eviction: policy === 'rr' ? 'any' : policy },
   )
@@ -23,12 +26,12 @@ viaChain('mru').run()
 
 engineContractSuite(
   'lru-cache engine, unbounded with ttl',
-  (limits, counters) => fromMemoryEngine(createLruEngine({ maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters, clock: systemClock })),
+  (limits, counters) => fromMemoryEngine(createLruEngine({ maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters, clock: limits.clock })),
   { ttl: true, maxsize: true, eviction: 'lru' },
 ).run()
 
 engineContractSuite(
   'built-in Map store',
-  (limits, counters) => fromMemoryEngine(createMapEngine(limits.maxsize, limits.ttlMs, { counters, clock: systemClock })),
+  (limits, counters) => fromMemoryEngine(createMapEngine(limits.maxsize, limits.ttlMs, { counters, clock: limits.clock })),
   { ttl: true, maxsize: true, eviction: 'fifo' },
 ).run()

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import * as zlib from 'node:zlib'
 import { fcache } from '../src/runtime/caches/fcache.js'
 import { CacheFaultError, ValidationError } from '../src/runtime/report/errors.js'
+import { ManualClock } from './support/manual-clock.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-fcache-'))
 let serial = 0
@@ -131,10 +132,11 @@ s('should remove folders of other versions when it opens', () => {
   assert.equal(readdirSync(functionFolder), ['two'])
 })
 
-s('should remove an expired entry when it is read', async () => {
-  const f = fcache((n: number) => n, { cacheDir: freshDir(), ttl: '50ms' })
+s('should remove an expired entry when it is read', () => {
+  const clock = new ManualClock()
+  const f = fcache((n: number) => n, { cacheDir: freshDir(), ttl: '1m', clock })
   f(1)
-  await new Promise((resolve) => setTimeout(resolve, 120))
+  clock.advance(2 * 60_000)
   assert.is(f.cache.has(1), false)
   assert.equal(entries(f.cache.path!), [])
 })

@@ -5,7 +5,9 @@
 import { suite } from './suite.js'
 import * as assert from 'uvu/assert'
 import { MISS, type AsyncEngine, type MemoryEngine, type PersistentEngine } from '../../src/runtime/engines/contract.js'
+import type { Clock } from '../../src/runtime/platform/clock.js'
 import { CacheCounters } from '../../src/runtime/report/stats.js'
+import { ManualClock, withDateNow } from './manual-clock.js'
 
 /** Every engine seen through one asynchronous interface. */
 export interface ContractStore {
@@ -21,6 +23,14 @@ export interface ContractStore {
 export interface ContractLimits {
   maxsize: number | null
   ttlMs: number
+  /** The clock to give the engine (its EngineContext.clock, or the `clock` option). */
+  clock: Clock
+}
+
+/** A server that owns time (Redis, memcached): a real ttl, and a real wait after which the entry must be gone. */
+export interface ServerTime {
+  readonly ttlMs: number
+  readonly waitMs: number
 }
 
 export interface ContractFeatures {
@@ -30,8 +40,12 @@ export interface ContractFeatures {
   maxsize: boolean
   /** Eviction order the engine promises when full. */
   eviction: 'lru' | 'fifo' | 'lfu' | 'mru' | 'any'
-  /** Time for an entry with ttl to expire; engines with second resolution (memcached) need more. */
-  ttlMs?: number
+  /**
+   * How the ttl test moves time. 'clock' (the default): the engine reads `limits.clock`, which the test moves.
+   * 'date-now': the store reads Date.now() itself (keyv's own expiry), so the test points Date.now at its clock while
+   * it runs. A {@link ServerTime}: the server owns time, the test sleeps.
+   */
+  time?: 'clock' | 'date-now' | ServerTime
 }
 
 export type MakeStore = (limits: ContractLimits, counters: CacheCounters) => Promise<ContractStore> | ContractStore
@@ -76,7 +90,7 @@ export function engineContractSuite(label: string, makeStore: MakeStore, feature
   const test = suite(`engine contract: ${label}`)
   const open: ContractStore[] = []
   const make = async (limits: Partial<ContractLimits> = {}, counters = new CacheCounters()) => {
-    const store = await makeStore({ maxsize: null, ttlMs: 0, ...limits }, counters)
+    const store = await makeStore({ maxsize: null, ttlMs: 0, clock: new ManualClock(), ...limits }, counters)
     open.push(store)
     return store
   }
@@ -127,13 +141,33 @@ export function engineContractSuite(label: string, makeStore: MakeStore, feature
     for (let i = 0; i < 5; i++) assert.is(await store.get(`k${i}`), MISS)
   })
 
-  if (features.ttl) {
-    test('should expire entries after the ttl and never return them', async () => {
-      const ttlMs = features.ttlMs ?? 60
-      const store = await make({ ttlMs })
+  const time = features.time ?? 'clock'
+  if (features.ttl && typeof time === 'string') {
+    test('should keep an entry until its ttl is up, then never return it (time read from its clock)', async () => {
+      const ttlMs = 60_000
+      const clock = new ManualClock()
+      const moved = time === 'date-now' ? withDateNow : (_: Clock, body: () => Promise<void>) => body()
+      await moved(clock, async () => {
+        const store = await make({ ttlMs, clock })
+        await store.set('short', 'lived')
+        clock.advance(ttlMs / 2)
+        assert.is(await store.get('short'), 'lived')
+        assert.is(await store.has('short'), true)
+        clock.advance(ttlMs)
+        assert.is(await store.get('short'), MISS)
+        assert.is(await store.has('short'), false)
+      })
+    })
+  }
+  if (features.ttl && typeof time === 'object') {
+    test(`should expire entries after a real ttl of ${time.ttlMs} ms (the server's time) and never return them`, async () => {
+      const store = await make({ ttlMs: time.ttlMs })
+      // Warm-up: the connection is open before the timed part, so set and get are two quick round trips.
+      await store.set('warm-up', 1)
+      assert.is(await store.get('warm-up'), 1)
       await store.set('short', 'lived')
       assert.is(await store.get('short'), 'lived')
-      await sleep(ttlMs * 2 + 40)
+      await sleep(time.waitMs)
       assert.is(await store.get('short'), MISS)
       assert.is(await store.has('short'), false)
     })

@@ -3,7 +3,7 @@
  * command line) can tell what its caches will fall back to. Packages are checked by loading them synchronously
  * (better-sqlite3 also opens an in-memory database, which loads its native addon); no file or connection is opened.
  */
-import { betterSqlite3Driver, nodeSqliteDriver } from '../engines/disk/sqlite/engine.js'
+import { betterSqlite3Driver, nodeSqliteDriver } from '../engines/disk/sqlite/driver.js'
 import { nodeBuiltin, requireOptional } from '../platform/optional.js'
 
 /**

@@ -63,8 +63,6 @@ export interface AsyncEngine {
   clear(): Promise<void>
   size(): number
   readonly store: unknown
-  /** Set when reads can be answered synchronously (the in-process store): lets acache skip a promise hop. */
-  readonly getSync?: (key: string) => unknown | Miss
   close?(): Promise<void>
 }
 

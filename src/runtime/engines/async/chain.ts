@@ -47,7 +47,7 @@ export function openAsyncChain(target: KeyvTarget, config: CacheConfig, id: stri
 
   async function connect(): Promise<AsyncEngine> {
     try {
-      const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs })
+      const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs }, context)
       if ('missing' in result) {
         const { cause, fix } = describeLoadFailure(result.missing, result.error, loadEnvironment(), packagesFor(target, result.missing))
         return fallBack(

@@ -16,7 +16,8 @@ import { WarningCode, warnOnce } from '../../report/warnings.js'
 import type { MemoryEngine, PersistentEngine } from '../contract.js'
 import { createFileEngine } from './file.js'
 import { createMemoryEngine } from '../memory/chain.js'
-import { betterSqlite3Driver, createSqliteEngine, nodeSqliteDriver, type SqliteDriver } from './sqlite/engine.js'
+import { betterSqlite3Driver, nodeSqliteDriver, type SqliteDriver } from './sqlite/driver.js'
+import { createSqliteEngine } from './sqlite/engine.js'
 
 export type DiskCacheKind = 'bcache' | 'fcache'
 

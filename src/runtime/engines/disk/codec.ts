@@ -1,8 +1,8 @@
 /**
  * The envelope of a stored value, shared by the SQLite and file engines: a 32-byte header (magic, format, flags,
  * expiry, payload length, payload check, header check) followed by `v8.serialize(value)`, optionally gzip- or
- * brotli-compressed. Also decides which values can be stored at all (no functions, symbols, or class instances
- * whose prototype v8.deserialize would drop), and turns any damaged entry into a {@link CorruptEntryError}.
+ * brotli-compressed, and any damaged entry turned into a {@link CorruptEntryError}. Which values can be stored at
+ * all is storable.ts's question, asked before encoding.
  *
  * Header layout (little-endian):
  *   0  4  magic "TWCE"
@@ -26,6 +26,7 @@
 import type { CacheConfig, Compression } from '../../options/config.js'
 import { SerializationError, ValidationError } from '../../report/errors.js'
 import { nodeBuiltin } from '../../platform/optional.js'
+import { assertStorable } from './storable.js'
 
 type Zlib = typeof import('node:zlib')
 type V8 = typeof import('node:v8')
@@ -84,13 +85,8 @@ function builtin<T>(id: string): T {
   return module
 }
 
-/**
- * The codec for a cache's options. Throws ValidationError, at cache creation, for a compression this Node lacks
- * (zstd before Node 22.15) or a level out of range.
- */
-export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLevel'>): Codec {
-  const zlib = builtin<Zlib>('node:zlib')
-  const v8 = builtin<V8>('node:v8')
+/** The compression level to use; ValidationError for a compression this Node lacks or a level out of range. */
+function compressionLevel(zlib: Zlib, config: Pick<CacheConfig, 'compress' | 'compressLevel'>): number {
   const compression = config.compress
   if (compression === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {
     throw new ValidationError(
@@ -100,30 +96,41 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
         'use compress: "gzip" (or true) or "brotli"',
     )
   }
-  let level = 0
-  if (compression) {
-    level = config.compressLevel ?? DEFAULT_LEVELS[compression]
-    const [low, high] = LEVEL_RANGES[compression]
-    if (level < low || level > high) {
-      throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${compression}"`)
-    }
+  if (!compression) return 0
+  const level = config.compressLevel ?? DEFAULT_LEVELS[compression]
+  const [low, high] = LEVEL_RANGES[compression]
+  if (level < low || level > high) {
+    throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${compression}"`)
   }
+  return level
+}
+
+/** The payload check of the header: a CRC-32 of the whole payload, or of evenly spaced blocks of a large one. */
+function payloadCheck(crc32: (data: Uint8Array, value?: number) => number, payload: Uint8Array): number {
+  const length = payload.length
+  if (length <= FULL_CHECK_LIMIT) return crc32(payload)
+  let crc = 0
+  const step = (length - SAMPLE_BYTES) / (SAMPLE_BLOCKS - 1)
+  for (let i = 0; i < SAMPLE_BLOCKS; i++) {
+    const start = Math.floor(i * step)
+    crc = crc32(payload.subarray(start, start + SAMPLE_BYTES), crc)
+  }
+  return crc
+}
+
+/**
+ * The codec for a cache's options. Throws ValidationError, at cache creation, for a compression this Node lacks
+ * (zstd before Node 22.15) or a level out of range.
+ */
+export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLevel'>): Codec {
+  const zlib = builtin<Zlib>('node:zlib')
+  const v8 = builtin<V8>('node:v8')
+  const compression = config.compress
+  const level = compressionLevel(zlib, config)
   const crc32 = zlib.crc32.bind(zlib)
   const compress = compressor(zlib, compression, level)
   const decompress = decompressor(zlib, compression)
   const compressionCode = COMPRESSION_CODES[compression || 'none']
-
-  function payloadCheck(payload: Uint8Array): number {
-    const length = payload.length
-    if (length <= FULL_CHECK_LIMIT) return crc32(payload)
-    let crc = 0
-    const step = (length - SAMPLE_BYTES) / (SAMPLE_BLOCKS - 1)
-    for (let i = 0; i < SAMPLE_BLOCKS; i++) {
-      const start = Math.floor(i * step)
-      crc = crc32(payload.subarray(start, start + SAMPLE_BYTES), crc)
-    }
-    return crc
-  }
 
   return {
     compression,
@@ -144,7 +151,7 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
       header[5] = compressionCode | (promise ? PROMISE_FLAG : 0) | (sampled ? SAMPLED_FLAG : 0)
       header.writeDoubleLE(expires, 8)
       header.writeDoubleLE(payload.length, 16)
-      header.writeUInt32LE(payloadCheck(payload), 24)
+      header.writeUInt32LE(payloadCheck(crc32, payload), 24)
       header.writeUInt32LE(crc32(header.subarray(0, 28)), 28)
       return { header, payload, size: HEADER_BYTES + payload.length, expires }
     },
@@ -162,7 +169,7 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
       }
       if (expires !== 0 && expires <= now) return EXPIRED
       let payload = view.subarray(HEADER_BYTES)
-      if (view.readUInt32LE(24) !== payloadCheck(payload)) throw new CorruptEntryError('payload check failed')
+      if (view.readUInt32LE(24) !== payloadCheck(crc32, payload)) throw new CorruptEntryError('payload check failed')
       const code = flags & 0b11
       if (code !== compressionCode) {
         // Written by a cache with another `compress` option (same folder, another process): still readable.
@@ -215,119 +222,7 @@ function decompressor(zlib: Zlib, compression: Compression | 'none' | false): ((
   return undefined
 }
 
-/**
- * Key text made safe to encode as UTF-8 (for hashing or a TEXT column): UTF-8 would turn every lone surrogate
- * into U+FFFD and so merge distinct keys, so text holding one is escaped. Tagged key text never starts with NUL,
- * so escaped text cannot equal any plain key.
- */
-export function diskKeyText(text: string): string {
-  const wellFormed = (text as { isWellFormed?: () => boolean }).isWellFormed?.() ?? true
-  return wellFormed ? text : '\u0000' + JSON.stringify(text)
-}
-
 /** Join an encoded entry into one buffer (for a SQLite BLOB). */
 export function joinEntry(entry: EncodedEntry): Buffer {
   return Buffer.concat([entry.header, entry.payload], entry.size)
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// What can be stored. v8.serialize refuses functions and symbols itself, but silently turns a class instance
-// into a plain object (its methods gone), and drops the prototype of Error subclasses and Map/Set/Array
-// subclasses: the caller would get back a different kind of value from the disk than from the first call. So a
-// walk checks every prototype first. Its cost is linear in the object count, like v8.serialize's own; a typed
-// array or a string is one step however large.
-
-const TYPED_ARRAY_PROTOTYPE = Object.getPrototypeOf(Uint8Array.prototype) as object
-
-/** Prototypes v8.deserialize gives back as they were (Buffer too: Node's serializer keeps it). */
-const LEAF_PROTOTYPES = new Set<object | null>([
-  Date.prototype,
-  RegExp.prototype,
-  ArrayBuffer.prototype,
-  DataView.prototype,
-  Number.prototype,
-  String.prototype,
-  Boolean.prototype,
-  BigInt.prototype,
-  // Looked up through globalThis so that loading this module outside Node does not throw.
-  (globalThis as { Buffer?: { prototype: object } }).Buffer?.prototype ?? Date.prototype,
-])
-const ERROR_PROTOTYPES = new Set<object>([
-  Error.prototype,
-  EvalError.prototype,
-  RangeError.prototype,
-  ReferenceError.prototype,
-  SyntaxError.prototype,
-  TypeError.prototype,
-  URIError.prototype,
-])
-
-/** Thrown inside the walk and caught at its top; `path` is built on the way out, so a success pays for no strings. */
-class Unstorable {
-  readonly path: string[] = []
-  constructor(readonly what: string) {}
-}
-
-/** @throws SerializationError naming what cannot be stored and where it is in the value. */
-export function assertStorable(value: unknown): void {
-  const type = typeof value
-  if (type !== 'object' && type !== 'function' && type !== 'symbol') return
-  try {
-    walk(value, new Set())
-  } catch (error) {
-    if (!(error instanceof Unstorable)) throw error
-    const where = error.path.length ? ` at result${error.path.join('')}` : ''
-    throw new SerializationError(
-      `the result cannot be stored on disk: it ${where ? `holds ${error.what}${where}` : `is ${error.what}`}, ` +
-        'which would not come back the same from the disk. It was returned but not cached; return plain data ' +
-        '(objects, arrays, Map, Set, Date, typed arrays…), or use mcache for this function',
-    )
-  }
-}
-
-function walk(value: unknown, seen: Set<object>): void {
-  switch (typeof value) {
-    case 'function':
-      throw new Unstorable(`a function${value.name ? ` (${value.name})` : ''}`)
-    case 'symbol':
-      throw new Unstorable(`a symbol (${value.toString()})`)
-    case 'object':
-      break
-    default:
-      return
-  }
-  if (value === null || seen.has(value)) return
-  const prototype = Object.getPrototypeOf(value) as object | null
-  if (prototype !== null && (LEAF_PROTOTYPES.has(prototype) || Object.getPrototypeOf(prototype) === TYPED_ARRAY_PROTOTYPE)) return
-  seen.add(value)
-  if (prototype === Object.prototype || prototype === null) {
-    for (const name of Object.keys(value)) step(`.${name}`, (value as Record<string, unknown>)[name], seen)
-  } else if (prototype === Array.prototype) {
-    const array = value as unknown[]
-    for (let i = 0; i < array.length; i++) {
-      const item = array[i]
-      if (typeof item === 'object' || typeof item === 'function' || typeof item === 'symbol') step(`[${i}]`, item, seen)
-    }
-  } else if (prototype === Map.prototype) {
-    for (const [key, item] of value as Map<unknown, unknown>) {
-      step('.keys()', key, seen)
-      step(`.get(${typeof key === 'string' ? JSON.stringify(key) : String(key)})`, item, seen)
-    }
-  } else if (prototype === Set.prototype) {
-    for (const item of value as Set<unknown>) step('.values()', item, seen)
-  } else if (ERROR_PROTOTYPES.has(prototype!)) {
-    if ('cause' in value) step('.cause', (value as { cause: unknown }).cause, seen)
-  } else {
-    const name = (prototype as { constructor?: { name?: string } }).constructor?.name
-    throw new Unstorable(`an instance of ${name || 'a class'} (its class would be lost)`)
-  }
-}
-
-function step(segment: string, value: unknown, seen: Set<object>): void {
-  try {
-    walk(value, seen)
-  } catch (error) {
-    if (error instanceof Unstorable) error.path.unshift(segment)
-    throw error
-  }
 }

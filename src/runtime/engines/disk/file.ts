@@ -8,12 +8,12 @@
  * {@link RESCAN_EVERY_WRITES} writes to take in other processes' entries, and whose access times are written back
  * as mtimes at close and exit. So limits are exact within a process and approximate across processes.
  */
-import { CorruptEntryError, EXPIRED, diskKeyText, type Codec } from './codec.js'
-import { digest } from '../../keys/function-identity.js'
+import { entryFileName, functionFolderName, versionFolderName } from '../../keys/disk-key.js'
+import { systemClock } from '../../platform/clock.js'
+import type { DiskEngineOptions, EngineContext, PersistentEngine } from '../contract.js'
+import { DiskEngine } from './base.js'
+import type { CorruptEntryError, EncodedEntry } from './codec.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from './folders.js'
-import { WarningCode, warnOnce } from '../../report/warnings.js'
-import { MISS, type DiskEngineOptions, type EngineContext, type PersistentEngine, type StoredEntry } from '../contract.js'
-import { cancelFlushAtExit, flushAtExit } from './exit-flush.js'
 
 export type FileEngineOptions = DiskEngineOptions
 
@@ -25,121 +25,124 @@ const MAX_TOUCHES_AT_EXIT = 10_000
 /** Temp files older than this are leftovers of a crashed writer. */
 const STALE_TEMP_MS = 60 * 60 * 1000
 
-/** A folder name from any text: unsafe characters replaced, shortened, made unique by a hash of the original. */
-function folderName(text: string, max: number): string {
-  return `${text.replace(/[^0-9A-Za-z._-]+/g, '_').slice(0, max)}-${digest(text, 8)}`
-}
-
-/** The folder of one function id: readable, and distinct for distinct ids. */
-export function functionFolderName(id: string): string {
-  return folderName(id, 48)
-}
-
-/** The folder of one version: the version itself when it is a plain short name (the default hash is), else escaped. */
-export function versionFolderName(version: string): string {
-  // '~' is outside the plain pattern, so an escaped name never equals a plain one.
-  return /^[0-9A-Za-z_-]{1,64}$/.test(version) ? version : `${folderName(version, 32)}~`
-}
-
-/** The file name of an entry: a SHA-256 of the key text, in lowercase hex (case-insensitive file systems). */
-export function entryFileName(keyText: string): string {
-  return digest(diskKeyText(keyText), 40) + ENTRY_SUFFIX
-}
-
 function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code
 }
 
 let tempCounter = 0
 
-export function createFileEngine(options: FileEngineOptions, context: EngineContext): PersistentEngine {
-  const fs = nodeFs()
-  const path = nodePath()
-  const { id, version, ttlMs, secure, codec } = options
-  const maxsize = options.maxsize ?? Infinity
-  const maxBytes = options.maxBytes ?? Infinity
-  const { counters } = context
-  const functionFolder = path.join(options.folder, functionFolderName(id))
-  const versionFolder = path.join(functionFolder, versionFolderName(version))
-  const mode = fileMode(secure)
-
-  function makeFolders(): void {
-    fs.mkdirSync(versionFolder, secure ? { recursive: true, mode: SECURE_FOLDER_MODE } : { recursive: true })
-  }
-
-  ensureFolder(options.folder, secure)
-  makeFolders()
-  // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly.
-  fs.accessSync(versionFolder, fs.constants.W_OK)
-  // Entries of other versions of this function can never be returned again: remove them (best effort, since
-  // another process may be removing them too).
-  for (const name of fs.readdirSync(functionFolder)) {
-    if (name === path.basename(versionFolder)) continue
-    try {
-      fs.rmSync(path.join(functionFolder, name), { recursive: true, force: true })
-    } catch {
-      // still in use on Windows, or already gone
-    }
-  }
+class FileEngine extends DiskEngine {
+  readonly store: string
+  private readonly fs = nodeFs()
+  private readonly paths = nodePath()
+  private readonly functionFolder: string
+  private readonly versionFolder: string
+  private readonly secure: boolean
+  private readonly mode: number
+  /**
+   * Whether mtimes are written explicitly. They are times on the engine's clock (write time, or the last access
+   * written back), compared with the clock when scanning: the kernel stamps the wall clock, which is the system
+   * clock's time, but any other clock's time has to be written.
+   */
+  private readonly stampTimes: boolean
 
   // The index: entry name → size, oldest access first. Built lazily, so a process that only reads never scans.
-  const index = new Map<string, number>()
-  let indexed = false
-  let bytes = 0
-  let writesSinceScan = 0
-  // Entries read before the index exists, and entries read since the last write-back of access times.
-  const touched = new Map<string, number>()
+  private readonly index = new Map<string, number>()
+  private indexed = false
+  private bytes = 0
+  private writesSinceScan = 0
+  /** Entries read before the index exists, and entries read since the last write-back of access times. */
+  private readonly touches = new Map<string, number>()
 
-  function scan(): void {
-    const now = Date.now()
-    const found: Array<{ name: string; size: number; at: number }> = []
-    let names: string[]
+  constructor(options: FileEngineOptions, context: EngineContext) {
+    const path = nodePath()
+    const functionFolder = path.join(options.folder, functionFolderName(options.id))
+    const versionFolder = path.join(functionFolder, versionFolderName(options.version))
+    super('file', versionFolder, options, context)
+    this.store = versionFolder
+    this.functionFolder = functionFolder
+    this.versionFolder = versionFolder
+    this.secure = options.secure
+    this.mode = fileMode(options.secure)
+    this.stampTimes = context.clock !== systemClock
+    ensureFolder(options.folder, options.secure)
+    this.makeFolders()
+    // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly.
+    this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
+    this.open()
+  }
+
+  private makeFolders(): void {
+    this.fs.mkdirSync(this.versionFolder, this.secure ? { recursive: true, mode: SECURE_FOLDER_MODE } : { recursive: true })
+  }
+
+  private entryPath(name: string): string {
+    return this.paths.join(this.versionFolder, name)
+  }
+
+  /** Best effort, since another process may be removing them too. */
+  protected removeOtherVersions(): void {
+    const own = this.paths.basename(this.versionFolder)
+    for (const name of this.fs.readdirSync(this.functionFolder)) {
+      if (name === own) continue
+      try {
+        this.fs.rmSync(this.paths.join(this.functionFolder, name), { recursive: true, force: true })
+      } catch {
+        // still in use on Windows, or already gone
+      }
+    }
+  }
+
+  protected release(): void {
+    // nothing held: every operation opens and closes its own file
+  }
+
+  protected keyOf(text: string): string {
+    return entryFileName(text, ENTRY_SUFFIX)
+  }
+
+  protected load(name: string): Uint8Array | undefined {
     try {
-      names = fs.readdirSync(versionFolder)
+      return this.fs.readFileSync(this.entryPath(name))
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error
-      names = []
+      this.forget(name)
+      return undefined
     }
-    for (const name of names) {
-      const file = path.join(versionFolder, name)
-      const stat = fs.statSync(file, { throwIfNoEntry: false })
-      if (!stat) continue
-      if (name.endsWith(TEMP_SUFFIX)) {
-        if (now - stat.mtimeMs > STALE_TEMP_MS) fs.rmSync(file, { force: true })
-        continue
-      }
-      if (!name.endsWith(ENTRY_SUFFIX)) continue
-      // mtime is the write time, or the last access written back; past the ttl either way means expired.
-      if (ttlMs > 0 && stat.mtimeMs + ttlMs <= now) {
-        fs.rmSync(file, { force: true })
-        continue
-      }
-      found.push({ name, size: stat.size, at: touched.get(name) ?? stat.mtimeMs })
-    }
-    found.sort((a, b) => a.at - b.at)
-    index.clear()
-    bytes = 0
-    for (const entry of found) {
-      index.set(entry.name, entry.size)
-      bytes += entry.size
-    }
-    indexed = true
-    writesSinceScan = 0
   }
 
-  function forget(name: string): void {
-    const size = index.get(name)
-    if (size !== undefined) {
-      index.delete(name)
-      bytes -= size
-    }
-    touched.delete(name)
+  protected expired(name: string): void {
+    this.remove(name)
   }
 
-  function remove(name: string): boolean {
-    forget(name)
+  protected touched(name: string, bytes: number, now: number): void {
+    if (this.indexed) {
+      const size = this.index.get(name)
+      if (size !== undefined) this.index.delete(name)
+      else this.bytes += bytes // written by another process since the last scan
+      this.index.set(name, bytes)
+    }
+    this.touches.delete(name)
+    this.touches.set(name, now)
+  }
+
+  protected describeCorrupt(name: string, error: CorruptEntryError): string {
+    return `A damaged cache entry of ${this.id} was removed (${this.entryPath(name)}: ${error.message}); the call was recomputed.`
+  }
+
+  protected save(name: string, encoded: EncodedEntry, now: number): void {
+    if (!this.indexed || ++this.writesSinceScan >= RESCAN_EVERY_WRITES) this.scan(now)
+    this.writeEntry(name, encoded, now)
+    this.forget(name)
+    this.index.set(name, encoded.size)
+    this.bytes += encoded.size
+    if (this.index.size > this.maxsize || this.bytes > this.maxBytes) this.evict(name)
+  }
+
+  protected remove(name: string): boolean {
+    this.forget(name)
     try {
-      fs.unlinkSync(path.join(versionFolder, name))
+      this.fs.unlinkSync(this.entryPath(name))
       return true
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return false
@@ -147,69 +150,117 @@ export function createFileEngine(options: FileEngineOptions, context: EngineCont
     }
   }
 
-  function read(keyText: string, touch: boolean): StoredEntry | typeof MISS {
-    const name = entryFileName(keyText)
-    let data: Buffer
+  protected removeAll(): void {
+    this.fs.rmSync(this.functionFolder, { recursive: true, force: true })
+    this.index.clear()
+    this.touches.clear()
+    this.bytes = 0
+    this.indexed = true
+  }
+
+  protected count(): number {
     try {
-      data = fs.readFileSync(path.join(versionFolder, name))
+      return this.fs.readdirSync(this.versionFolder).filter((name) => name.endsWith(ENTRY_SUFFIX)).length
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return 0
+      throw error
+    }
+  }
+
+  /** Write access times back as mtimes, so the next process starts from this one's LRU order. */
+  protected flushAccess(): void {
+    let skip = this.touches.size - MAX_TOUCHES_AT_EXIT
+    for (const [name, at] of this.touches) {
+      if (skip-- > 0) continue
+      try {
+        const seconds = at / 1000
+        this.fs.utimesSync(this.entryPath(name), seconds, seconds)
+      } catch {
+        // removed meanwhile
+      }
+    }
+    this.touches.clear()
+  }
+
+  /** (Re)build the index from the folder, removing expired entries and temp files left by crashed writers. */
+  private scan(now: number): void {
+    const found: Array<{ name: string; size: number; at: number }> = []
+    let names: string[]
+    try {
+      names = this.fs.readdirSync(this.versionFolder)
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error
-      forget(name)
-      return MISS
+      names = []
     }
-    let entry
-    try {
-      entry = codec.decode(data, Date.now())
-    } catch (error) {
-      if (!(error instanceof CorruptEntryError)) throw error
-      remove(name)
-      counters.errors++
-      warnOnce(
-        WarningCode.corrupt,
-        `A damaged cache entry of ${id} was removed (${path.join(versionFolder, name)}: ${error.message}); the call was recomputed.`,
-        `corrupt:${versionFolder}`,
-      )
-      return MISS
-    }
-    if (entry === EXPIRED) {
-      remove(name)
-      return MISS
-    }
-    if (touch) {
-      const now = Date.now()
-      if (indexed) {
-        const size = index.get(name)
-        if (size !== undefined) index.delete(name)
-        else bytes += data.length // written by another process since the last scan
-        index.set(name, data.length)
+    for (const name of names) {
+      const file = this.entryPath(name)
+      const stat = this.fs.statSync(file, { throwIfNoEntry: false })
+      if (!stat) continue
+      if (name.endsWith(TEMP_SUFFIX)) {
+        if (now - stat.mtimeMs > STALE_TEMP_MS) this.fs.rmSync(file, { force: true })
+        continue
       }
-      touched.delete(name)
-      touched.set(name, now)
+      if (!name.endsWith(ENTRY_SUFFIX)) continue
+      // mtime is the write time, or the last access written back; past the ttl either way means expired.
+      if (this.ttlMs > 0 && stat.mtimeMs + this.ttlMs <= now) {
+        this.fs.rmSync(file, { force: true })
+        continue
+      }
+      found.push({ name, size: stat.size, at: this.touches.get(name) ?? stat.mtimeMs })
     }
-    return { value: entry.value, promise: entry.promise }
+    found.sort((a, b) => a.at - b.at)
+    this.index.clear()
+    this.bytes = 0
+    for (const entry of found) {
+      this.index.set(entry.name, entry.size)
+      this.bytes += entry.size
+    }
+    this.indexed = true
+    this.writesSinceScan = 0
   }
 
-  function writeAll(fd: number, buffer: Uint8Array): void {
+  private forget(name: string): void {
+    const size = this.index.get(name)
+    if (size !== undefined) {
+      this.index.delete(name)
+      this.bytes -= size
+    }
+    this.touches.delete(name)
+  }
+
+  private evict(keep: string): void {
+    for (const name of this.index.keys()) {
+      if (this.index.size <= this.maxsize && this.bytes <= this.maxBytes) return
+      if (name === keep) continue
+      this.remove(name)
+      this.counters.evictions++
+    }
+  }
+
+  private writeAll(fd: number, buffer: Uint8Array): void {
     let offset = 0
-    while (offset < buffer.length) offset += fs.writeSync(fd, buffer, offset, buffer.length - offset)
+    while (offset < buffer.length) offset += this.fs.writeSync(fd, buffer, offset, buffer.length - offset)
   }
 
-  function writeEntry(name: string, header: Uint8Array, payload: Uint8Array): void {
-    const temp = path.join(versionFolder, `.${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`)
+  /** Write to a temp file and rename it into place: readers see the whole entry or none. */
+  private writeEntry(name: string, encoded: EncodedEntry, now: number): void {
+    const { fs } = this
+    const temp = this.entryPath(`.${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`)
     let fd: number
     try {
-      fd = fs.openSync(temp, 'wx', mode)
+      fd = fs.openSync(temp, 'wx', this.mode)
     } catch (error) {
       // The folder went away (clear() here or in another process): make it again, once.
       if (errorCode(error) !== 'ENOENT') throw error
-      makeFolders()
-      fd = fs.openSync(temp, 'wx', mode)
+      this.makeFolders()
+      fd = fs.openSync(temp, 'wx', this.mode)
     }
     try {
-      writeAll(fd, header)
-      writeAll(fd, payload)
+      this.writeAll(fd, encoded.header)
+      this.writeAll(fd, encoded.payload)
+      if (this.stampTimes) fs.futimesSync(fd, now / 1000, now / 1000)
       fs.closeSync(fd)
-      fs.renameSync(temp, path.join(versionFolder, name))
+      fs.renameSync(temp, this.entryPath(name))
     } catch (error) {
       try {
         fs.closeSync(fd)
@@ -220,83 +271,8 @@ export function createFileEngine(options: FileEngineOptions, context: EngineCont
       throw error
     }
   }
+}
 
-  function evict(keep: string): void {
-    for (const name of index.keys()) {
-      if (index.size <= maxsize && bytes <= maxBytes) return
-      if (name === keep) continue
-      remove(name)
-      counters.evictions++
-    }
-  }
-
-  /** Write access times back as mtimes, so the next process starts from this one's LRU order. */
-  function writeBackAccess(): void {
-    let skip = touched.size - MAX_TOUCHES_AT_EXIT
-    for (const [name, at] of touched) {
-      if (skip-- > 0) continue
-      try {
-        const seconds = at / 1000
-        fs.utimesSync(path.join(versionFolder, name), seconds, seconds)
-      } catch {
-        // removed meanwhile
-      }
-    }
-    touched.clear()
-  }
-  let closed = false
-  const flushQuietly = () => {
-    if (closed) return
-    try {
-      writeBackAccess()
-    } catch {
-      // exiting: nothing to report to
-    }
-  }
-  flushAtExit(flushQuietly)
-
-  return {
-    name: 'file',
-    path: versionFolder,
-    store: versionFolder,
-    get: (key) => read(key, true),
-    has: (key) => read(key, false) !== MISS,
-    set(keyText, value, promise) {
-      const encoded = codec.encode(value, promise, ttlMs > 0 ? Date.now() + ttlMs : 0)
-      const name = entryFileName(keyText)
-      if (!indexed || ++writesSinceScan >= RESCAN_EVERY_WRITES) scan()
-      if (encoded.size > maxBytes) {
-        // Larger than the whole budget: storing it would evict everything else and then itself.
-        remove(name)
-        counters.evictions++
-        return
-      }
-      writeEntry(name, encoded.header, encoded.payload)
-      forget(name)
-      index.set(name, encoded.size)
-      bytes += encoded.size
-      if (index.size > maxsize || bytes > maxBytes) evict(name)
-    },
-    delete: (key) => remove(entryFileName(key)),
-    clear() {
-      fs.rmSync(functionFolder, { recursive: true, force: true })
-      index.clear()
-      touched.clear()
-      bytes = 0
-      indexed = true
-    },
-    size() {
-      try {
-        return fs.readdirSync(versionFolder).filter((name) => name.endsWith(ENTRY_SUFFIX)).length
-      } catch (error) {
-        if (errorCode(error) === 'ENOENT') return 0
-        throw error
-      }
-    },
-    close() {
-      flushQuietly()
-      closed = true
-      cancelFlushAtExit(flushQuietly)
-    },
-  }
+export function createFileEngine(options: FileEngineOptions, context: EngineContext): PersistentEngine {
+  return new FileEngine(options, context)
 }

@@ -3,6 +3,7 @@
  * dependency, imported statically so that every bundler bundles it.
  */
 import { LRUCache } from 'lru-cache'
+import { systemClock } from '../../platform/clock.js'
 import { MISS, type EngineContext, type MemoryEngine } from '../contract.js'
 import { UNDEFINED_BOX } from './undefined-box.js'
 
@@ -25,13 +26,24 @@ export function directLruStore(engine: MemoryEngine): LRUCache<{}, {}> | undefin
   return directStores.get(engine)
 }
 
+/**
+ * lru-cache reads expiry time from its `perf` option (`{ now() }`, compared as `now - start > ttl`, a start of 0
+ * meaning "no ttl") and, by default, keeps what `now()` returned for `ttlResolution` (1 ms) of real time, reset by a
+ * timer. That is right for the system clock, whose time moves with the timers (fake timers move both). Another
+ * clock can move without the timers, so it is read on every check (`ttlResolution: 0`): expiry then follows it
+ * exactly, for a clock.now() per hit.
+ */
+function clockOptions(context: EngineContext): Pick<LRUCache.Options<{}, {}, unknown>, 'perf' | 'ttlResolution'> {
+  return context.clock === systemClock ? { perf: systemClock } : { perf: context.clock, ttlResolution: 0 }
+}
+
 export function createLruEngine(options: LruEngineOptions, context: EngineContext): MemoryEngine {
   const { counters } = context
   // Unbounded entries with a ttl: expired entries must be purged on a timer or they would pile up.
   const limits = options.maxsize !== null ? { max: options.maxsize } : { ttlAutopurge: true }
   const store = new LRUCache<{}, {}>({
     ...limits,
-    ...(options.ttlMs > 0 ? { ttl: options.ttlMs } : {}),
+    ...(options.ttlMs > 0 ? { ttl: options.ttlMs, ...clockOptions(context) } : {}),
     dispose: (_value: {}, _key: {}, reason: string) => {
       if (reason === 'evict') counters.evictions++
     },

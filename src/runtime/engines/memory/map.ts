@@ -6,7 +6,7 @@ import { MISS, type EngineContext, type MemoryEngine } from '../contract.js'
 import { UNDEFINED_BOX } from './undefined-box.js'
 
 export function createMapEngine(maxsize: number | null, ttlMs: number, context: EngineContext): MemoryEngine {
-  const { counters } = context
+  const { counters, clock } = context
   const store = new Map<unknown, unknown>()
   const expiries = ttlMs > 0 ? new Map<unknown, number>() : undefined
   return {
@@ -15,7 +15,7 @@ export function createMapEngine(maxsize: number | null, ttlMs: number, context: 
     get(key) {
       const value = store.get(key)
       if (value === undefined) return MISS
-      if (expiries && expiries.get(key)! <= Date.now()) {
+      if (expiries && expiries.get(key)! <= clock.now()) {
         store.delete(key)
         expiries.delete(key)
         return MISS
@@ -30,7 +30,7 @@ export function createMapEngine(maxsize: number | null, ttlMs: number, context: 
         counters.evictions++
       }
       store.set(key, value === undefined ? UNDEFINED_BOX : value)
-      expiries?.set(key, Date.now() + ttlMs)
+      expiries?.set(key, clock.now() + ttlMs)
     },
     delete(key) {
       expiries?.delete(key)

@@ -4,8 +4,9 @@
  * (they are optional peer dependencies: when one is missing the caller falls back to the local store). Sockets are
  * unref'd: an idle cache never keeps a process alive, while the timer of an operation in flight does.
  */
+import type { Clock } from '../../../platform/clock.js'
 import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
-import type { AsyncEngine } from '../../contract.js'
+import type { AsyncEngine, EngineContext } from '../../contract.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
@@ -56,7 +57,7 @@ interface Link {
 
 const links = new Map<string, Link>()
 
-function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor): Link {
+function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, clock: Clock): Link {
   const where = `Redis at ${redact(url)}`
   let lastError: unknown
   const newClient = () => {
@@ -99,7 +100,7 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor): 
     name: 'keyv:redis',
     where,
     keyv,
-    gate: new BackoffGate(where),
+    gate: new BackoffGate(where, clock),
     before() {
       if (adapter.client.isReady) return Promise.resolve()
       return (connecting ??= connect().finally(() => (connecting = undefined)))
@@ -124,7 +125,7 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor): 
   }
 }
 
-function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConstructor): Link {
+function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConstructor, clock: Clock): Link {
   const hostPort = url.replace(/^memcached?:\/\//, '').replace(/\/+$/, '')
   const where = `memcached at ${redact(url)}`
   // memjs: one try per operation (the gate paces retries), 1 s timeouts, and no console logging (faults are
@@ -136,7 +137,7 @@ function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConst
     name: 'keyv:memcache',
     where,
     keyv,
-    gate: new BackoffGate(where),
+    gate: new BackoffGate(where, clock),
     after() {
       // memjs opens sockets lazily and has no unref option; `_socket` is its (stable since 2013) field.
       for (const server of adapter.client.servers ?? []) server._socket?.unref()
@@ -175,14 +176,17 @@ export interface KeyvSlice {
 
 /**
  * Open the keyv engine for `target`, loading keyv and the adapter on first use. Connections to URLs are shared
- * between caches and closed when the last engine using them is closed.
+ * between caches and closed when the last engine using them is closed. The context's clock paces the back-off
+ * after failures (a connection's pauses follow the clock of the cache that opened it); entry expiry is the store's
+ * own (keyv's memory store reads Date.now(), Redis and memcached their server's time).
  */
-export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice): Promise<OpenResult> {
+export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, context: EngineContext): Promise<OpenResult> {
+  const { clock } = context
   const name = keyvEngineName(target)
   const part = `${keyPart(slice.id)}:`
   if (target.kind === 'instance') {
     // Your instance, your namespace and serializer: acache's keys carry a twat-cache: prefix inside it.
-    return { engine: createKeyvEngine({ name, keyv: target.keyv, prefix: `${KEYV_NAMESPACE}:${part}`, ttlMs: slice.ttlMs, checkValues: false, gate: new BackoffGate(name) }) }
+    return { engine: createKeyvEngine({ name, keyv: target.keyv, prefix: `${KEYV_NAMESPACE}:${part}`, ttlMs: slice.ttlMs, checkValues: false, gate: new BackoffGate(name, clock) }) }
   }
   const keyvModule = load('keyv')
   if ('missing' in keyvModule) return keyvModule
@@ -197,7 +201,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice): Prom
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
-    return { engine: createKeyvEngine({ name, keyv, prefix: part, ttlMs: slice.ttlMs, checkValues: true, gate: new BackoffGate(name) }) }
+    return { engine: createKeyvEngine({ name, keyv, prefix: part, ttlMs: slice.ttlMs, checkValues: true, gate: new BackoffGate(name, clock) }) }
   }
   const linkKey = `${target.kind} ${target.url}`
   let link = links.get(linkKey)
@@ -207,8 +211,8 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice): Prom
     if ('missing' in adapterModule) return adapterModule
     link =
       target.kind === 'redis'
-        ? openRedisLink(target.url, adapterModule.module as RedisModule, Keyv)
-        : openMemcacheLink(target.url, adapterModule.module as MemcacheModule, Keyv)
+        ? openRedisLink(target.url, adapterModule.module as RedisModule, Keyv, clock)
+        : openMemcacheLink(target.url, adapterModule.module as MemcacheModule, Keyv, clock)
     links.set(linkKey, link)
   }
   link.refs++

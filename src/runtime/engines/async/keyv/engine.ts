@@ -4,6 +4,7 @@
  * server turns calls into quick misses instead of hanging them. The connections acache opens itself for
  * `url`/`backend` are in connections.ts; which store the options ask for, in target.ts.
  */
+import type { Clock } from '../../../platform/clock.js'
 import { SerializationError } from '../../../report/errors.js'
 import { digest } from '../../../keys/function-identity.js'
 import { MISS, type AsyncEngine } from '../../contract.js'
@@ -39,16 +40,20 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promi
 
 /**
  * After a failure, the store is skipped for a growing pause (0.5 s doubling to 30 s), so a dead server costs one
- * failed attempt per pause instead of a timeout per call. Shared by every cache that uses the same connection.
+ * failed attempt per pause instead of a timeout per call. Shared by every cache that uses the same connection (on
+ * the clock of the cache that opened it).
  */
 export class BackoffGate {
   private failures = 0
   private until = 0
   private lastError = ''
-  constructor(private readonly label: string) {}
+  constructor(
+    private readonly label: string,
+    private readonly clock: Clock,
+  ) {}
   check(): void {
     if (this.failures === 0) return
-    const wait = this.until - Date.now()
+    const wait = this.until - this.clock.now()
     if (wait > 0) throw new Error(`${this.label} is unavailable (${this.lastError}); retrying in ${wait} ms`)
   }
   ok(): void {
@@ -56,7 +61,7 @@ export class BackoffGate {
   }
   fail(error: unknown): void {
     this.failures++
-    this.until = Date.now() + Math.min(500 * 2 ** (this.failures - 1), 30_000)
+    this.until = this.clock.now() + Math.min(500 * 2 ** (this.failures - 1), 30_000)
     this.lastError = error instanceof Error ? error.message : String(error)
   }
 }

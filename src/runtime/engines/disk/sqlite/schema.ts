@@ -1,0 +1,100 @@
+/**
+ * The SQLite engine's tables and the statements it runs on them. One `entries` table for every function cached in
+ * the folder, and a `totals` table (function → entry count, bytes) kept exact by triggers, so a write checks
+ * `maxsize` / `maxBytes` with one indexed lookup whichever process wrote the rows.
+ */
+import type { SqlDatabase, SqlStatement } from './driver.js'
+
+/** Bumped when the schema changes; a database of another schema version is dropped and rebuilt (it is a cache). */
+const SCHEMA_VERSION = 1
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS entries (
+    fn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    version TEXT NOT NULL,
+    value BLOB NOT NULL,
+    expires INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    accessed INTEGER NOT NULL,
+    PRIMARY KEY (fn, key)
+  );
+  CREATE INDEX IF NOT EXISTS entries_by_access ON entries (fn, accessed);
+  CREATE INDEX IF NOT EXISTS entries_by_expiry ON entries (expires) WHERE expires > 0;
+  CREATE TABLE IF NOT EXISTS totals (
+    fn TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TRIGGER IF NOT EXISTS entries_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO totals (fn, count, bytes) VALUES (new.fn, 1, new.size)
+      ON CONFLICT (fn) DO UPDATE SET count = count + 1, bytes = bytes + new.size;
+  END;
+  CREATE TRIGGER IF NOT EXISTS entries_delete AFTER DELETE ON entries BEGIN
+    UPDATE totals SET count = count - 1, bytes = bytes - old.size WHERE fn = old.fn;
+  END;
+  CREATE TRIGGER IF NOT EXISTS entries_update AFTER UPDATE OF size ON entries BEGIN
+    UPDATE totals SET bytes = bytes - old.size + new.size WHERE fn = old.fn;
+  END;
+`
+
+export function initialize(db: SqlDatabase): void {
+  db.exec('PRAGMA journal_mode = WAL')
+  // NORMAL is durable across application crashes in WAL mode and skips an fsync per commit; a power loss can
+  // lose the last few entries, which for a cache is a miss.
+  db.exec('PRAGMA synchronous = NORMAL')
+  transaction(db, () => {
+    const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
+    if (current !== SCHEMA_VERSION && current !== 0) {
+      db.exec('DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS totals;')
+    }
+    db.exec(SCHEMA)
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+  })
+}
+
+/** BEGIN/COMMIT/ROLLBACK prepared once per connection: `exec` would parse them on every write. */
+const transactionStatements = new WeakMap<SqlDatabase, { begin: SqlStatement; commit: SqlStatement; rollback: SqlStatement }>()
+
+export function transaction(db: SqlDatabase, body: () => void): void {
+  let statements = transactionStatements.get(db)
+  if (!statements) {
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read to a write.
+    statements = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') }
+    transactionStatements.set(db, statements)
+  }
+  statements.begin.run()
+  try {
+    body()
+    statements.commit.run()
+  } catch (error) {
+    try {
+      statements.rollback.run()
+    } catch {
+      // the transaction is already gone (SQLite rolls back on some errors by itself)
+    }
+    throw error
+  }
+}
+
+/** The statements of one engine, prepared on one connection (again after a reconnect). */
+export function prepareStatements(db: SqlDatabase) {
+  return {
+    get: db.prepareColumn('SELECT value FROM entries WHERE fn = ? AND key = ? AND version = ?'),
+    upsert: db.prepare(
+      `INSERT INTO entries (fn, key, version, value, expires, size, accessed) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (fn, key) DO UPDATE SET version = excluded.version, value = excluded.value,
+         expires = excluded.expires, size = excluded.size, accessed = excluded.accessed`,
+    ),
+    totals: db.prepare('SELECT count, bytes FROM totals WHERE fn = ?'),
+    delete: db.prepare('DELETE FROM entries WHERE fn = ? AND key = ?'),
+    touch: db.prepare('UPDATE entries SET accessed = ? WHERE fn = ? AND key = ? AND accessed < ?'),
+    victims: db.prepare('SELECT key, size FROM entries WHERE fn = ? AND key != ? ORDER BY accessed LIMIT ?'),
+    purgeAll: db.prepare('DELETE FROM entries WHERE expires > 0 AND expires <= ?'),
+    purgeOwn: db.prepare('DELETE FROM entries WHERE fn = ? AND expires > 0 AND expires <= ?'),
+    otherVersions: db.prepare('DELETE FROM entries WHERE fn = ? AND version != ?'),
+    clear: db.prepare('DELETE FROM entries WHERE fn = ?'),
+    count: db.prepare('SELECT count(*) AS n FROM entries WHERE fn = ? AND version = ? AND (expires = 0 OR expires > ?)'),
+  }
+}
+
+export type Statements = ReturnType<typeof prepareStatements>
