@@ -3,7 +3,7 @@
  * SQLite key column, the file engine's folder and file names. Engine-specific pieces (the inline limit of the key
  * column, the entry file suffix) are passed in by the engines that own them.
  */
-import { digest } from './function-identity.js'
+import { digest } from '../platform/hash.js'
 
 /**
  * Key text made safe to encode as UTF-8 (for hashing or a TEXT column): UTF-8 would turn every lone surrogate

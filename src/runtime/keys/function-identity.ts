@@ -16,6 +16,3 @@ export function identify(fn: Function, name: string | undefined, version: string
     version: version ?? digest(fn.toString(), 12),
   }
 }
-
-// Transitional: engines still import digest from here until their move to platform/hash.ts lands.
-export { digest } from '../platform/hash.js'

@@ -24,6 +24,7 @@
  * who can write the cache folder can write a valid entry; `secure` folders (0700) are the defence against that.
  */
 import type { CacheConfig, Compression } from '../../options/config.js'
+import { DEFAULT_LEVELS } from '../../options/schema.js'
 import { SerializationError, ValidationError } from '../../report/errors.js'
 import { nodeBuiltin } from '../../platform/optional.js'
 import { assertStorable } from './storable.js'
@@ -42,9 +43,9 @@ const FULL_CHECK_LIMIT = 64 * 1024
 const SAMPLE_BLOCKS = 16
 const SAMPLE_BYTES = 4096
 
-/** Default levels: fast ones, since a cache writes on the call path. Measured on numeric data (bench/compression.mjs): brotli 2 ≈ 100–200 MB/s with a ratio as good as 4, which runs at 16–75 MB/s; brotli 11 below 1 MB/s; gzip 1 ≈ 30 MB/s. */
-export const DEFAULT_LEVELS = { gzip: 1, brotli: 2, zstd: 3 } as const
-const LEVEL_RANGES = { gzip: [0, 9], brotli: [0, 11], zstd: [1, 22] } as const
+// The default levels are fast ones, since a cache compresses on the call path (figures: bench/README.md,
+// "Compression"); they and the allowed ranges are option rules, in options/schema.ts.
+export { DEFAULT_LEVELS } from '../../options/schema.js'
 
 /** A stored entry that is truncated, garbled, tampered with, or of an unknown format: the engines treat it as a miss and remove it. */
 export class CorruptEntryError extends Error {
@@ -97,12 +98,8 @@ function compressionLevel(zlib: Zlib, config: Pick<CacheConfig, 'compress' | 'co
     )
   }
   if (!compression) return 0
-  const level = config.compressLevel ?? DEFAULT_LEVELS[compression]
-  const [low, high] = LEVEL_RANGES[compression]
-  if (level < low || level > high) {
-    throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${compression}"`)
-  }
-  return level
+  // The level's range for the algorithm was checked with the other options (options/schema.ts).
+  return config.compressLevel ?? DEFAULT_LEVELS[compression]
 }
 
 /** The payload check of the header: a CRC-32 of the whole payload, or of evenly spaced blocks of a large one. */

@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../../platform/clock.js'
 import { SerializationError } from '../../../report/errors.js'
-import { digest } from '../../../keys/function-identity.js'
+import { digest } from '../../../platform/hash.js'
 import { MISS, type AsyncEngine } from '../../contract.js'
 import { unstorableAsJson } from './json-values.js'
 import type { KeyvLike } from './target.js'
