@@ -7,6 +7,7 @@ import { closeAllKeyvLinks } from '../src/runtime/engines/async/keyv/connections
 import { CacheFaultError } from '../src/runtime/report/errors.js'
 import { freePort, startMemcached, startRedis, type TestServer } from './support/servers.js'
 import { counted } from './support/counted.js'
+import { ManualClock } from './support/manual-clock.js'
 
 const test = suite('acache on shared stores (real redis-server and memcached)')
 
@@ -31,6 +32,12 @@ test.after(async () => {
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** A promise the test resolves by hand: a real barrier, where a sleep would only hope the calls overlap. */
+function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { promise, open }
+}
 /** Warnings are emitted on the next tick: let them arrive. */
 const flush = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -64,25 +71,34 @@ test('should keep entries in Redis, where every cache of the same function finds
 })
 
 test('should share one in-flight call between concurrent callers', async () => {
+  const release = gate()
   const slow = counted(async (x: number) => {
-    await sleep(30)
+    await release.promise
     return x * 3
   })
   const cached = track(acache(slow, { url: redis.url, name: unique('slow') }))
-  const results = await Promise.all(Array.from({ length: 10 }, () => cached(2)))
+  const calls = Array.from({ length: 10 }, () => cached(2))
+  // The lookup in Redis is in flight for all ten; let it reach the function before opening the gate.
+  for (let i = 0; i < 200 && slow.calls === 0; i++) await sleep(5)
+  release.open()
+  const results = await Promise.all(calls)
   assert.equal(results, Array(10).fill(6))
   assert.is(slow.calls, 1)
 })
 
 test('should never cache a rejection, and reject every caller that shared it', async () => {
   let fail = true
+  const release = gate()
   const flaky = counted(async (x: number) => {
-    await sleep(10)
+    await release.promise
     if (fail) throw new Error(`down ${x}`)
     return x
   })
   const cached = track(acache(flaky, { url: redis.url, name: unique('flaky') }))
-  const settled = await Promise.allSettled(Array.from({ length: 5 }, () => cached(4)))
+  const calls = Array.from({ length: 5 }, () => cached(4))
+  for (let i = 0; i < 200 && flaky.calls === 0; i++) await sleep(5)
+  release.open()
+  const settled = await Promise.allSettled(calls)
   assert.is(flaky.calls, 1)
   for (const outcome of settled) assert.is((outcome as PromiseRejectedResult).reason?.message, 'down 4')
   fail = false
@@ -134,11 +150,12 @@ test('should return but not store values that JSON would change, with one warnin
 
 test('should expire entries after the ttl', async () => {
   const now = counted(async (_x: number) => Date.now())
-  const cached = track(acache(now, { url: redis.url, name: unique('ttl'), ttl: '150ms' }))
+  // Redis owns this clock (PX expiry): a real-time ttl, with a margin on both sides for a loaded machine.
+  const cached = track(acache(now, { url: redis.url, name: unique('ttl'), ttl: '1s' }))
   await cached(1)
   await cached(1)
   assert.is(now.calls, 1)
-  await sleep(300)
+  await sleep(1600)
   await cached(1)
   assert.is(now.calls, 2)
 })
@@ -250,7 +267,9 @@ test('should return results while Redis is down, warn once, count the errors, an
   try {
     const name = unique('dead-redis')
     const lookup = counted(async (x: number) => x * 7)
-    const cached = track(acache(lookup, { url: server.url, name }))
+    // The back-off pause after a failure follows the cache's clock: moved by hand below, never slept through.
+    const clock = new ManualClock()
+    const cached = track(acache(lookup, { url: server.url, name, clock }))
     assert.is(await cached(1), 7)
     assert.is(await cached(1), 7)
     assert.is(lookup.calls, 1)
@@ -266,7 +285,7 @@ test('should return results while Redis is down, warn once, count the errors, an
 
     const restarted = await startRedis(server.port)
     try {
-      await sleep(1100) // past the back-off pause
+      clock.advance(1100) // past the back-off pause
       assert.is(await cached(3), 21)
       assert.is(await cached(3), 21)
       assert.is(lookup.calls, 4, 'the second call was a hit again')

@@ -4,10 +4,16 @@ import { acache } from '../src/runtime/caches/acache.js'
 import { CacheKeyError, ValidationError } from '../src/runtime/report/errors.js'
 import { clearCache, getStats } from '../src/runtime/api/registry.js'
 import { counted } from './support/counted.js'
+import { ManualClock } from './support/manual-clock.js'
 
 const test = suite('acache (local store)')
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** A promise the test resolves by hand: a real barrier, where a sleep would only hope the calls overlap. */
+function gate(): { promise: Promise<void>; open(): void } {
+  let open!: () => void
+  const promise = new Promise<void>((resolve) => (open = resolve))
+  return { promise, open }
+}
 
 test('should not call the function again on a hit', async () => {
   const square = counted(async (x: number) => x * x)
@@ -23,12 +29,15 @@ test('should not call the function again on a hit', async () => {
 })
 
 test('should share one in-flight promise between concurrent calls', async () => {
+  const release = gate()
   const slow = counted(async (x: number) => {
-    await sleep(20)
+    await release.promise
     return { x }
   })
   const cached = acache(slow)
-  const results = await Promise.all(Array.from({ length: 10 }, () => cached(1)))
+  const calls = Array.from({ length: 10 }, () => cached(1))
+  release.open()
+  const results = await Promise.all(calls)
   assert.is(slow.calls, 1)
   for (const result of results) assert.is(result, results[0])
   assert.equal(results[0], { x: 1 })
@@ -36,13 +45,16 @@ test('should share one in-flight promise between concurrent calls', async () => 
 
 test('should never cache a rejection, and reject every caller that shared it', async () => {
   let fail = true
+  const release = gate()
   const flaky = counted(async (x: number) => {
-    await sleep(10)
+    await release.promise
     if (fail) throw new Error(`boom ${x}`)
     return x
   })
   const cached = acache(flaky)
-  const settled = await Promise.allSettled(Array.from({ length: 5 }, () => cached(7)))
+  const calls = Array.from({ length: 5 }, () => cached(7))
+  release.open()
+  const settled = await Promise.allSettled(calls)
   assert.is(flaky.calls, 1)
   for (const outcome of settled) {
     assert.is(outcome.status, 'rejected')
@@ -92,12 +104,14 @@ test('should cache undefined and null results', async () => {
 })
 
 test('should expire entries after the ttl', async () => {
-  const now = counted(async (_x: number) => Date.now())
-  const cached = acache(now, { ttl: '40ms' })
+  const clock = new ManualClock()
+  const now = counted(async (_x: number) => clock.now())
+  const cached = acache(now, { ttl: '40ms', clock })
   await cached(1)
+  clock.advance(39)
   await cached(1)
   assert.is(now.calls, 1)
-  await sleep(100)
+  clock.advance(2)
   await cached(1)
   assert.is(now.calls, 2)
 })

@@ -8,24 +8,13 @@ import * as assert from 'uvu/assert'
 import { bcache } from '../src/runtime/caches/bcache.js'
 import { CacheFaultError } from '../src/runtime/report/errors.js'
 import { ManualClock } from './support/manual-clock.js'
+import { warningsDuring } from './support/warnings.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-bcache-'))
 let serial = 0
 const freshDir = () => path.join(root, `dir-${++serial}`)
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 async function warningCodes(body: () => unknown): Promise<string[]> {
-  await sleep(10) // let warnings of earlier tests arrive first
-  const codes: string[] = []
-  const listener = (warning: Error & { code?: string }) => codes.push(warning.code ?? '')
-  process.on('warning', listener)
-  try {
-    body()
-    await sleep(10)
-  } finally {
-    process.off('warning', listener)
-  }
-  return codes
+  return (await warningsDuring(body)).map((w) => w.code ?? '')
 }
 
 const s = suite('bcache')

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from './support/suite.js'
+import { warningsDuring } from './support/warnings.js'
 import * as assert from 'uvu/assert'
 import { bcache } from '../src/runtime/caches/bcache.js'
 import { fcache } from '../src/runtime/caches/fcache.js'
@@ -16,21 +17,6 @@ let serial = 0
 /** A fresh cache folder per test, so no test sees another's entries. */
 const fresh = (): CacheOptions => ({ cacheDir: path.join(root, `dir-${++serial}`) })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Collect the process warnings emitted while `body` runs (they are emitted on the next tick). */
-async function warningsDuring(body: () => unknown): Promise<Array<{ code?: string; message: string }>> {
-  await sleep(10) // let warnings of earlier tests arrive first
-  const seen: Array<{ code?: string; message: string }> = []
-  const listener = (warning: Error & { code?: string }) => seen.push({ code: warning.code, message: warning.message })
-  process.on('warning', listener)
-  try {
-    await body()
-    await sleep(10)
-  } finally {
-    process.off('warning', listener)
-  }
-  return seen
-}
 
 for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fcache', fcache, 'file']] as const) {
   const s = suite(`${label} behaviour`)

@@ -17,7 +17,7 @@ const source = `
   let calls = 0
   const caches = ['one', 'two', 'three'].map((name) => bcache((n) => (calls++, n * 2), { name }))
   for (const f of caches) { f(1); f(1) }
-  await new Promise((r) => setTimeout(r, 20))
+  await new Promise((r) => setImmediate(r))
   console.log(JSON.stringify({ calls, engines: caches.map((f) => f.cache.engine), paths: caches.map((f) => f.cache.path), warnings }))
 `
 
@@ -59,7 +59,7 @@ const EVERY_CACHE = `
   const handle = openCache({ kind: 'bcache', name: 'every#open' })
   handle.set('k', 'v')
   values.openCache = [handle.get('k')]
-  await new Promise((r) => setTimeout(r, 20))
+  await new Promise((r) => setImmediate(r))
   const engines = Object.fromEntries(Object.entries(caches).map(([kind, f]) => [kind, f.cache.engine]))
   engines.acache = a.cache.engine
   engines.openCache = handle.engine

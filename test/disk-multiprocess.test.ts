@@ -6,6 +6,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
+import { allOverlap, createBarrier } from './support/barrier.js'
 import { REPO_ROOT, runChild } from './support/child.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-disk-multiprocess-'))
@@ -23,7 +24,7 @@ async function child(kind: 'bcache' | 'fcache', cacheDir: string, body: string, 
     const compute = (key) => { calls++; return { key, square: key.length ** 2, when: new Date(86400000), tags: new Set([key]) } }
     const f = ${kind}(compute, { name: 'shared-compute', ...${options} })
     const out = await (async () => { ${body} })()
-    await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setImmediate(r))
     console.log(JSON.stringify({ calls, engine: f.cache.engine, errors: f.cache.stats().errors, warnings, ...out }))
   `
   const result = await runChild(source, { env: { TWAT_CACHE_DIR: cacheDir } })
@@ -56,12 +57,21 @@ for (const kind of ['bcache', 'fcache'] as const) {
 
   s(`${kind}: two processes writing 500 entries each at once should both read all of them back`, async () => {
     const cacheDir = freshDir()
-    const start = Date.now() + 400
+    const barrier = createBarrier()
     const writer = (k: number) => `
-      while (Date.now() < ${start}) await new Promise((r) => setTimeout(r, 5))
+      ${barrier.childWait(`w${k}`)}
+      const start = performance.timeOrigin + performance.now()
       for (let i = 0; i < 500; i++) { f('w${k}-' + i); if (i % 5 === 0) f('shared-' + (i / 5)) }
-      return {}`
-    const writers = await Promise.all([child(kind, cacheDir, writer(0)), child(kind, cacheDir, writer(1))])
+      return { span: { start, end: performance.timeOrigin + performance.now() } }`
+    let writers
+    try {
+      const running = Promise.all([child(kind, cacheDir, writer(0)), child(kind, cacheDir, writer(1))])
+      await barrier.release(2)
+      writers = await running
+    } finally {
+      barrier.remove()
+    }
+    assert.ok(allOverlap(writers.map((w) => w.span as { start: number; end: number })), `the writers ran at the same time: ${JSON.stringify(writers.map((w) => w.span))}`)
     for (const w of writers) {
       assert.ok(w.calls >= 500 && w.calls <= 600, `writer calls ${w.calls}`)
       assert.is(w.errors, 0)

@@ -132,7 +132,7 @@ s('should name both packages when acache has no keyv for its Redis backend', asy
      process.on('warning', (w) => warnings.push({ code: w.code, message: w.message }))
      const f = acache(async (n) => n + 1, { backend: 'redis' })
      const values = [await f(1), await f(1)]
-     await new Promise((r) => setTimeout(r, 20))
+     await new Promise((r) => setImmediate(r))
      console.log(JSON.stringify({ values, engine: f.cache.engine, warnings }))`,
     { hide: ['keyv'] },
   )

@@ -81,7 +81,7 @@ test('should only ever return null, code that parses, or a TransformError, quick
         assert.unreachable(`case ${i} threw ${(error as Error)?.name}: ${(error as Error)?.message}\n--- input\n${source}`)
       }
       outcomes.errors++
-      assert.match(error.message, /^\/?[\w./-]*case-\d+\.ts:\d+:\d+: /, `case ${i}: the message starts with file:line:col`)
+      assert.match((error as TransformError).message, /^\/?[\w./-]*case-\d+\.ts:\d+:\d+: /, `case ${i}: the message starts with file:line:col`)
     }
     slowest = Math.max(slowest, performance.now() - started)
   }

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { clearCache, getStats, mcache } from '../src/runtime/index.js'
 import { runChild, RUNTIME_URL } from './support/child.js'
 import { counted } from './support/counted.js'
+import { ManualClock } from './support/manual-clock.js'
 
 const test = suite('mcache')
 
@@ -93,13 +94,15 @@ test('should delete and has by arguments, and clear', async () => {
   assert.is(fn.calls, 3)
 })
 
-test('should honour ttl', async () => {
+test('should honour ttl', () => {
+  const clock = new ManualClock()
   const fn = counted((x: number) => x)
-  const cached = mcache(fn, { ttl: '50ms' })
+  const cached = mcache(fn, { ttl: '50ms', clock })
   cached(1)
+  clock.advance(49)
   cached(1)
   assert.is(fn.calls, 1)
-  await new Promise((r) => setTimeout(r, 80))
+  clock.advance(2)
   cached(1)
   assert.is(fn.calls, 2)
 })
