@@ -8,6 +8,9 @@
  *   npm run bench                        build, then run every group
  *   node bench/run.mjs mcache-hit bcache run some groups (file names in bench/, without .mjs)
  *   BENCH_QUICK=1 node bench/run.mjs     a fast smoke run (numbers not meaningful)
+ *   BENCH_PREVIOUS=/path/to/old/dist/runtime node bench/run.mjs
+ *                                        also run every twat-cache contender on a previous build, in the same run,
+ *                                        and print "this build ÷ previous build" per contender (the 1.1× rule)
  */
 import { spawnSync } from 'node:child_process'
 import os from 'node:os'
@@ -26,7 +29,7 @@ import {
 import { QUICK } from './harness/measure.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const GROUPS = ['mcache-hit', 'mcache-keys', 'mcache-miss', 'mcache-memory', 'acache', 'bcache', 'fcache', 'compression', 'transform']
+const GROUPS = ['mcache-hit', 'mcache-tagged', 'mcache-keys', 'mcache-miss', 'mcache-memory', 'acache', 'bcache', 'fcache', 'compression', 'transform']
 /**
  * Processes per contender; the best one counts. A process can land on a busy moment of a shared machine, or on a
  * slower outcome that stays for its whole life: the same mcache hit settles at 28 or 39 ns from one process to the
@@ -43,11 +46,16 @@ if (unknown.length) {
 }
 const selected = requested.length ? requested : GROUPS
 
-function runChild(file, name) {
+const PREVIOUS = process.env.BENCH_PREVIOUS ? path.resolve(process.env.BENCH_PREVIOUS) : undefined
+/** Contenders that run twat-cache's build (the others are peers and baselines, the same in both builds). */
+const OURS = /\b(mcache|bcache|fcache|acache|ucache|tagged|twat-cache)\b/
+
+function runChild(file, name, dist) {
   const child = spawnSync(process.execPath, ['--expose-gc', path.join(here, 'harness', 'child.mjs'), file, name], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: 180_000,
+    env: dist ? { ...process.env, BENCH_DIST: dist } : process.env,
   })
   const line = child.stdout?.split('\n').find((l) => l.startsWith('RESULT '))
   if (!line) return { skip: `the benchmark process failed (status ${child.status}, signal ${child.signal})` }
@@ -64,6 +72,7 @@ const started = performance.now()
 console.log(`twat-cache benchmarks — ${machine()}${QUICK ? ' — QUICK run, numbers not meaningful' : ''}\n`)
 const allGoals = []
 const sections = []
+const againstPrevious = []
 
 for (const id of selected) {
   const file = path.join(here, `${id}.mjs`)
@@ -86,12 +95,22 @@ for (const id of selected) {
     }
   } else {
     const processes = QUICK ? 1 : (group.processes ?? PROCESSES)
+    const previousBuild = {}
+    const keepBest = (table, name, r) => {
+      const known = table[name]
+      if (!known || known.skip || (r.ns !== undefined && r.ns < known.ns)) table[name] = r
+    }
     for (let p = 0; p < processes; p++) {
       for (const name of Object.keys(group.contenders)) {
-        const r = runChild(file, name)
-        const previous = results[name]
-        if (!previous || previous.skip || (r.ns !== undefined && r.ns < previous.ns)) results[name] = r
+        keepBest(results, name, runChild(file, name))
+        // Interleaved with this build's runs, so both see the same machine load.
+        if (PREVIOUS && OURS.test(name)) keepBest(previousBuild, name, runChild(file, name, PREVIOUS))
       }
+    }
+    for (const [name, before] of Object.entries(previousBuild)) {
+      const now = results[name]
+      const ratio = now?.ns !== undefined && before.ns !== undefined ? now.ns / before.ns : undefined
+      againstPrevious.push([`${group.title}: ${name}`, before.skip ? `skipped: ${before.skip}` : formatNs(before.ns), now?.skip ? 'skipped' : formatNs(now?.ns), formatRatio(ratio)])
     }
     for (const [name, contender] of Object.entries(group.contenders)) {
       const r = results[name]
@@ -112,6 +131,14 @@ for (const id of selected) {
   console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
   allGoals.push(...goals)
   sections.push(`### ${group.title}\n\n${markdownTable(header, rows)}${notes.map((n) => `\n\n${n}`).join('')}`)
+}
+
+if (againstPrevious.length) {
+  console.log(`## This build against the previous build (${PREVIOUS})`)
+  const width = againstPrevious.reduce((w, r) => Math.max(w, r[0].length), 0)
+  for (const r of againstPrevious) console.log(`  ${r[0].padEnd(width)}  ${r[1].padStart(10)}  →  ${r[2].padStart(10)}  ${r[3]}`)
+  console.log('')
+  sections.push(`### This build against the previous build\n\n${markdownTable(['benchmark', 'previous build', 'this build', 'this ÷ previous'], againstPrevious)}`)
 }
 
 console.log('## Markdown (for bench/README.md)\n')
