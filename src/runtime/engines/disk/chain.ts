@@ -13,7 +13,8 @@ import { cacheFolder, diskAvailable, ensureFolder } from './folders.js'
 import { createCodec } from './codec.js'
 import type { CacheCounters } from '../../report/stats.js'
 import { WarningCode, warnOnce } from '../../report/warnings.js'
-import type { MemoryEngine, PersistentEngine } from '../contract.js'
+import type { PersistentEngine } from '../contract.js'
+import { memoryAsPersistent } from './memory-link.js'
 import { createFileEngine } from './file.js'
 import { createMemoryEngine } from '../memory/chain.js'
 import { betterSqlite3Driver, nodeSqliteDriver, type SqliteDriver } from './sqlite/driver.js'
@@ -138,22 +139,6 @@ function openFault(name: string, link: Link, folder: string, error: unknown, cou
       'check that the folder can be created and written (cacheDir, $TWAT_CACHE_DIR), or pass strict: true to make this throw.',
     `fault:${name}:open:${link}`,
   )
-}
-
-/** A memory engine seen as a persistent one: the last link of {@link createPersistentEngine}. */
-export function memoryAsPersistent(memory: MemoryEngine): PersistentEngine {
-  return {
-    name: memory.name,
-    path: '',
-    store: memory.store,
-    get: (key) => memory.get(key) as ReturnType<PersistentEngine['get']>,
-    set: (key, value, promise) => memory.set(key, { value, promise }),
-    delete: (key) => memory.delete(key),
-    has: (key) => memory.has(key),
-    clear: () => memory.clear(),
-    size: () => memory.size(),
-    close: () => memory.clear(),
-  }
 }
 
 /**

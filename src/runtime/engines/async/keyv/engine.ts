@@ -6,8 +6,10 @@
  */
 import type { Clock } from '../../../platform/clock.js'
 import { SerializationError } from '../../../report/errors.js'
-import { digest } from '../../../platform/hash.js'
+import { keyPart } from '../../../keys/store-key.js'
 import { MISS, type AsyncEngine } from '../../contract.js'
+
+export { keyPart }
 import { unstorableAsJson } from './json-values.js'
 import type { KeyvLike } from './target.js'
 
@@ -18,16 +20,6 @@ export const OPERATION_TIMEOUT_MS = 5000
 /** Keys this process wrote are remembered up to this many (for stats().size and clear() of stores that cannot list keys). */
 export const TRACKED_KEYS_LIMIT = 100_000
 
-/**
- * A key fragment safe in every store and in Redis SCAN patterns: ids are file paths and qualified names, which may
- * hold spaces, glob characters (`app/[slug]/page.ts`) or be long. Changed or long ids get a hash suffix, so two ids
- * never map to the same fragment.
- */
-export function keyPart(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._/#@$-]/g, '_')
-  if (cleaned === text && text.length <= 80) return text
-  return `${cleaned.slice(0, 64)}~${digest(text, 10)}`
-}
 
 /** Wait for `promise` at most `ms`; the (ref'd) timer also keeps the process alive while a store answers. */
 export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
