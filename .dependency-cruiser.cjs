@@ -34,9 +34,9 @@ module.exports = {
     },
     {
       name: 'foundations-at-the-bottom',
-      comment: 'keys, options, report and platform are used by everything above and use nothing above them.',
+      comment: 'keys, options, report, tags and platform are used by everything above and use nothing above them.',
       severity: 'error',
-      from: { path: '^src/runtime/(keys|options|report|platform)/' },
+      from: { path: '^src/runtime/(keys|options|report|platform|tags)/' },
       to: { path: '^src/runtime/(call|caches|api|engines)/' },
     },
   ],

@@ -5,6 +5,9 @@
 import type { Codec } from './disk/codec.js'
 import type { Clock } from '../platform/clock.js'
 import type { CacheCounters } from '../report/stats.js'
+import type { TagVerdict } from '../tags/registry.js'
+
+export type { TagVerdict }
 
 /** Returned by `get` when there is no entry (since `undefined` is a value that can be cached). */
 export const MISS: unique symbol = Symbol('twat-cache.miss')
@@ -22,7 +25,11 @@ export interface EngineContext {
 export interface MemoryEngine {
   readonly name: string
   get(key: unknown): unknown | Miss
-  set(key: unknown, value: unknown): void
+  /**
+   * Store `value`; `lifeMs` > 0 is this entry's own time to live (an entry with stale windows, or a `cacheLife`),
+   * else the engine's default. Engines without expiry (lfu, rr, mru) ignore it.
+   */
+  set(key: unknown, value: unknown, lifeMs?: number): void
   delete(key: unknown): boolean
   has(key: unknown): boolean
   clear(): void
@@ -31,18 +38,37 @@ export interface MemoryEngine {
   readonly store: unknown
 }
 
-/** A value read back from a persistent engine; `promise` says the function had returned a promise of it. */
+/**
+ * A value read back from a persistent or shared engine, with its life: `promise` says the function had returned a
+ * promise of it. Times are ms since the epoch on the cache's clock; `freshUntil` 0 means it never goes stale (and
+ * the other two are then 0 too).
+ */
 export interface StoredEntry {
   readonly value: unknown
   readonly promise: boolean
+  /** When the value was computed. */
+  readonly created: number
+  /** Fresh until: a hit before, stale after. */
+  readonly freshUntil: number
+  /** Served stale while one refresh runs, until (≥ freshUntil). */
+  readonly staleUntil: number
+  /** Served when a recomputation fails, until (0: not). */
+  readonly errorUntil: number
+  /** Tags, for invalidateTag / revalidateTag. */
+  readonly tags: readonly string[]
+}
+
+/** When a stored entry may go: the end of its last window, or 0 for never. */
+export function physicalExpiry(entry: Pick<StoredEntry, 'freshUntil' | 'staleUntil' | 'errorUntil'>): number {
+  return entry.freshUntil === 0 ? 0 : Math.max(entry.freshUntil, entry.staleUntil, entry.errorUntil)
 }
 
 /** Synchronous persistent engine (SQLite, files); keys are the type-tagged argument text. */
 export interface PersistentEngine {
   readonly name: string
   get(key: string): StoredEntry | Miss
-  /** Store a value; `promise` marks a value that a returned promise resolved to. Throws SerializationError. */
-  set(key: string, value: unknown, promise: boolean): void
+  /** Store an entry. Throws SerializationError for a value it cannot store. */
+  set(key: string, entry: StoredEntry): void
   delete(key: string): boolean
   has(key: string): boolean
   clear(): void
@@ -51,20 +77,25 @@ export interface PersistentEngine {
   /** Where the entries live on disk. */
   readonly path: string
   close(): void
+  /** What the store's tag invalidations (from any process) say about an entry with `tags` computed at `created`. */
+  tagVerdict?(tags: readonly string[], created: number): TagVerdict
 }
 
 /** Asynchronous engine (keyv stores, or the in-process store of acache). */
 export interface AsyncEngine {
   readonly name: string
-  get(key: string): Promise<unknown | Miss>
-  set(key: string, value: unknown): Promise<void>
+  get(key: string): Promise<StoredEntry | Miss>
+  set(key: string, entry: StoredEntry): Promise<void>
   delete(key: string): Promise<boolean>
   has(key: string): Promise<boolean>
   clear(): Promise<void>
   size(): number
   readonly store: unknown
   close?(): Promise<void>
+  /** What the store's tag invalidations (from any process) say about an entry with `tags` computed at `created`. */
+  tagVerdict?(tags: readonly string[], created: number): Promise<TagVerdict>
 }
+
 
 /** What a disk engine (SQLite, files) is opened with. */
 export interface DiskEngineOptions {

@@ -68,6 +68,26 @@ export interface CacheOptions {
    * sleeping. @default `Date.now()`, read at every use (so fake timers that replace it are followed)
    */
   readonly clock?: Clock
+  /**
+   * After `ttl`, how long a call still gets the old value at once while one background recomputation replaces it
+   * (Next.js's `expire` minus `revalidate`). Seconds or a duration string. Tag alias `swr`. @default null (none)
+   */
+  readonly staleWhileRevalidate?: number | string | null
+  /**
+   * After `ttl`, how long a call whose recomputation throws or rejects gets the last value instead of the error
+   * (retries back off). Seconds or a duration string. @default null (none)
+   */
+  readonly staleIfError?: number | string | null
+  /** Async: when a stale value exists and the recomputation takes longer than this, return the stale value. @default null */
+  readonly timeout?: number | string | null
+  /** Async: reject with CacheTimeoutError after this; the next call starts afresh. @default null */
+  readonly hardTimeout?: number | string | null
+  /** A fraction of `ttl` (e.g. 0.8): a hit on an entry older than this starts a background refresh. @default null */
+  readonly refreshAhead?: number | null
+  /** Tags of every entry of this function, for `invalidateTag` / `revalidateTag`. @default [] */
+  readonly tags?: readonly string[]
+  /** `(result, ...args) => boolean`: false returns the result without storing it. */
+  readonly shouldCache?: (result: any, ...args: any[]) => boolean
 }
 
 /** The validated, frozen form of {@link CacheOptions}. Durations are milliseconds. */
@@ -91,6 +111,13 @@ export interface CacheConfig {
   readonly backend: Backend | undefined
   readonly strict: boolean
   readonly clock: Clock
+  readonly staleWhileRevalidateMs: number
+  readonly staleIfErrorMs: number
+  readonly timeoutMs: number
+  readonly hardTimeoutMs: number
+  readonly refreshAhead: number
+  readonly tags: readonly string[]
+  readonly shouldCache: ((result: any, ...args: any[]) => boolean) | undefined
 }
 
 /**
@@ -132,6 +159,13 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     backend: given.backend as Backend | undefined,
     strict: (given.strict as boolean | undefined) ?? false,
     clock: (given.clock as Clock | undefined) ?? systemClock,
+    staleWhileRevalidateMs: ttlToMs(given.staleWhileRevalidate),
+    staleIfErrorMs: ttlToMs(given.staleIfError),
+    timeoutMs: ttlToMs(given.timeout),
+    hardTimeoutMs: ttlToMs(given.hardTimeout),
+    refreshAhead: (given.refreshAhead as number | null | undefined) ?? 0,
+    tags: Object.freeze([...((given.tags as readonly string[] | undefined) ?? [])]),
+    shouldCache: given.shouldCache as CacheConfig['shouldCache'],
   }
   return Object.freeze(config)
 }

@@ -37,6 +37,7 @@ export type Backend = (typeof BACKENDS)[number]
 export const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
   'preferredEngine', 'useAsync', 'key', 'name', 'version', 'store', 'url', 'backend', 'strict', 'clock',
+  'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
 
@@ -49,10 +50,16 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   max_size: 'maxsize',
   max_bytes: 'maxBytes',
   compress_level: 'compressLevel',
+  swr: 'staleWhileRevalidate',
+  stale_while_revalidate: 'staleWhileRevalidate',
+  stale_if_error: 'staleIfError',
+  hard_timeout: 'hardTimeout',
+  refresh_ahead: 'refreshAhead',
+  should_cache: 'shouldCache',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
-export const CODE_OPTIONS: ReadonlySet<OptionName> = new Set(['key', 'store', 'clock'])
+export const CODE_OPTIONS: ReadonlySet<OptionName> = new Set(['key', 'store', 'clock', 'shouldCache'])
 
 const hasOwn = (object: object, name: string): boolean => Object.prototype.hasOwnProperty.call(object, name)
 
@@ -74,6 +81,11 @@ const nonEmptyString = (v: unknown) => typeof v === 'string' && v.length > 0
 const oneOf = (list: readonly string[]) => (v: unknown) => typeof v === 'string' && list.includes(v)
 const isObject = (v: unknown) => typeof v === 'object' && v !== null
 const TRUE_FALSE = 'expected true or false'
+/** A tag name: what `tags` and `cacheTag()` accept (stores join tags with line breaks). */
+export const isTagName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256 && !/[\n\r]/.test(v)
+const isDuration = (v: unknown) =>
+  (typeof v === 'number' && Number.isFinite(v) && v >= 0) || (typeof v === 'string' && parseDuration(v) !== undefined)
+const DURATION = 'seconds ≥ 0 or a duration such as "500ms", "30s", "10m", "2h", "1d"'
 
 /** What each option's value may be, with the sentence that says so. */
 const RULES: { readonly [K in OptionName]: Rule } = {
@@ -105,6 +117,16 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   backend: [oneOf(BACKENDS), `expected one of ${BACKENDS.join(', ')}`],
   strict: [isBoolean, TRUE_FALSE],
   clock: [(v) => isObject(v) && typeof (v as { now?: unknown }).now === 'function', 'expected an object with a now() method returning milliseconds since the epoch'],
+  staleWhileRevalidate: [(v) => v === null || isDuration(v), `expected ${DURATION} after ttl during which a stale value is served while one refresh runs, or null`],
+  staleIfError: [(v) => v === null || isDuration(v), `expected ${DURATION} after ttl during which a failing recomputation gets the last value, or null`],
+  timeout: [(v) => v === null || isDuration(v), `expected ${DURATION}: how long an async recomputation may take before the stale value is returned, or null`],
+  hardTimeout: [(v) => v === null || isDuration(v), `expected ${DURATION}: how long an async call may take before it rejects with CacheTimeoutError, or null`],
+  refreshAhead: [(v) => v === null || (typeof v === 'number' && v > 0 && v < 1), 'expected a fraction of ttl between 0 and 1 (e.g. 0.8: a hit past 80% of its ttl starts a background refresh), or null'],
+  tags: [
+    (v) => Array.isArray(v) && v.every(isTagName),
+    'expected a list of tag names (non-empty strings of at most 256 characters, without line breaks), e.g. ["prices", "eu"]',
+  ],
+  shouldCache: [(v) => typeof v === 'function', 'expected a function (result, ...args) => boolean: false returns the result without storing it'],
 }
 
 /** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
@@ -126,11 +148,14 @@ export function validateOption(name: string, value: unknown): void {
   if (!check(value)) throw new ValidationError(canonical, value, allowed)
 }
 
-/** Milliseconds of a valid `ttl` value (0: never expires). */
+/** Milliseconds of a valid duration value (`ttl`, `staleWhileRevalidate`…); 0 for none. */
 export function ttlToMs(ttl: unknown): number {
   if (ttl === null || ttl === undefined) return 0
   return typeof ttl === 'number' ? ttl * 1000 : parseDuration(ttl as string)!
 }
+
+/** The freshness options that only mean something once an entry has a ttl to go stale after. */
+const AFTER_TTL = ['staleWhileRevalidate', 'staleIfError', 'refreshAhead'] as const
 
 /**
  * The rules between options, on values already valid one by one: throws {@link ValidationError} naming the option
@@ -139,6 +164,20 @@ export function ttlToMs(ttl: unknown): number {
 export function checkCombination(options: Readonly<Partial<Record<OptionName, unknown>>>): void {
   if (options.policy === 'ttl' && ttlToMs(options.ttl) === 0) {
     throw new ValidationError('policy', 'ttl', 'policy "ttl" needs a ttl > 0 (e.g. ttl: "10m")')
+  }
+  for (const name of AFTER_TTL) {
+    const value = options[name]
+    if (value !== undefined && value !== null && value !== 0 && ttlToMs(options.ttl) === 0) {
+      throw new ValidationError(name, value, `${name} applies once an entry is past its ttl: give a ttl too (e.g. ttl: "10m")`)
+    }
+  }
+  const timeout = ttlToMs(options.timeout)
+  const hard = ttlToMs(options.hardTimeout)
+  if (timeout > 0 && hard > 0 && hard <= timeout) {
+    throw new ValidationError('hardTimeout', options.hardTimeout, `expected more than timeout (${options.timeout}): the call returns the stale value at timeout, and rejects only later`)
+  }
+  if ((options.policy === 'lfu' || options.policy === 'rr' || options.policy === 'mru') && (options.staleWhileRevalidate || options.staleIfError)) {
+    throw new ValidationError('policy', options.policy, `policy "${options.policy}" does not expire entries, so nothing goes stale; use lru, fifo or ttl with a ttl`)
   }
   const level = options.compressLevel
   if (level === undefined) return

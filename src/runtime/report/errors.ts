@@ -67,6 +67,14 @@ export function describeValue(value: unknown): string {
   return `[object ${value.constructor?.name ?? 'Object'}]`
 }
 
+/** An async call took longer than its `hardTimeout`; the next call starts afresh. */
+export class CacheTimeoutError extends TwatCacheError {
+  static readonly code = 'TWAT_CACHE_TIMEOUT'
+  constructor(message: string) {
+    super(message, CacheTimeoutError.code)
+  }
+}
+
 /** A persistent cache was asked for where this runtime has no file system (a browser, a worker without Node). */
 export class UnsupportedRuntimeError extends TwatCacheError {
   static readonly code = 'TWAT_CACHE_UNSUPPORTED'
@@ -82,5 +90,6 @@ export const errors = {
   CacheKeyError,
   SerializationError,
   CacheFaultError,
+  CacheTimeoutError,
   UnsupportedRuntimeError,
 } as const

@@ -13,6 +13,8 @@ export const WarningCode = {
   fault: 'TWAT_CACHE_FAULT',
   /** A persistent entry was truncated, garbled or tampered with; it was removed. */
   corrupt: 'TWAT_CACHE_CORRUPT',
+  /** cacheLife, cacheTag or noStore was called outside a cached computation; it did nothing. */
+  context: 'TWAT_CACHE_CONTEXT',
 } as const
 
 const warned = new Set<string>()

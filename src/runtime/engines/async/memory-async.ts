@@ -4,7 +4,8 @@
  * synchronous engine underneath, so a hit is one lookup and no promise hop.
  */
 import type { CacheConfig } from '../../options/config.js'
-import type { AsyncEngine, EngineContext, MemoryEngine } from '../contract.js'
+import type { Clock } from '../../platform/clock.js'
+import { physicalExpiry, type AsyncEngine, type EngineContext, type MemoryEngine, type Miss, type StoredEntry } from '../contract.js'
 import { createMemoryEngine } from '../memory/chain.js'
 
 /** An AsyncEngine over a memory engine; `memory` is the synchronous engine underneath (acache's fast path uses it). */
@@ -15,17 +16,19 @@ export interface MemoryAsyncEngine extends AsyncEngine {
 export const MEMORY_ASYNC = 'memory-async'
 
 export function createMemoryAsyncEngine(config: CacheConfig, context: EngineContext): MemoryAsyncEngine {
-  return wrapMemoryEngine(createMemoryEngine(config, context))
+  return wrapMemoryEngine(createMemoryEngine(config, context), context.clock)
 }
 
-export function wrapMemoryEngine(memory: MemoryEngine): MemoryAsyncEngine {
+/** A memory engine as an AsyncEngine of whole entries (acache's store after a keyv fallback). */
+export function wrapMemoryEngine(memory: MemoryEngine, clock: Clock): MemoryAsyncEngine {
   return {
     name: MEMORY_ASYNC,
     memory,
     store: memory.store,
-    get: (key) => Promise.resolve(memory.get(key)),
-    set(key, value) {
-      memory.set(key, value)
+    get: (key) => Promise.resolve(memory.get(key) as StoredEntry | Miss),
+    set(key, entry) {
+      const expiry = physicalExpiry(entry)
+      memory.set(key, entry, expiry > 0 ? Math.max(1, expiry - clock.now()) : undefined)
       return Promise.resolve()
     },
     delete: (key) => Promise.resolve(memory.delete(key)),

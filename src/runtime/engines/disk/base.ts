@@ -8,8 +8,8 @@
 import type { Clock } from '../../platform/clock.js'
 import type { CacheCounters } from '../../report/stats.js'
 import { WarningCode, warnOnce } from '../../report/warnings.js'
-import { MISS, type DiskEngineOptions, type EngineContext, type Miss, type PersistentEngine, type StoredEntry } from '../contract.js'
-import { CorruptEntryError, EXPIRED, type Codec, type EncodedEntry } from './codec.js'
+import { MISS, physicalExpiry, type DiskEngineOptions, type EngineContext, type Miss, type PersistentEngine, type StoredEntry, type TagVerdict } from '../contract.js'
+import { CorruptEntryError, EXPIRED, OUTDATED, type Codec, type EncodedEntry } from './codec.js'
 import { cancelFlushAtExit, flushAtExit } from './exit-flush.js'
 
 /**
@@ -75,6 +75,9 @@ export abstract class DiskEngine implements PersistentEngine {
   /** The warning for a damaged entry that was removed. */
   protected abstract describeCorrupt(key: string, error: CorruptEntryError): string
 
+  /** What this store's tag invalidations say about an entry (engines keep them per store: see tag-book.ts). */
+  abstract tagVerdict(tags: readonly string[], created: number): TagVerdict
+
   /** Run `body`; an engine whose whole store can be found damaged (SQLite) recovers here and returns `fallback`. */
   protected guard<T>(body: () => T, _fallback: T): T {
     return body()
@@ -127,12 +130,13 @@ export abstract class DiskEngine implements PersistentEngine {
         this.reportCorrupt(this.describeCorrupt(key, error))
         return MISS
       }
-      if (entry === EXPIRED) {
+      if (entry === EXPIRED || entry === OUTDATED) {
+        // An entry from before an upgrade is not damaged: it goes quietly, like an expired one.
         this.expired(key)
         return MISS
       }
       if (touch) this.touched(key, bytes.length, now)
-      return { value: entry.value, promise: entry.promise }
+      return entry
     }, MISS)
   }
 
@@ -145,9 +149,9 @@ export abstract class DiskEngine implements PersistentEngine {
     return this.read(text, false) !== MISS
   }
 
-  set(text: string, value: unknown, promise: boolean): void {
+  set(text: string, entry: StoredEntry): void {
     const now = this.clock.now()
-    const encoded = this.codec.encode(value, promise, this.ttlMs > 0 ? now + this.ttlMs : 0)
+    const encoded = this.codec.encode(entry.value, entry, physicalExpiry(entry))
     const key = this.keyOf(text)
     this.guard(() => {
       if (encoded.size > this.maxBytes) {

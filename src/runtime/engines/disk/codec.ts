@@ -1,18 +1,23 @@
 /**
- * The envelope of a stored value, shared by the SQLite and file engines: a 32-byte header (magic, format, flags,
- * expiry, payload length, payload check, header check) followed by `v8.serialize(value)`, optionally gzip- or
+ * The envelope of a stored value, shared by the SQLite and file engines: a 64-byte header (magic, format, flags,
+ * the entry's life, payload length, checks) and its tags, followed by `v8.serialize(value)`, optionally gzip- or
  * brotli-compressed, and any damaged entry turned into a {@link CorruptEntryError}. Which values can be stored at
- * all is storable.ts's question, asked before encoding.
+ * all is storable.ts's question, asked before encoding. An entry of an older format is {@link OUTDATED}: a miss,
+ * removed without a warning (it is not damaged, only from before an upgrade).
  *
- * Header layout (little-endian):
+ * Header layout (little-endian; times are ms since the epoch as float64, 0 = none):
  *   0  4  magic "TWCE"
- *   4  1  format version (1)
+ *   4  1  format version (2; format 1 had no life or tags)
  *   5  1  flags: bits 0-1 compression (0 none, 1 gzip, 2 brotli, 3 zstd), bit 2 promise result, bit 3 sampled check
- *   6  2  reserved, 0
- *   8  8  expiry time, ms since the epoch as a float64; 0 = never
- *  16  8  payload length in bytes (float64: exact below 2^53)
- *  24  4  payload check: CRC-32 of the payload, or of 16 evenly spaced 4 KiB blocks of it when it is over 64 KiB
- *  28  4  header check: CRC-32 of bytes 0-27
+ *   6  2  byte length of the tags block (the tags in UTF-8, joined by "\n"), which follows the header
+ *   8  8  created
+ *  16  8  fresh until
+ *  24  8  stale until (served while one refresh runs)
+ *  32  8  error until (served when a recomputation fails)
+ *  40  8  expiry: when the entry may go (the end of its last window)
+ *  48  8  payload length in bytes (float64: exact below 2^53)
+ *  56  4  payload check: CRC-32 of the payload, or of 16 evenly spaced 4 KiB blocks of it when it is over 64 KiB
+ *  60  4  header check: CRC-32 of bytes 0-59 and of the tags block
  *
  * Why a sampled check above 64 KiB: zlib.crc32 runs at about 3 GB/s here, which on a 1 MiB Float64Array costs
  * 70-85% of readFileSync + v8.deserialize (measured on Node 20.20; 2% for a 1 MiB object graph, 20% for a 1 MiB
@@ -32,9 +37,11 @@ import { assertStorable } from './storable.js'
 type Zlib = typeof import('node:zlib')
 type V8 = typeof import('node:v8')
 
-export const HEADER_BYTES = 32
+export const HEADER_BYTES = 64
 const MAGIC = 0x45435754 // "TWCE" read as a little-endian uint32
-const FORMAT_VERSION = 1
+const FORMAT_VERSION = 2
+/** Tags take at most this many bytes in the header's 16-bit length field. */
+const MAX_TAG_BYTES = 0xffff
 const PROMISE_FLAG = 0b100
 const SAMPLED_FLAG = 0b1000
 const COMPRESSION_CODES = { none: 0, gzip: 1, brotli: 2, zstd: 3 } as const
@@ -57,10 +64,21 @@ export class CorruptEntryError extends Error {
 
 /** What {@link Codec.decode} returns for an entry whose time is up. */
 export const EXPIRED: unique symbol = Symbol('twat-cache.expired')
+/** What {@link Codec.decode} returns for an intact entry of an older format: a miss, to be replaced. */
+export const OUTDATED: unique symbol = Symbol('twat-cache.outdated')
 
-export interface DecodedEntry {
-  readonly value: unknown
+/** An entry's life and tags, as stored with its value. */
+export interface EntryLife {
   readonly promise: boolean
+  readonly created: number
+  readonly freshUntil: number
+  readonly staleUntil: number
+  readonly errorUntil: number
+  readonly tags: readonly string[]
+}
+
+export interface DecodedEntry extends EntryLife {
+  readonly value: unknown
   readonly expires: number
 }
 
@@ -70,14 +88,15 @@ export interface EncodedEntry {
   readonly payload: Buffer
   readonly size: number
   readonly expires: number
+  readonly tags: readonly string[]
 }
 
 export interface Codec {
   readonly compression: Compression | false
-  /** Encode `value`; `expires` is a time in ms, 0 for never. @throws SerializationError */
-  encode(value: unknown, promise: boolean, expires: number): EncodedEntry
-  /** Decode a whole entry; EXPIRED when `now` is past its expiry. @throws CorruptEntryError */
-  decode(bytes: Uint8Array, now: number): DecodedEntry | typeof EXPIRED
+  /** Encode `value` with its life; `expires` (ms, 0 for never) is when it may go. @throws SerializationError */
+  encode(value: unknown, life: EntryLife, expires: number): EncodedEntry
+  /** Decode a whole entry; EXPIRED when `now` is past its expiry, OUTDATED for an older format. @throws CorruptEntryError */
+  decode(bytes: Uint8Array, now: number): DecodedEntry | typeof EXPIRED | typeof OUTDATED
 }
 
 function builtin<T>(id: string): T {
@@ -131,7 +150,7 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
 
   return {
     compression,
-    encode(value, promise, expires) {
+    encode(value, life, expires) {
       assertStorable(value)
       let payload: Buffer
       try {
@@ -141,32 +160,47 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
         throw new SerializationError(`the result cannot be stored on disk: ${(error as Error).message}`, { cause: error })
       }
       if (compress) payload = compress(payload)
-      const header = Buffer.alloc(HEADER_BYTES)
+      const tags = Buffer.from(life.tags.join('\n'), 'utf8')
+      if (tags.length > MAX_TAG_BYTES) {
+        throw new SerializationError(`the entry's tags take ${tags.length} bytes, more than the ${MAX_TAG_BYTES} a disk entry holds`)
+      }
+      const header = Buffer.alloc(HEADER_BYTES + tags.length)
       const sampled = payload.length > FULL_CHECK_LIMIT
       header.writeUInt32LE(MAGIC, 0)
       header[4] = FORMAT_VERSION
-      header[5] = compressionCode | (promise ? PROMISE_FLAG : 0) | (sampled ? SAMPLED_FLAG : 0)
-      header.writeDoubleLE(expires, 8)
-      header.writeDoubleLE(payload.length, 16)
-      header.writeUInt32LE(payloadCheck(crc32, payload), 24)
-      header.writeUInt32LE(crc32(header.subarray(0, 28)), 28)
-      return { header, payload, size: HEADER_BYTES + payload.length, expires }
+      header[5] = compressionCode | (life.promise ? PROMISE_FLAG : 0) | (sampled ? SAMPLED_FLAG : 0)
+      header.writeUInt16LE(tags.length, 6)
+      header.writeDoubleLE(life.created, 8)
+      header.writeDoubleLE(life.freshUntil, 16)
+      header.writeDoubleLE(life.staleUntil, 24)
+      header.writeDoubleLE(life.errorUntil, 32)
+      header.writeDoubleLE(expires, 40)
+      header.writeDoubleLE(payload.length, 48)
+      header.writeUInt32LE(payloadCheck(crc32, payload), 56)
+      tags.copy(header, HEADER_BYTES)
+      header.writeUInt32LE(crc32(header.subarray(HEADER_BYTES), crc32(header.subarray(0, 60))), 60)
+      return { header, payload, size: header.length + payload.length, expires, tags: life.tags }
     },
     decode(bytes, now) {
-      if (bytes.length < HEADER_BYTES) throw new CorruptEntryError(`${bytes.length} bytes, shorter than its header`)
       const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+      if (view.length >= 8 && view.readUInt32LE(0) === MAGIC && view[4]! < FORMAT_VERSION) return OUTDATED
+      if (bytes.length < HEADER_BYTES) throw new CorruptEntryError(`${bytes.length} bytes, shorter than its header`)
       if (view.readUInt32LE(0) !== MAGIC) throw new CorruptEntryError('not a twat-cache entry')
-      if (view.readUInt32LE(28) !== crc32(view.subarray(0, 28))) throw new CorruptEntryError('header check failed')
+      const tagBytes = view.readUInt16LE(6)
+      const headerEnd = HEADER_BYTES + tagBytes
+      if (headerEnd > bytes.length || view.readUInt32LE(60) !== crc32(view.subarray(HEADER_BYTES, headerEnd), crc32(view.subarray(0, 60)))) {
+        throw new CorruptEntryError('header check failed')
+      }
       if (view[4] !== FORMAT_VERSION) throw new CorruptEntryError(`unknown format ${view[4]}`)
       const flags = view[5]!
-      const expires = view.readDoubleLE(8)
-      const length = view.readDoubleLE(16)
-      if (length !== bytes.length - HEADER_BYTES) {
-        throw new CorruptEntryError(`payload is ${bytes.length - HEADER_BYTES} bytes, its header says ${length}`)
+      const expires = view.readDoubleLE(40)
+      const length = view.readDoubleLE(48)
+      if (length !== bytes.length - headerEnd) {
+        throw new CorruptEntryError(`payload is ${bytes.length - headerEnd} bytes, its header says ${length}`)
       }
       if (expires !== 0 && expires <= now) return EXPIRED
-      let payload = view.subarray(HEADER_BYTES)
-      if (view.readUInt32LE(24) !== payloadCheck(crc32, payload)) throw new CorruptEntryError('payload check failed')
+      let payload = view.subarray(headerEnd)
+      if (view.readUInt32LE(56) !== payloadCheck(crc32, payload)) throw new CorruptEntryError('payload check failed')
       const code = flags & 0b11
       if (code !== compressionCode) {
         // Written by a cache with another `compress` option (same folder, another process): still readable.
@@ -176,7 +210,17 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
         payload = decode(() => decompress(payload), 'decompression failed')
       }
       const value = decode(() => v8.deserialize(payload), 'v8.deserialize failed')
-      return { value, promise: (flags & PROMISE_FLAG) !== 0, expires }
+      const tagText = tagBytes ? view.toString('utf8', HEADER_BYTES, headerEnd) : ''
+      return {
+        value,
+        promise: (flags & PROMISE_FLAG) !== 0,
+        created: view.readDoubleLE(8),
+        freshUntil: view.readDoubleLE(16),
+        staleUntil: view.readDoubleLE(24),
+        errorUntil: view.readDoubleLE(32),
+        tags: tagText ? tagText.split('\n') : NO_TAGS,
+        expires,
+      }
     },
   }
 }
@@ -218,6 +262,8 @@ function decompressor(zlib: Zlib, compression: Compression | 'none' | false): ((
   }
   return undefined
 }
+
+const NO_TAGS: readonly string[] = Object.freeze([])
 
 /** Join an encoded entry into one buffer (for a SQLite BLOB). */
 export function joinEntry(entry: EncodedEntry): Buffer {

@@ -13,7 +13,9 @@ import { systemClock } from '../../platform/clock.js'
 import type { DiskEngineOptions, EngineContext, PersistentEngine } from '../contract.js'
 import { DiskEngine } from './base.js'
 import type { CorruptEntryError, EncodedEntry } from './codec.js'
+import { acquireTagBook } from './file-tag-book.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from './folders.js'
+import type { TagVerdict } from '../contract.js'
 
 export type FileEngineOptions = DiskEngineOptions
 
@@ -53,6 +55,7 @@ class FileEngine extends DiskEngine {
   private writesSinceScan = 0
   /** Entries read before the index exists, and entries read since the last write-back of access times. */
   private readonly touches = new Map<string, number>()
+  private readonly tagBook: ReturnType<typeof acquireTagBook>
 
   constructor(options: FileEngineOptions, context: EngineContext) {
     const path = nodePath()
@@ -69,7 +72,12 @@ class FileEngine extends DiskEngine {
     this.makeFolders()
     // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly.
     this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
+    this.tagBook = acquireTagBook(options.folder, options.secure)
     this.open()
+  }
+
+  tagVerdict(tags: readonly string[], created: number): TagVerdict {
+    return this.tagBook.book.verdict(tags, created)
   }
 
   private makeFolders(): void {
@@ -94,7 +102,8 @@ class FileEngine extends DiskEngine {
   }
 
   protected release(): void {
-    // nothing held: every operation opens and closes its own file
+    // Files are opened and closed per operation: only the folder's tag book is held.
+    this.tagBook?.release()
   }
 
   protected keyOf(text: string): string {

@@ -1,6 +1,7 @@
 /**
  * The last link of every disk chain: a memory engine seen as a persistent one (openCache uses it when no disk
- * engine could open; the cached functions use mcache's own call path instead).
+ * engine could open; the cached functions use mcache's own call path instead). Entries are kept whole, and their
+ * tags are judged by the in-process invalidations only.
  */
 import type { MemoryEngine, PersistentEngine } from '../contract.js'
 
@@ -10,7 +11,7 @@ export function memoryAsPersistent(memory: MemoryEngine): PersistentEngine {
     path: '',
     store: memory.store,
     get: (key) => memory.get(key) as ReturnType<PersistentEngine['get']>,
-    set: (key, value, promise) => memory.set(key, { value, promise }),
+    set: (key, entry) => memory.set(key, entry),
     delete: (key) => memory.delete(key),
     has: (key) => memory.has(key),
     clear: () => memory.clear(),

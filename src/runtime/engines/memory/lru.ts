@@ -74,8 +74,10 @@ export function createLruEngine(options: LruEngineOptions, context: EngineContex
     name: 'lru-cache',
     store,
     get,
-    set(key, value) {
-      store.set(key as {}, value === undefined ? UNDEFINED_BOX : (value as {}))
+    set(key, value, lifeMs) {
+      const stored = value === undefined ? UNDEFINED_BOX : (value as {})
+      if (lifeMs !== undefined && lifeMs > 0) store.set(key as {}, stored, { ttl: lifeMs })
+      else store.set(key as {}, stored)
     },
     delete: (key) => store.delete(key as {}),
     has: (key) => store.has(key as {}),

@@ -10,6 +10,9 @@ import type { AsyncEngine, EngineContext } from '../../contract.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
+/** The key fragment under which tag invalidation times are kept (no function id can be `__tags__`: ids hold `#`). */
+const TAG_PART = '__tags__:'
+
 /** Longest wait for a connection to Redis; after it the call is a miss and the connection is retried later. */
 export const CONNECT_TIMEOUT_MS = 2000
 /** memcached reads expiry times above 30 days as absolute Unix times: longer ttls are capped to this. */
@@ -186,13 +189,24 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
   const part = `${keyPart(slice.id)}:`
   if (target.kind === 'instance') {
     // Your instance, your namespace and serializer: acache's keys carry a twat-cache: prefix inside it.
-    return { engine: createKeyvEngine({ name, keyv: target.keyv, prefix: `${KEYV_NAMESPACE}:${part}`, ttlMs: slice.ttlMs, checkValues: false, gate: new BackoffGate(name, clock) }) }
+    return {
+      engine: createKeyvEngine({
+        name,
+        keyv: target.keyv,
+        prefix: `${KEYV_NAMESPACE}:${part}`,
+        tagPrefix: `${KEYV_NAMESPACE}:${TAG_PART}`,
+        ttlMs: slice.ttlMs,
+        clock,
+        checkValues: false,
+        gate: new BackoffGate(name, clock),
+      }),
+    }
   }
   const keyvModule = load('keyv')
   if ('missing' in keyvModule) return keyvModule
   const Keyv = keyvClass(keyvModule.module)
   if (target.kind === 'memory') {
-    return { engine: createKeyvEngine({ name, keyv: new Keyv(), prefix: part, ttlMs: slice.ttlMs, checkValues: true, ownsInstance: true }) }
+    return { engine: createKeyvEngine({ name, keyv: new Keyv(), prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, ownsInstance: true }) }
   }
   if (target.kind === 'adapter') {
     let keyv = wrappedAdapters.get(target.adapter)
@@ -201,7 +215,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
-    return { engine: createKeyvEngine({ name, keyv, prefix: part, ttlMs: slice.ttlMs, checkValues: true, gate: new BackoffGate(name, clock) }) }
+    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, gate: new BackoffGate(name, clock) }) }
   }
   const linkKey = `${target.kind} ${target.url}`
   let link = links.get(linkKey)
@@ -223,6 +237,8 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       name: opened.name,
       keyv: opened.keyv,
       prefix: part,
+      tagPrefix: TAG_PART,
+      clock,
       ttlMs: slice.ttlMs,
       checkValues: true,
       gate: opened.gate,

@@ -4,10 +4,11 @@
  * server turns calls into quick misses instead of hanging them. The connections acache opens itself for
  * `url`/`backend` are in connections.ts; which store the options ask for, in target.ts.
  */
-import type { Clock } from '../../../platform/clock.js'
 import { SerializationError } from '../../../report/errors.js'
 import { keyPart } from '../../../keys/store-key.js'
-import { MISS, type AsyncEngine } from '../../contract.js'
+import type { Clock } from '../../../platform/clock.js'
+import { listenForTags, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
+import { MISS, physicalExpiry, type AsyncEngine, type StoredEntry } from '../../contract.js'
 
 export { keyPart }
 import { unstorableAsJson } from './json-values.js'
@@ -58,15 +59,57 @@ export class BackoffGate {
   }
 }
 
-// Values are boxed so that a cached `undefined` differs from keyv's "absent" (which is undefined).
-type Box = { readonly v: unknown } | { readonly u: 1 }
-const UNDEFINED_RESULT: Box = { u: 1 }
-
-function unbox(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object') return MISS // absent, or not written by acache
-  if ('v' in raw) return (raw as { v: unknown }).v
-  return 'u' in raw ? undefined : MISS
+/**
+ * How an entry is kept in a keyv store: its value (or `u` for a cached `undefined`, which JSON cannot hold apart
+ * from "absent"), its life and tags, and the format (`@`). A box of another format (acache before life and tags were
+ * stored) reads as a miss and is overwritten by the next computation.
+ */
+interface Box {
+  readonly '@': 2
+  readonly v?: unknown
+  readonly u?: 1
+  readonly p?: 1
+  readonly c: number
+  readonly f: number
+  readonly s: number
+  readonly e: number
+  readonly t?: readonly string[]
 }
+const FORMAT = 2
+const NO_TAGS: readonly string[] = Object.freeze([])
+
+function box(entry: StoredEntry): Box {
+  return {
+    '@': FORMAT,
+    ...(entry.value === undefined ? { u: 1 as const } : { v: entry.value }),
+    ...(entry.promise ? { p: 1 as const } : {}),
+    c: entry.created,
+    f: entry.freshUntil,
+    s: entry.staleUntil,
+    e: entry.errorUntil,
+    ...(entry.tags.length ? { t: entry.tags } : {}),
+  }
+}
+
+function unbox(raw: unknown): StoredEntry | typeof MISS {
+  if (raw === null || typeof raw !== 'object' || (raw as Partial<Box>)['@'] !== FORMAT) return MISS // absent, or not ours
+  const b = raw as Box
+  return {
+    value: b.u === 1 ? undefined : b.v,
+    promise: b.p === 1,
+    created: b.c,
+    freshUntil: b.f,
+    staleUntil: b.s,
+    errorUntil: b.e,
+    tags: b.t ?? NO_TAGS,
+  }
+}
+
+/** Tag invalidation times live beside the entries, one key per tag and kind, shared by every function. */
+const tagKeys = (prefix: string, tag: string) => [`${prefix}i:${tag}`, `${prefix}r:${tag}`] as const
+
+/** One listener per keyv instance (every cache on it shares it), writing invalidation times for every process. */
+const tagWriters = new WeakMap<KeyvLike, TagListener>()
 
 export interface KeyvEngineOptions {
   /** Reported by `.cache.engine`: 'keyv', 'keyv:redis'… */
@@ -74,8 +117,12 @@ export interface KeyvEngineOptions {
   readonly keyv: KeyvLike
   /** Prepended to every key: this cache's slice of a store that other caches share. */
   readonly prefix: string
-  /** Time to live in ms; 0 keeps the store's own default. */
+  /** Time to live in ms of entries without a life of their own; 0 keeps the store's own default. */
   readonly ttlMs: number
+  /** Where tag invalidation times are kept in the store (shared by every cache on it). */
+  readonly tagPrefix: string
+  /** The cache's clock: an entry's life is stored as a ttl relative to it. */
+  readonly clock: Clock
   /** Refuse values that keyv's default JSON serializer would change (not done for a keyv instance you pass). */
   readonly checkValues: boolean
   /** The keyv instance serves this cache alone: clear() may clear all of it. */
@@ -95,8 +142,8 @@ export interface KeyvEngineOptions {
 
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
 export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
-  const { name, keyv, prefix, checkValues, gate, before, after, where } = options
-  const ttl = options.ttlMs > 0 ? (options.roundTtl ? options.roundTtl(options.ttlMs) : options.ttlMs) : undefined
+  const { name, keyv, prefix, checkValues, gate, before, after, where, clock, tagPrefix } = options
+  const round = (ms: number) => (options.roundTtl ? options.roundTtl(ms) : ms)
   const written = new Set<string>()
 
   async function operate<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -124,7 +171,8 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     async get(key) {
       return unbox(await operate('read', () => keyv.get(prefix + key)))
     },
-    async set(key, value) {
+    async set(key, entry) {
+      const { value } = entry
       if (checkValues && value !== undefined) {
         const reason = unstorableAsJson(value, 'the result', new Set())
         if (reason) {
@@ -134,7 +182,10 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
           )
         }
       }
-      const ok = await operate('write', () => keyv.set(prefix + key, value === undefined ? UNDEFINED_RESULT : { v: value }, ttl))
+      const expiry = physicalExpiry(entry)
+      const ttl = expiry > 0 ? expiry - clock.now() : options.ttlMs
+      if (expiry > 0 && ttl <= 0) return // already past its last window
+      const ok = await operate('write', () => keyv.set(prefix + key, box(entry), ttl > 0 ? round(ttl) : undefined))
       // A keyv instance without throwOnErrors reports a failed write by returning false.
       if (ok === false) throw new Error('keyv reported that the write failed')
       if (written.size < TRACKED_KEYS_LIMIT) written.add(key)
@@ -164,6 +215,30 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     },
     size: () => written.size,
     close: async () => options.close?.(),
+    async tagVerdict(tags, created) {
+      if (tags.length === 0) return 'valid'
+      const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))
+      const values = await operate('read tags', () => (keyv.getMany ? keyv.getMany(keys) : Promise.all(keys.map((k) => keyv.get(k)))))
+      const times = new Map<string, { invalidated: number; revalidated: number }>()
+      tags.forEach((tag, i) => {
+        const invalidated = Number(values[2 * i] ?? 0) || 0
+        const revalidated = Number(values[2 * i + 1] ?? 0) || 0
+        if (invalidated || revalidated) times.set(tag, { invalidated, revalidated })
+      })
+      return verdictFromTimes(tags, created, (tag) => times.get(tag))
+    },
+  }
+  if (!tagWriters.has(keyv)) {
+    const writer: TagListener = {
+      tags: undefined,
+      async onTags(tags, mode, at) {
+        await operate('write tags', async () => {
+          for (const tag of tags) await keyv.set(tagKeys(tagPrefix, tag)[mode === 'invalidate' ? 0 : 1], at)
+        })
+      },
+    }
+    tagWriters.set(keyv, writer)
+    listenForTags(writer)
   }
   return engine
 }

@@ -13,6 +13,8 @@ const DEFAULT_MEMCACHE_URL = 'memcache://127.0.0.1:11211'
 /** A keyv 5 instance, as far as acache uses it. */
 export interface KeyvLike {
   get(key: string): Promise<unknown>
+  /** keyv 5: several keys in one round trip. */
+  getMany?(keys: string[]): Promise<unknown[]>
   set(key: string, value: unknown, ttl?: number): Promise<unknown>
   delete(key: string): Promise<unknown>
   clear(): Promise<void>

@@ -7,6 +7,7 @@ import type { Clock } from '../../../platform/clock.js'
 import { fileMode, nodeFs } from '../folders.js'
 import { isCorruptionError, type SqlDatabase, type SqliteDriver } from './driver.js'
 import { initialize } from './schema.js'
+import { SqliteTagBook } from './tag-book.js'
 
 export interface SharedDatabase {
   readonly file: string
@@ -19,6 +20,8 @@ export interface SharedDatabase {
   /** ms of the last database-wide purge of expired rows, and writes since. */
   lastPurge: number
   writesSincePurge: number
+  /** The database's tag invalidations (tag-book.ts), read again when another connection commits. */
+  readonly tags: SqliteTagBook
 }
 
 /** Told the warning to give when a damaged database was moved aside. */
@@ -82,7 +85,18 @@ export function acquire(file: string, driver: SqliteDriver, secure: boolean, clo
     return shared
   }
   const db = connect(file, driver, secure, clock, onCorrupt)
-  shared = { file, driver, secure, db, generation: 0, users: 1, lastPurge: clock.now(), writesSincePurge: 0 }
+  const opened: SharedDatabase = {
+    file,
+    driver,
+    secure,
+    db,
+    generation: 0,
+    users: 1,
+    lastPurge: clock.now(),
+    writesSincePurge: 0,
+    tags: new SqliteTagBook(() => opened.db),
+  }
+  shared = opened
   databases.set(file, shared)
   return shared
 }
@@ -91,6 +105,7 @@ export function acquire(file: string, driver: SqliteDriver, secure: boolean, clo
 export function release(shared: SharedDatabase): void {
   if (--shared.users > 0) return
   if (databases.get(shared.file) === shared) databases.delete(shared.file)
+  shared.tags.close()
   closeQuietly(shared.db)
 }
 

@@ -13,7 +13,7 @@ import { joinEntry } from '../codec.js'
 import { DiskEngine } from '../base.js'
 import { nodePath } from '../folders.js'
 import { sqliteKey } from '../../../keys/disk-key.js'
-import type { DiskEngineOptions, EngineContext, PersistentEngine } from '../../contract.js'
+import type { DiskEngineOptions, EngineContext, PersistentEngine, TagVerdict } from '../../contract.js'
 import { acquire, reconnect, release, type SharedDatabase } from './connections.js'
 import { isCorruptionError, type SqliteDriver } from './driver.js'
 import { prepareStatements, transaction, type Statements } from './schema.js'
@@ -80,6 +80,10 @@ class SqliteEngine extends DiskEngine {
     }
   }
 
+  tagVerdict(tags: readonly string[], created: number): TagVerdict {
+    return this.guard(() => this.shared.tags.verdict(tags, created), 'valid')
+  }
+
   protected keyOf(text: string): string {
     return sqliteKey(text, INLINE_KEY_LIMIT)
   }
@@ -104,7 +108,7 @@ class SqliteEngine extends DiskEngine {
     const { shared } = this
     const s = this.sql()
     transaction(shared.db, () => {
-      s.upsert.run(this.id, key, this.version, joinEntry(encoded), encoded.expires, encoded.size, tick())
+      s.upsert.run(this.id, key, this.version, joinEntry(encoded), encoded.expires, encoded.size, tick(), encoded.tags.join('\n'))
       this.pending.delete(key)
       if (this.maxsize !== Infinity || this.maxBytes !== Infinity) this.evict(key, now)
       if (++shared.writesSincePurge >= PURGE_EVERY_WRITES || now - shared.lastPurge >= PURGE_EVERY_MS) this.purgeExpired(now)

@@ -1,12 +1,13 @@
 /**
  * The SQLite engine's tables and the statements it runs on them. One `entries` table for every function cached in
- * the folder, and a `totals` table (function → entry count, bytes) kept exact by triggers, so a write checks
- * `maxsize` / `maxBytes` with one indexed lookup whichever process wrote the rows.
+ * the folder, a `totals` table (function → entry count, bytes) kept exact by triggers, so a write checks
+ * `maxsize` / `maxBytes` with one indexed lookup whichever process wrote the rows, and `tag_invalidations` (tag →
+ * when it was last invalidated or revalidated, by any process).
  */
 import type { SqlDatabase, SqlStatement } from './driver.js'
 
 /** Bumped when the schema changes; a database of another schema version is dropped and rebuilt (it is a cache). */
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS entries (
     fn TEXT NOT NULL,
@@ -16,6 +17,7 @@ const SCHEMA = `
     expires INTEGER NOT NULL,
     size INTEGER NOT NULL,
     accessed INTEGER NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (fn, key)
   );
   CREATE INDEX IF NOT EXISTS entries_by_access ON entries (fn, accessed);
@@ -24,6 +26,11 @@ const SCHEMA = `
     fn TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
     bytes INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS tag_invalidations (
+    tag TEXT PRIMARY KEY,
+    invalidated REAL NOT NULL DEFAULT 0,
+    revalidated REAL NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
   CREATE TRIGGER IF NOT EXISTS entries_insert AFTER INSERT ON entries BEGIN
     INSERT INTO totals (fn, count, bytes) VALUES (new.fn, 1, new.size)
@@ -45,7 +52,8 @@ export function initialize(db: SqlDatabase): void {
   transaction(db, () => {
     const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
     if (current !== SCHEMA_VERSION && current !== 0) {
-      db.exec('DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS totals;')
+      // Entries of another format read as misses by being gone: the tables are made again.
+      db.exec('DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS totals; DROP TABLE IF EXISTS tag_invalidations;')
     }
     db.exec(SCHEMA)
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
@@ -81,9 +89,9 @@ export function prepareStatements(db: SqlDatabase) {
   return {
     get: db.prepareColumn('SELECT value FROM entries WHERE fn = ? AND key = ? AND version = ?'),
     upsert: db.prepare(
-      `INSERT INTO entries (fn, key, version, value, expires, size, accessed) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO entries (fn, key, version, value, expires, size, accessed, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (fn, key) DO UPDATE SET version = excluded.version, value = excluded.value,
-         expires = excluded.expires, size = excluded.size, accessed = excluded.accessed`,
+         expires = excluded.expires, size = excluded.size, accessed = excluded.accessed, tags = excluded.tags`,
     ),
     totals: db.prepare('SELECT count, bytes FROM totals WHERE fn = ?'),
     delete: db.prepare('DELETE FROM entries WHERE fn = ? AND key = ?'),
@@ -98,3 +106,20 @@ export function prepareStatements(db: SqlDatabase) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>
+
+/** The tag statements of one connection. */
+export function prepareTagStatements(db: SqlDatabase) {
+  return {
+    /** Changes whenever another connection (any process) commits. */
+    dataVersion: db.prepareColumn('PRAGMA data_version'),
+    all: db.prepare('SELECT tag, invalidated, revalidated FROM tag_invalidations'),
+    invalidate: db.prepare(
+      `INSERT INTO tag_invalidations (tag, invalidated) VALUES (?, ?)
+       ON CONFLICT (tag) DO UPDATE SET invalidated = max(invalidated, excluded.invalidated)`,
+    ),
+    revalidate: db.prepare(
+      `INSERT INTO tag_invalidations (tag, revalidated) VALUES (?, ?)
+       ON CONFLICT (tag) DO UPDATE SET revalidated = max(revalidated, excluded.revalidated)`,
+    ),
+  }
+}
