@@ -112,7 +112,9 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
       run = async () => (await import('./commands/doctor.js')).doctor({ dir: text(o.dir), url: text(o.url), root: process.cwd() }, out)
     })
 
-  cli.help()
+  cli.help((sections) => {
+    sections.push({ title: 'Exit codes', body: '  0  done, nothing wrong found\n  1  problems found (scan errors, failed doctor checks), nothing matched, or a store failed\n  2  usage error (bad flag or value; clear without --yes off a terminal; --tag)' })
+  })
   cli.version(version)
 
   try {

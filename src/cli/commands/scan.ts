@@ -160,7 +160,8 @@ export async function scan(options: ScanOptions, out: Output): Promise<ExitCode>
       warnings.push({ ...problemOf(w, root), code })
     }
     const asyncWarning = asyncStoreWarning(info, isAsync)
-    if (asyncWarning) warn('async-store', asyncWarning)
+    const named = fn?.declaration?.name
+    if (asyncWarning) warn('async-store', asyncWarning, named ? named.getStart() : info.offset, named ? named.getWidth() : 1)
     if (checked && (store === 'disk' || store === 'shared')) {
       if (!program) outsideProgram++
       else for (const problem of program.typeProblems(store === 'disk' ? 'disk' : 'json', info)) warn(problem.code, problem.text, problem.offset, problem.length)
@@ -271,7 +272,8 @@ class TypeChecks {
         const problems: TypeProblem[] = []
         const place = (node: TS.Node | undefined) => {
           const target = node ?? fn.node
-          return { offset: target.getStart(sourceFile), length: Math.max(1, Math.min(target.getWidth(sourceFile), target.getText(sourceFile).indexOf('\n') >>> 0)) }
+          const firstLine = target.getText(sourceFile).split('\n')[0]!
+          return { offset: target.getStart(sourceFile), length: Math.max(1, firstLine.length) }
         }
         const result = inspector.unstorableResult(checker.getAwaitedType(returned) ?? returned, rules)
         if (result) {

@@ -36,7 +36,7 @@ export function listSourceFiles(targets: readonly string[], selection: FileSelec
     }
   }
   for (const target of targets) {
-    const full = path.resolve(selection.root, target)
+    const full = path.resolve(target)
     const stat = fs.statSync(full, { throwIfNoEntry: false })
     if (!stat) throw new UsageError(`scan: ${target} does not exist (looked for ${full})`)
     if (stat.isDirectory()) walk(full)
