@@ -179,7 +179,10 @@ export async function scan(options: ScanOptions, out: Output): Promise<ExitCode>
       code: info.code,
     })
   }
-  if (outsideProgram) notes.push(`${plural(outsideProgram, 'persistent site')} in files outside ${(project as { config: string }).config} were not type-checked`)
+  if (outsideProgram) {
+    const config = relativeLabel((project as { config: string }).config, root)
+    notes.push(`${plural(outsideProgram, 'persistent site')} in files that ${config} does not include ${outsideProgram === 1 ? 'was' : 'were'} not type-checked (pass --project <tsconfig>)`)
+  }
   warnings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
 
   const byKind: Record<string, number> = {}
