@@ -19,7 +19,7 @@ import { findCachedFunction, type CachedFunction } from '../scan/cached-function
 import { listSourceFiles } from '../scan/files.js'
 import { loadProject, type Project } from '../scan/project.js'
 import { asyncStoreWarning, siteStore, type SiteStore } from '../scan/site-store.js'
-import { TypeInspector } from '../scan/storable-types.js'
+import { TypeChecks } from '../scan/type-checks.js'
 
 export interface ScanOptions {
   readonly dirs: readonly string[]
@@ -214,7 +214,7 @@ export async function scan(options: ScanOptions, out: Output): Promise<ExitCode>
   }
   for (const w of warnings) {
     out.line()
-    out.line(`${out.warn('warning')} ${e(w)}`)
+    out.line(`${out.warn('warning')} ${w.file}:${w.line}:${w.column}: ${w.message} [${w.code}]`)
     out.line(out.dim(w.frame))
   }
   for (const note of notes) {
@@ -230,82 +230,4 @@ export async function scan(options: ScanOptions, out: Output): Promise<ExitCode>
   const counts = `${plural(errors.length, 'error')}, ${plural(warnings.length, 'warning')} in ${plural(files.length, 'file')}`
   out.line(errors.length ? out.bad(counts) : warnings.length ? out.warn(counts) : out.ok(counts))
   return exit
-}
-
-function e(w: ScanWarning): string {
-  return `${w.file}:${w.line}:${w.column}: ${w.message} [${w.code}]`
-}
-
-interface TypeProblem {
-  readonly code: WarningCode
-  readonly text: string
-  readonly offset: number
-  readonly length: number
-}
-
-/** The checks that need the program: async-ness from the return type, and storable parameter and result types. */
-class TypeChecks {
-  private readonly inspector: TypeInspector
-  constructor(
-    private readonly ts: typeof TS,
-    private readonly project: Extract<Project, { kind: 'program' }>,
-  ) {
-    this.inspector = new TypeInspector(ts, project.program, project.checker)
-  }
-
-  /** The site's function in the program, or undefined when its file is not part of it. */
-  locate(info: SiteInfo): { returnsPromise: boolean; typeProblems(rules: 'disk' | 'json', info: SiteInfo): TypeProblem[] } | undefined {
-    const { ts } = this
-    const { program, checker } = this.project
-    const sourceFile = program.getSourceFile(info.file)
-    if (!sourceFile) return undefined
-    const fn = findCachedFunction(ts, sourceFile, info)
-    if (!fn) return undefined
-    const signature = fn.declaration
-      ? checker.getSignatureFromDeclaration(fn.declaration)
-      : checker.getSignaturesOfType(checker.getTypeAtLocation(fn.node), ts.SignatureKind.Call)[0]
-    if (!signature) return undefined
-    const returned = checker.getReturnTypeOfSignature(signature)
-    const returnsPromise = checker.getAwaitedType(returned) !== returned && checker.getPropertyOfType(returned, 'then') !== undefined
-    const inspector = this.inspector
-    const name = info.name?.replace(/^.*#/, '') ?? 'this function'
-    return {
-      returnsPromise,
-      typeProblems(rules, site) {
-        const problems: TypeProblem[] = []
-        const place = (node: TS.Node | undefined) => {
-          const target = node ?? fn.node
-          const firstLine = target.getText(sourceFile).split('\n')[0]!
-          return { offset: target.getStart(sourceFile), length: Math.max(1, firstLine.length) }
-        }
-        const result = inspector.unstorableResult(checker.getAwaitedType(returned) ?? returned, rules)
-        if (result) {
-          const store = rules === 'disk' ? 'on disk' : 'in a shared store (JSON)'
-          problems.push({
-            code: 'unstorable-result',
-            text:
-              `the result of ${name} cannot be stored ${store}: it ${result.path ? `holds ${result.what} at result${result.path}` : `is ${result.what}`}; ` +
-              'it would be returned but never cached. Return plain data (objects, arrays, Map, Set, Date, typed arrays…), or use mcache for this function',
-            ...place(fn.declaration?.type ?? fn.declaration?.name),
-          })
-        }
-        if (site.code.key === undefined) {
-          signature.getParameters().forEach((parameter, i) => {
-            const declaration = parameter.valueDeclaration
-            const type = checker.getTypeOfSymbolAtLocation(parameter, declaration ?? fn.node)
-            const reason = inspector.unkeyableParameter(type)
-            if (!reason) return
-            problems.push({
-              code: 'unkeyable-parameter',
-              text:
-                `parameter ${parameter.getName()} of ${name} cannot be part of a cache key: it ${reason.path ? `holds ${reason.what} at ${parameter.getName()}${reason.path}` : `is ${reason.what}`}. ` +
-                'Give the cache a key option that returns what the result depends on, e.g. key=keyOf',
-              ...place(fn.declaration?.parameters[i]),
-            })
-          })
-        }
-        return problems
-      },
-    }
-  }
 }
