@@ -219,6 +219,27 @@ function decompressor(zlib: Zlib, compression: Compression | 'none' | false): ((
   return undefined
 }
 
+/** What the header of a stored entry says, read without its payload (by `twat-cache stats` and `prune`). */
+export interface EntryHeader {
+  /** Expiry time in ms since the epoch; 0 = never. */
+  readonly expires: number
+  /** Bytes of the payload that follows the header. */
+  readonly payloadBytes: number
+}
+
+/**
+ * Read the first {@link HEADER_BYTES} bytes of an entry: its expiry and payload length, or undefined when they are
+ * not a valid header of this format (too short, another magic, a failed header check, an unknown format).
+ */
+export function readEntryHeader(header: Uint8Array): EntryHeader | undefined {
+  if (header.length < HEADER_BYTES) return undefined
+  const zlib = builtin<Zlib>('node:zlib')
+  const view = Buffer.from(header.buffer, header.byteOffset, HEADER_BYTES)
+  if (view.readUInt32LE(0) !== MAGIC || view[4] !== FORMAT_VERSION) return undefined
+  if (view.readUInt32LE(28) !== zlib.crc32(view.subarray(0, 28))) return undefined
+  return { expires: view.readDoubleLE(8), payloadBytes: view.readDoubleLE(16) }
+}
+
 /** Join an encoded entry into one buffer (for a SQLite BLOB). */
 export function joinEntry(entry: EncodedEntry): Buffer {
   return Buffer.concat([entry.header, entry.payload], entry.size)
