@@ -1,6 +1,6 @@
 /**
  * A runtime-only install does not bring the compiler: `npm install --omit=dev --omit=optional <tarball>` in an empty
- * project installs twat-cache and its two runtime dependencies only (typescript, magic-string and unplugin are
+ * project installs twat-cache and its runtime dependencies only (lru-cache, and cac for the `twat-cache` command) (typescript, magic-string and unplugin are
  * optional peers). The runtime works there; the build-time entries fail with the command that installs what they
  * need, one package at a time, and work once it is installed. The app lives outside the repository, so nothing
  * resolves from the repository's node_modules.
@@ -61,17 +61,17 @@ s.after(async () => {
 
 s('should install twat-cache and its runtime dependencies only', async () => {
   const installed = (await readdir(path.join(app, 'node_modules'))).filter((name) => !name.startsWith('.')).sort()
-  assert.equal(installed, ['lru-cache', 'twat-cache'])
+  assert.equal(installed, ['cac', 'lru-cache', 'twat-cache'])
 })
 
 s('should keep twat-cache itself within its budget, and report the size of the install', async () => {
   const modules = path.join(app, 'node_modules')
-  const sizes = Object.fromEntries(await Promise.all(['twat-cache', 'lru-cache'].map(async (name) => [name, await sizeOf(path.join(modules, name))] as const)))
+  const sizes = Object.fromEntries(await Promise.all(['twat-cache', 'lru-cache', 'cac'].map(async (name) => [name, await sizeOf(path.join(modules, name))] as const)))
   const total = await sizeOf(modules)
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`
   console.log(`  node_modules of a runtime-only install: ${mb(total)} (${Object.entries(sizes).map(([name, bytes]) => `${name} ${mb(bytes)}`).join(', ')})`)
   assert.ok(sizes['twat-cache']! <= OWN_BUDGET_BYTES, `twat-cache is ${mb(sizes['twat-cache']!)}`)
-  assert.ok(total < sizes['twat-cache']! + sizes['lru-cache']! + 100_000, 'nothing else of size was installed')
+  assert.ok(total < sizes['twat-cache']! + sizes['lru-cache']! + sizes.cac! + 100_000, 'nothing else of size was installed')
 })
 
 s('should run the runtime', async () => {
@@ -103,6 +103,22 @@ s('should fail each build-time entry with the command that installs what it need
   assert.match(tagged.message, 'needs TypeScript 6 (an optional peer dependency), which is not installed')
   assert.match(tagged.message, 'npm install -D typescript@6')
   assert.is(results.tsc, 'function', 'twat-cache/tsc loads without TypeScript: ts-patch hands it the compiler')
+})
+
+s('should run the twat-cache command from its bin, and ask for TypeScript only in scan', async () => {
+  const bin = path.join(app, 'node_modules/.bin/twat-cache')
+  const cacheDir = path.join(app, 'caches')
+  const cliRun = (args: string[]) => run(bin, args, { cwd: app, timeout: 60_000, env: { ...process.env, TWAT_CACHE_DIR: cacheDir } }).catch((error: { code: number; stdout: string; stderr: string }) => error)
+  const where = (await cliRun(['path', 'reports'])) as { stdout: string }
+  assert.is(where.stdout, `${path.join(cacheDir, 'reports')}\n`)
+  const doctor = JSON.parse(((await cliRun(['doctor', '--json'])) as { stdout: string }).stdout) as { checks: Array<{ name: string; status: string; fix: string | null }> }
+  const typescript = doctor.checks.find((c) => c.name === 'TypeScript for the build')!
+  assert.is(typescript.status, 'absent')
+  assert.match(typescript.fix ?? '', 'npm install -D typescript@6')
+  await writeFile(path.join(app, 'tagged.ts'), '/** @mcache */ export const f = (n: number) => n\n')
+  const scan = (await cliRun(['scan', 'tagged.ts'])) as { code: number; stderr: string }
+  assert.is(scan.code, 1)
+  assert.match(scan.stderr, 'npm install -D typescript@6')
 })
 
 s('should ask for magic-string once TypeScript 6 is there, and transform once both are', async () => {

@@ -18,11 +18,13 @@ import { findMarkerCalls } from './markers.js'
 import { resolveDefaults } from './options.js'
 import { Rewriter, type ResolvedDefaults } from './rewrite.js'
 import { findTagSites } from './sites.js'
+import type { SiteInfo, SiteListener } from './site-report.js'
 import { MISSPELT_TAG_TEXT } from './tag-spelling.js'
 import { CACHE_TAG_TEXT, TRIGGER_TEXT } from './trigger.js'
 import { loadTypeScript, ts, useTypeScript } from './typescript.js'
 
 export { BuildPackageError, TransformError, TransformWarning, TRIGGER_TEXT }
+export type { SiteInfo }
 
 export interface TransformOptions {
   /** Project root: site ids are file paths relative to it. @default process.cwd() */
@@ -41,6 +43,12 @@ export interface TransformOptions {
    * returned or the error thrown. Without it warnings are dropped.
    */
   onWarning?: (warning: TransformWarning) => void
+  /**
+   * Told each cache site the build rewrites (tagged functions and marker calls, in source order), with the options
+   * the emitted code passes: how `twat-cache scan` lists what the build injects. A tagged site with a bad option
+   * is not told (the file's TransformError reports it).
+   */
+  onSite?: SiteListener
   /**
    * The TypeScript 6 module to parse with. Default: loaded when the first file with a trigger arrives, from the
    * project's `typescript` when it is version 6, else from `typescript6` (TypeScript 6 installed under an alias).
@@ -176,6 +184,7 @@ function rewrite(
     typed: scriptKind === ts.ScriptKind.TS || scriptKind === ts.ScriptKind.TSX,
     runtime,
     commonJs: isCommonJsScript(file, sourceFile),
+    onSite: options.onSite,
   })
   // Source order, so ids that need a `~2` suffix get it in a stable order.
   const work = [

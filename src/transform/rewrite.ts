@@ -11,6 +11,7 @@ import type { MarkerCall } from './markers.js'
 import { checkCombination, optionCode, renderOptions, tagOptions, type SiteOption } from './options.js'
 import { siteQualifiedName, type BindingSite, type DeclarationSite, type MethodSite, type ObjectMethodSite, type PrivateMethodSite, type TagSite } from './sites.js'
 import type { ErrorReporter } from './errors.js'
+import { markerSiteInfo, tagSiteInfo, type SiteListener } from './site-report.js'
 
 /** Runtime exports the emitted code imports, in the order the import lists them. */
 const RUNTIME_EXPORTS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache', 'cachedMethod'] as const
@@ -30,6 +31,8 @@ export interface RewriteContext {
   readonly runtime: string
   /** Import the runtime with `require` (a CommonJS script). */
   readonly commonJs: boolean
+  /** Told each site's options as emitted (`options.onSite`). */
+  readonly onSite?: SiteListener | undefined
 }
 
 /** Collects the runtime names a file uses and emits the import for them. */
@@ -70,6 +73,7 @@ export class Rewriter {
     ]
     if (!given.has('name')) entries.push(['name', JSON.stringify(ids.claim(siteQualifiedName(site)))])
     if (!given.has('version')) entries.push(['version', JSON.stringify(versionOf(this.text(site.node)))])
+    if (this.ctx.onSite && errors.count === errorsBefore) this.ctx.onSite(tagSiteInfo(this.ctx.sourceFile, site.node, site.tag.kind, [...fromDefaults, ...options], entries))
     return renderOptions(entries)
   }
 
@@ -259,6 +263,7 @@ export class Rewriter {
     for (const [name, d] of defaults) if (!marker.present.has(name)) entries.push(`${name}: ${d.code}`)
     if (!marker.present.has('name')) entries.push(`name: ${JSON.stringify(ids.claim(marker.qualified))}`)
     if (!marker.present.has('version')) entries.push(`version: ${JSON.stringify(versionOf(marker.versionText))}`)
+    this.ctx.onSite?.(markerSiteInfo(sourceFile, marker, defaults, entries))
     if (!entries.length) return
     const options = marker.options
     const args = marker.call.arguments

@@ -265,6 +265,28 @@ function decompressor(zlib: Zlib, compression: Compression | 'none' | false): ((
 
 const NO_TAGS: readonly string[] = Object.freeze([])
 
+/** What the header of a stored entry says, read without its payload (by `twat-cache stats` and `prune`). */
+export interface EntryHeader {
+  /** Expiry time in ms since the epoch; 0 = never. */
+  readonly expires: number
+  /** Bytes of the payload that follows the header and its tags. */
+  readonly payloadBytes: number
+}
+
+/**
+ * Read the fixed {@link HEADER_BYTES} of an entry: its expiry and payload length, or undefined when they are not the
+ * start of an entry of this format (too short, another magic, an older or unknown format). The header check also
+ * covers the tags that follow, so it is verified here only for an entry without tags.
+ */
+export function readEntryHeader(header: Uint8Array): EntryHeader | undefined {
+  if (header.length < HEADER_BYTES) return undefined
+  const zlib = builtin<Zlib>('node:zlib')
+  const view = Buffer.from(header.buffer, header.byteOffset, HEADER_BYTES)
+  if (view.readUInt32LE(0) !== MAGIC || view[4] !== FORMAT_VERSION) return undefined
+  if (view.readUInt16LE(6) === 0 && view.readUInt32LE(60) !== zlib.crc32(view.subarray(0, 60))) return undefined
+  return { expires: view.readDoubleLE(40), payloadBytes: view.readDoubleLE(48) }
+}
+
 /** Join an encoded entry into one buffer (for a SQLite BLOB). */
 export function joinEntry(entry: EncodedEntry): Buffer {
   return Buffer.concat([entry.header, entry.payload], entry.size)

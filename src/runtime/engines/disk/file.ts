@@ -19,13 +19,14 @@ import type { TagVerdict } from '../contract.js'
 
 export type FileEngineOptions = DiskEngineOptions
 
-const ENTRY_SUFFIX = '.bin'
-const TEMP_SUFFIX = '.tmp'
+/** Suffix of entry files, and of the temp files a write renames into place (exported for `twat-cache`). */
+export const ENTRY_SUFFIX = '.bin'
+export const TEMP_SUFFIX = '.tmp'
 const RESCAN_EVERY_WRITES = 1000
 /** Access times written back at exit, at most (the most recent ones): bounds the work done while exiting. */
 const MAX_TOUCHES_AT_EXIT = 10_000
 /** Temp files older than this are leftovers of a crashed writer. */
-const STALE_TEMP_MS = 60 * 60 * 1000
+export const STALE_TEMP_MS = 60 * 60 * 1000
 
 function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code

@@ -29,6 +29,9 @@ export type CorruptionReport = (message: string) => void
 
 const databases = new Map<string, SharedDatabase>()
 
+/** A damaged database is renamed to `<file><CORRUPT_SUFFIX><ms>`. */
+export const CORRUPT_SUFFIX = '.corrupt-'
+
 /** Create `file` if missing, 0600 when secure. SQLite gives the -wal and -shm files the database file's mode. */
 function createFile(file: string, secure: boolean): void {
   const fs = nodeFs()
@@ -58,7 +61,7 @@ function connect(file: string, driver: SqliteDriver, secure: boolean, clock: Clo
     if (!isCorruptionError(error)) throw error
     // Another process may have replaced it already: only move aside the file that was found damaged.
     if (fs.statSync(file, { throwIfNoEntry: false })?.ino === inode) {
-      const aside = `${file}.corrupt-${clock.now()}`
+      const aside = `${file}${CORRUPT_SUFFIX}${clock.now()}`
       fs.renameSync(file, aside)
       // A stale -wal or -shm would be replayed into the new database.
       for (const suffix of ['-wal', '-shm']) fs.rmSync(file + suffix, { force: true })

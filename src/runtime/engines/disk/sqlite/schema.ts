@@ -7,9 +7,12 @@
 import type { SqlDatabase, SqlStatement } from './driver.js'
 
 /** Bumped when the schema changes; a database of another schema version is dropped and rebuilt (it is a cache). */
-const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 2
+/** The tables, by role (`twat-cache stats`, `clear` and `prune` query them too). */
+export const TABLES = { entries: 'entries', totals: 'totals', tags: 'tag_invalidations' } as const
+const { entries: ENTRIES, totals: TOTALS, tags: TAGS } = TABLES
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS entries (
+  CREATE TABLE IF NOT EXISTS ${ENTRIES} (
     fn TEXT NOT NULL,
     key TEXT NOT NULL,
     version TEXT NOT NULL,
@@ -20,27 +23,27 @@ const SCHEMA = `
     tags TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (fn, key)
   );
-  CREATE INDEX IF NOT EXISTS entries_by_access ON entries (fn, accessed);
-  CREATE INDEX IF NOT EXISTS entries_by_expiry ON entries (expires) WHERE expires > 0;
-  CREATE TABLE IF NOT EXISTS totals (
+  CREATE INDEX IF NOT EXISTS entries_by_access ON ${ENTRIES} (fn, accessed);
+  CREATE INDEX IF NOT EXISTS entries_by_expiry ON ${ENTRIES} (expires) WHERE expires > 0;
+  CREATE TABLE IF NOT EXISTS ${TOTALS} (
     fn TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
     bytes INTEGER NOT NULL
   ) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS tag_invalidations (
+  CREATE TABLE IF NOT EXISTS ${TAGS} (
     tag TEXT PRIMARY KEY,
     invalidated REAL NOT NULL DEFAULT 0,
     revalidated REAL NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
-  CREATE TRIGGER IF NOT EXISTS entries_insert AFTER INSERT ON entries BEGIN
-    INSERT INTO totals (fn, count, bytes) VALUES (new.fn, 1, new.size)
+  CREATE TRIGGER IF NOT EXISTS entries_insert AFTER INSERT ON ${ENTRIES} BEGIN
+    INSERT INTO ${TOTALS} (fn, count, bytes) VALUES (new.fn, 1, new.size)
       ON CONFLICT (fn) DO UPDATE SET count = count + 1, bytes = bytes + new.size;
   END;
-  CREATE TRIGGER IF NOT EXISTS entries_delete AFTER DELETE ON entries BEGIN
-    UPDATE totals SET count = count - 1, bytes = bytes - old.size WHERE fn = old.fn;
+  CREATE TRIGGER IF NOT EXISTS entries_delete AFTER DELETE ON ${ENTRIES} BEGIN
+    UPDATE ${TOTALS} SET count = count - 1, bytes = bytes - old.size WHERE fn = old.fn;
   END;
-  CREATE TRIGGER IF NOT EXISTS entries_update AFTER UPDATE OF size ON entries BEGIN
-    UPDATE totals SET bytes = bytes - old.size + new.size WHERE fn = old.fn;
+  CREATE TRIGGER IF NOT EXISTS entries_update AFTER UPDATE OF size ON ${ENTRIES} BEGIN
+    UPDATE ${TOTALS} SET bytes = bytes - old.size + new.size WHERE fn = old.fn;
   END;
 `
 
@@ -53,7 +56,7 @@ export function initialize(db: SqlDatabase): void {
     const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
     if (current !== SCHEMA_VERSION && current !== 0) {
       // Entries of another format read as misses by being gone: the tables are made again.
-      db.exec('DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS totals; DROP TABLE IF EXISTS tag_invalidations;')
+      db.exec(`DROP TABLE IF EXISTS ${ENTRIES}; DROP TABLE IF EXISTS ${TOTALS}; DROP TABLE IF EXISTS ${TAGS};`)
     }
     db.exec(SCHEMA)
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
@@ -87,21 +90,21 @@ export function transaction(db: SqlDatabase, body: () => void): void {
 /** The statements of one engine, prepared on one connection (again after a reconnect). */
 export function prepareStatements(db: SqlDatabase) {
   return {
-    get: db.prepareColumn('SELECT value FROM entries WHERE fn = ? AND key = ? AND version = ?'),
+    get: db.prepareColumn(`SELECT value FROM ${ENTRIES} WHERE fn = ? AND key = ? AND version = ?`),
     upsert: db.prepare(
-      `INSERT INTO entries (fn, key, version, value, expires, size, accessed, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO ${ENTRIES} (fn, key, version, value, expires, size, accessed, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (fn, key) DO UPDATE SET version = excluded.version, value = excluded.value,
          expires = excluded.expires, size = excluded.size, accessed = excluded.accessed, tags = excluded.tags`,
     ),
-    totals: db.prepare('SELECT count, bytes FROM totals WHERE fn = ?'),
-    delete: db.prepare('DELETE FROM entries WHERE fn = ? AND key = ?'),
-    touch: db.prepare('UPDATE entries SET accessed = ? WHERE fn = ? AND key = ? AND accessed < ?'),
-    victims: db.prepare('SELECT key, size FROM entries WHERE fn = ? AND key != ? ORDER BY accessed LIMIT ?'),
-    purgeAll: db.prepare('DELETE FROM entries WHERE expires > 0 AND expires <= ?'),
-    purgeOwn: db.prepare('DELETE FROM entries WHERE fn = ? AND expires > 0 AND expires <= ?'),
-    otherVersions: db.prepare('DELETE FROM entries WHERE fn = ? AND version != ?'),
-    clear: db.prepare('DELETE FROM entries WHERE fn = ?'),
-    count: db.prepare('SELECT count(*) AS n FROM entries WHERE fn = ? AND version = ? AND (expires = 0 OR expires > ?)'),
+    totals: db.prepare(`SELECT count, bytes FROM ${TOTALS} WHERE fn = ?`),
+    delete: db.prepare(`DELETE FROM ${ENTRIES} WHERE fn = ? AND key = ?`),
+    touch: db.prepare(`UPDATE ${ENTRIES} SET accessed = ? WHERE fn = ? AND key = ? AND accessed < ?`),
+    victims: db.prepare(`SELECT key, size FROM ${ENTRIES} WHERE fn = ? AND key != ? ORDER BY accessed LIMIT ?`),
+    purgeAll: db.prepare(`DELETE FROM ${ENTRIES} WHERE expires > 0 AND expires <= ?`),
+    purgeOwn: db.prepare(`DELETE FROM ${ENTRIES} WHERE fn = ? AND expires > 0 AND expires <= ?`),
+    otherVersions: db.prepare(`DELETE FROM ${ENTRIES} WHERE fn = ? AND version != ?`),
+    clear: db.prepare(`DELETE FROM ${ENTRIES} WHERE fn = ?`),
+    count: db.prepare(`SELECT count(*) AS n FROM ${ENTRIES} WHERE fn = ? AND version = ? AND (expires = 0 OR expires > ?)`),
   }
 }
 
@@ -112,13 +115,13 @@ export function prepareTagStatements(db: SqlDatabase) {
   return {
     /** Changes whenever another connection (any process) commits. */
     dataVersion: db.prepareColumn('PRAGMA data_version'),
-    all: db.prepare('SELECT tag, invalidated, revalidated FROM tag_invalidations'),
+    all: db.prepare(`SELECT tag, invalidated, revalidated FROM ${TAGS}`),
     invalidate: db.prepare(
-      `INSERT INTO tag_invalidations (tag, invalidated) VALUES (?, ?)
+      `INSERT INTO ${TAGS} (tag, invalidated) VALUES (?, ?)
        ON CONFLICT (tag) DO UPDATE SET invalidated = max(invalidated, excluded.invalidated)`,
     ),
     revalidate: db.prepare(
-      `INSERT INTO tag_invalidations (tag, revalidated) VALUES (?, ?)
+      `INSERT INTO ${TAGS} (tag, revalidated) VALUES (?, ?)
        ON CONFLICT (tag) DO UPDATE SET revalidated = max(revalidated, excluded.revalidated)`,
     ),
   }
