@@ -5,13 +5,14 @@ import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { SerializationError, ValidationError } from '../src/runtime/report/errors.js'
-import { CorruptEntryError, EXPIRED, HEADER_BYTES, createCodec, joinEntry, type Codec } from '../src/runtime/engines/disk/codec.js'
+import { CorruptEntryError, EXPIRED, HEADER_BYTES, OUTDATED, createCodec, joinEntry, type Codec } from '../src/runtime/engines/disk/codec.js'
 import { assertStorable } from '../src/runtime/engines/disk/storable.js'
+import { lifeOf } from './support/entries.js'
 
 const codec = (options: Parameters<typeof createCacheConfig>[0] = {}): Codec => createCodec(createCacheConfig(options))
 const roundTrip = (c: Codec, value: unknown) => {
-  const decoded = c.decode(joinEntry(c.encode(value, false, 0)), Date.now())
-  if (decoded === EXPIRED) throw new Error('unexpectedly expired')
+  const decoded = c.decode(joinEntry(c.encode(value, lifeOf({ promise: false }), 0)), Date.now())
+  if (decoded === EXPIRED || decoded === OUTDATED) throw new Error('unexpectedly expired or outdated')
   return decoded.value
 }
 
@@ -59,14 +60,14 @@ envelope('should round-trip undefined and null as values', () => {
 
 envelope('should keep the promise flag and the expiry', () => {
   const c = codec()
-  const bytes = joinEntry(c.encode('v', true, 5000))
+  const bytes = joinEntry(c.encode('v', lifeOf({ promise: true }), 5000))
   const early = c.decode(bytes, 4999)
-  assert.ok(early !== EXPIRED)
+  assert.ok(early !== EXPIRED && early !== OUTDATED)
   assert.is(early.promise, true)
   assert.is(early.expires, 5000)
   assert.is(c.decode(bytes, 5000), EXPIRED)
-  const never = c.decode(joinEntry(c.encode('v', false, 0)), Number.MAX_SAFE_INTEGER)
-  assert.ok(never !== EXPIRED && never.promise === false)
+  const never = c.decode(joinEntry(c.encode('v', lifeOf({ promise: false }), 0)), Number.MAX_SAFE_INTEGER)
+  assert.ok(never !== EXPIRED && never !== OUTDATED && never.promise === false)
 })
 
 envelope('should compress with brotli quality 2 by default (compress: true and "brotli"), not 11', () => {
@@ -74,16 +75,16 @@ envelope('should compress with brotli quality 2 by default (compress: true and "
   const raw = serialize(value)
   const q2 = brotliCompressSync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 2, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
   for (const compress of [true, 'brotli'] as const) {
-    const entry = codec({ compress }).encode(value, false, 0)
+    const entry = codec({ compress }).encode(value, lifeOf({ promise: false }), 0)
     assert.ok(entry.payload.equals(q2), `compress: ${compress}`)
     assert.ok(entry.payload.length < raw.length / 10)
   }
 })
 
 envelope('should read an entry written with another compression setting', () => {
-  const written = joinEntry(codec({ compress: 'gzip' }).encode({ a: [1, 2, 3] }, false, 0))
+  const written = joinEntry(codec({ compress: 'gzip' }).encode({ a: [1, 2, 3] }, lifeOf({ promise: false }), 0))
   const read = codec().decode(written, Date.now())
-  assert.ok(read !== EXPIRED)
+  assert.ok(read !== EXPIRED && read !== OUTDATED)
   assert.equal(read.value, { a: [1, 2, 3] })
 })
 
@@ -121,7 +122,7 @@ function corrupts(bytes: Uint8Array, c: Codec = codec()): boolean {
 }
 
 damage('should reject a truncated entry, at any length', () => {
-  const bytes = joinEntry(codec().encode({ list: Array.from({ length: 100 }, (_, i) => i) }, false, 0))
+  const bytes = joinEntry(codec().encode({ list: Array.from({ length: 100 }, (_, i) => i) }, lifeOf({ promise: false }), 0))
   for (const length of [0, 5, HEADER_BYTES - 1, HEADER_BYTES, HEADER_BYTES + 10, bytes.length - 1]) {
     assert.ok(corrupts(bytes.subarray(0, length)), `length ${length}`)
   }
@@ -129,7 +130,7 @@ damage('should reject a truncated entry, at any length', () => {
 
 damage('should reject garbage, a changed header byte, and a changed payload byte', () => {
   assert.ok(corrupts(Buffer.from('this is not a cache entry at all, not even close to one')))
-  const bytes = joinEntry(codec().encode(new Float64Array(1000).fill(1.25), false, 0))
+  const bytes = joinEntry(codec().encode(new Float64Array(1000).fill(1.25), lifeOf({ promise: false }), 0))
   for (const offset of [4, 5, 9, 17, 25, HEADER_BYTES + 100, Math.floor(bytes.length / 2), bytes.length - 1]) {
     const changed = Buffer.from(bytes)
     changed[offset] = changed[offset]! ^ 0x5a
@@ -141,7 +142,7 @@ damage('should reject a truncated or garbled large compressed entry (gzip checks
   const c = codec({ compress: 'gzip' })
   const values = new Float64Array(131072)
   for (let i = 0; i < values.length; i++) values[i] = i % 1000
-  const bytes = joinEntry(c.encode(values, false, 0))
+  const bytes = joinEntry(c.encode(values, lifeOf({ promise: false }), 0))
   assert.ok(corrupts(bytes.subarray(0, bytes.length - 100), c))
   const changed = Buffer.from(bytes)
   changed[Math.floor(bytes.length / 2)] = changed[Math.floor(bytes.length / 2)]! ^ 0xff
@@ -149,7 +150,7 @@ damage('should reject a truncated or garbled large compressed entry (gzip checks
 })
 
 damage('should reject a large uncompressed entry cut short or extended', () => {
-  const bytes = joinEntry(codec().encode(new Float64Array(131072).fill(3), false, 0))
+  const bytes = joinEntry(codec().encode(new Float64Array(131072).fill(3), lifeOf({ promise: false }), 0))
   assert.ok(corrupts(bytes.subarray(0, bytes.length - 8)))
   assert.ok(corrupts(Buffer.concat([bytes, Buffer.alloc(8)])))
 })
@@ -184,7 +185,7 @@ storable('should refuse functions, symbols and class instances, saying where the
     [new WeakMap(), /WeakMap/],
   ]
   for (const [value, message] of cases) {
-    assert.throws(() => codec().encode(value, false, 0), (e: unknown) => e instanceof SerializationError && message.test((e as Error).message), String(message))
+    assert.throws(() => codec().encode(value, lifeOf({ promise: false }), 0), (e: unknown) => e instanceof SerializationError && message.test((e as Error).message), String(message))
   }
 })
 

@@ -25,6 +25,7 @@ engineContractSuite(
         createCacheConfig({ maxsize: limits.maxsize, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null, clock: limits.clock }),
         { counters, clock: limits.clock },
       ),
+      limits,
     ),
   { ttl: true, maxsize: true, eviction: 'lru' },
 ).run()
@@ -32,7 +33,7 @@ engineContractSuite(
 // keyv's own expiry reads Date.now(): the ttl test points it at its clock.
 engineContractSuite(
   'keyv memory store (new Keyv())',
-  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'memory' }, limits, counters)),
+  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'memory' }, limits, counters), limits),
   { ttl: true, maxsize: false, eviction: 'any', time: 'date-now' },
 ).run()
 
@@ -40,14 +41,14 @@ engineContractSuite(
 const shared = new Keyv()
 engineContractSuite(
   'keyv instance passed as store',
-  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'instance', keyv: shared }, limits, counters)),
+  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'instance', keyv: shared }, limits, counters), limits),
   { ttl: true, maxsize: false, eviction: 'any', time: 'date-now' },
 ).run()
 
 let redis: TestServer | undefined
 const redisSuite = engineContractSuite(
   'keyv redis (real redis-server)',
-  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'redis', url: redis!.url }, limits, counters)),
+  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'redis', url: redis!.url }, limits, counters), limits),
   // Redis owns time and expires to the millisecond: a 1 s ttl leaves a wide margin for the first read, 1.5 s of
   // waiting a certain expiry.
   { ttl: true, maxsize: false, eviction: 'any', time: { ttlMs: 1000, waitMs: 1500 } },
@@ -63,7 +64,7 @@ redisSuite.run()
 let memcached: TestServer | undefined
 const memcacheSuite = engineContractSuite(
   'keyv memcache (real memcached)',
-  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'memcache', url: memcached!.url }, limits, counters)),
+  async (limits, counters) => fromAsyncEngine(await keyvEngine({ kind: 'memcache', url: memcached!.url }, limits, counters), limits),
   // memcached counts ttl in whole seconds on a clock that ticks once a second: a 2 s ttl ends 1 to 2 s after the
   // write, so the first read has at least 1 s, and 3 s of waiting leaves 1 s for a late tick.
   { ttl: true, maxsize: false, eviction: 'any', time: { ttlMs: 2000, waitMs: 3000 } },

@@ -13,6 +13,7 @@ import { CacheCounters } from '../src/runtime/report/stats.js'
 import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { engineContractSuite, fromPersistentEngine, type ContractLimits } from './support/engine-contract.js'
+import { entryOf } from './support/entries.js'
 import { ManualClock } from './support/manual-clock.js'
 import type Database from 'better-sqlite3'
 
@@ -38,9 +39,9 @@ const { driver } = betterSqlite3Driver()
 if (!driver) throw new Error('better-sqlite3 is a dev dependency and must load here')
 
 const sqlite = (compress: false | 'gzip' | 'brotli') => (limits: ContractLimits, counters: CacheCounters) =>
-  fromPersistentEngine(createSqliteEngine(driver, options(limits, compress), { counters, clock: limits.clock }))
+  fromPersistentEngine(createSqliteEngine(driver, options(limits, compress), { counters, clock: limits.clock }), limits)
 const file = (compress: false | 'gzip' | 'brotli') => (limits: ContractLimits, counters: CacheCounters) =>
-  fromPersistentEngine(createFileEngine(options(limits, compress), { counters, clock: limits.clock }))
+  fromPersistentEngine(createFileEngine(options(limits, compress), { counters, clock: limits.clock }), limits)
 
 const features = { ttl: true, maxsize: true, eviction: 'lru' } as const
 const identity = { id: 'src/contract.ts#chosen', version: 'v1' }
@@ -55,7 +56,7 @@ chain('should open SQLite for bcache, files for fcache or preferredEngine "file"
   assert.is(engines[0]!.path, path.join(cacheDir, 'default', 'cache.sqlite'))
   assert.is(engines[3]!.path, '')
   for (const engine of engines) {
-    engine.set('k', { v: 1 }, true)
+    engine.set('k', entryOf({ v: 1 }, { promise: true }))
     const entry = engine.get('k')
     if (entry === MISS) assert.unreachable(`${engine.name} lost the entry`)
     else {
@@ -101,12 +102,12 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
   s('should not store an entry larger than the whole byte budget, removing the one it replaces, and count an eviction', () => {
     const { counters, engine, closeAll } = setup({ maxBytes: 4096 })
     const e = engine()
-    e.set('k', 'small', false)
-    e.set('other', 'kept', false)
-    e.set('k', 'x'.repeat(10_000), false)
+    e.set('k', entryOf('small'))
+    e.set('other', entryOf('kept'))
+    e.set('k', entryOf('x'.repeat(10_000)))
     assert.is(e.get('k'), MISS)
     assert.is(counters.evictions, 1)
-    assert.equal(e.get('other'), { value: 'kept', promise: false })
+    assert.equal(e.get('other'), entryOf('kept'))
     assert.is(e.size(), 1)
     closeAll()
   })
@@ -114,7 +115,7 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
   s('should treat a damaged entry as a miss: remove it, count it, warn once with TWAT_CACHE_CORRUPT', async () => {
     const { counters, engine, closeAll } = setup()
     const e = engine()
-    e.set('k', { n: 1 }, false)
+    e.set('k', entryOf({ n: 1 }))
     damage(e)
     const codes: string[] = []
     const listener = (warning: Error & { code?: string }) => codes.push(warning.code ?? '')
@@ -135,14 +136,14 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
   s('should refresh recency on get, not on has', () => {
     const { engine, closeAll } = setup({ maxsize: 2 })
     const e = engine()
-    e.set('a', 1, false)
-    e.set('b', 2, false)
+    e.set('a', entryOf(1))
+    e.set('b', entryOf(2))
     assert.is(e.has('a'), true) // a stays the least recently used
-    e.set('c', 3, false)
+    e.set('c', entryOf(3))
     assert.is(e.has('a'), false)
     assert.is(e.has('b'), true)
     assert.ok(e.get('b') !== MISS) // now b is the most recent
-    e.set('d', 4, false)
+    e.set('d', entryOf(4))
     assert.is(e.has('b'), true)
     assert.is(e.has('c'), false)
     closeAll()
@@ -151,15 +152,15 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
   s('should write access times at close, so the next engine of the folder evicts in LRU order', () => {
     const { clock, engine, closeAll } = setup({ maxsize: 2 })
     const first = engine()
-    first.set('a', 1, false)
+    first.set('a', entryOf(1))
     clock.advance(1000)
-    first.set('b', 2, false)
+    first.set('b', entryOf(2))
     clock.advance(1000)
     assert.ok(first.get('a') !== MISS) // a is now more recent than b, known only to this engine until close
     first.close()
     clock.advance(1000)
     const second = engine()
-    second.set('c', 3, false)
+    second.set('c', entryOf(3))
     assert.is(second.has('b'), false)
     assert.is(second.has('a'), true)
     assert.is(second.has('c'), true)
@@ -169,11 +170,12 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
   s('should keep entries that have not expired when another engine of the folder opens and purges', () => {
     const { clock, engine, closeAll } = setup({ ttlMs: 60_000 })
     const first = engine()
-    first.set('a', 1, false)
+    const a = entryOf(1, { now: clock.now(), ttlMs: 60_000 })
+    first.set('a', a)
     clock.advance(30_000)
     const second = engine()
-    second.set('b', 2, false) // the file engine scans its folder on its first write, SQLite purged on open
-    assert.equal(second.get('a'), { value: 1, promise: false })
+    second.set('b', entryOf(2, { now: clock.now(), ttlMs: 60_000 })) // the file engine scans its folder on its first write, SQLite purged on open
+    assert.equal(second.get('a'), a)
     assert.is(second.size(), 2)
     clock.advance(60_000)
     assert.is(second.get('a'), MISS)
@@ -184,7 +186,7 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
   s('should remove the entries of other versions when it opens', () => {
     const { engine, closeAll } = setup()
     const v1 = engine('v1')
-    v1.set('k', 1, false)
+    v1.set('k', entryOf(1))
     v1.close()
     engine('v2').close()
     assert.is(engine('v1').get('k'), MISS)
@@ -206,6 +208,7 @@ const suites = [
           identity,
           counters,
         ),
+        limits,
       ),
     features,
   ),

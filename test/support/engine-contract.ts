@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert'
 import { MISS, type AsyncEngine, type MemoryEngine, type PersistentEngine } from '../../src/runtime/engines/contract.js'
 import type { Clock } from '../../src/runtime/platform/clock.js'
 import { CacheCounters } from '../../src/runtime/report/stats.js'
+import { entryOf } from './entries.js'
 import { ManualClock, withDateNow } from './manual-clock.js'
 
 /** Every engine seen through one asynchronous interface. */
@@ -60,12 +61,15 @@ export const fromMemoryEngine = (engine: MemoryEngine): ContractStore => ({
   close: async () => {},
 })
 
-export const fromPersistentEngine = (engine: PersistentEngine): ContractStore => ({
+/** Entries as the pipeline stores them: computed now on the store's clock, fresh for the store's ttl. */
+const entryNow = (value: unknown, limits: Pick<ContractLimits, 'clock' | 'ttlMs'>) => entryOf(value, { now: limits.clock.now(), ttlMs: limits.ttlMs })
+
+export const fromPersistentEngine = (engine: PersistentEngine, limits: Pick<ContractLimits, 'clock' | 'ttlMs'>): ContractStore => ({
   get: async (key) => {
     const entry = engine.get(key)
     return entry === MISS ? MISS : entry.value
   },
-  set: async (key, value) => engine.set(key, value, false),
+  set: async (key, value) => engine.set(key, entryNow(value, limits)),
   delete: async (key) => engine.delete(key),
   has: async (key) => engine.has(key),
   clear: async () => engine.clear(),
@@ -73,9 +77,12 @@ export const fromPersistentEngine = (engine: PersistentEngine): ContractStore =>
   close: async () => engine.close(),
 })
 
-export const fromAsyncEngine = (engine: AsyncEngine): ContractStore => ({
-  get: (key) => engine.get(key),
-  set: (key, value) => engine.set(key, value),
+export const fromAsyncEngine = (engine: AsyncEngine, limits: Pick<ContractLimits, 'clock' | 'ttlMs'>): ContractStore => ({
+  get: async (key) => {
+    const entry = await engine.get(key)
+    return entry === MISS ? MISS : entry.value
+  },
+  set: (key, value) => engine.set(key, entryNow(value, limits)),
   delete: (key) => engine.delete(key),
   has: (key) => engine.has(key),
   clear: () => engine.clear(),

@@ -22,6 +22,10 @@ function sumStats(name: string, snapshots: CacheStatsSnapshot[], engine: string)
     total.sets += s.sets
     total.evictions += s.evictions
     total.errors += s.errors
+    total.stale += s.stale
+    total.refreshes += s.refreshes
+    total.staleIfError += s.staleIfError
+    total.invalidations += s.invalidations
     size += s.size
   }
   return total.snapshot(name, engine, size)

@@ -5,6 +5,7 @@
  * with one warning (or CacheFaultError in strict mode).
  */
 import { createHandle, keyedOperations, type CacheHandle } from '../call/handle.js'
+import { lifeOf, newEntry, tagsOf } from '../call/freshness.js'
 import { FAULT, persistentStore } from '../call/settled-stores.js'
 import { MISS, type PersistentEngine } from '../engines/contract.js'
 import { createPersistentEngine } from '../engines/disk/chain.js'
@@ -90,7 +91,8 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
       const entry = store.read(key)
       return entry === MISS || entry === FAULT ? MISS : (entry as { value: unknown }).value
     }
-    write = (key, value) => store.write(key, value, false)
+    // An entry with the cache's ttl and tags, as a call's result would get.
+    write = (key, value) => store.write(key, newEntry(value, false, config.clock.now(), lifeOf(config, undefined), tagsOf(config, undefined)))
   }
   const handle = createHandle(
     {

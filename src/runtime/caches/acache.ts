@@ -40,8 +40,15 @@ function checkEngine(config: CacheConfig): void {
 /** The local store: the result promises, kept in the memory chain. */
 function cacheLocally(fn: AnyFunction, config: CacheConfig): AnyFunction {
   const counters = new CacheCounters()
-  const { memory } = createMemoryAsyncEngine(config, { counters, clock: config.clock })
-  return assembleInMemory('acache', fn, config, { engine: memory, counters, asyncResults: true, engineName: 'memory-async' })
+  const context = { counters, clock: config.clock }
+  const { memory } = createMemoryAsyncEngine(config, context)
+  return assembleInMemory('acache', fn, config, {
+    engine: memory,
+    newEngine: () => createMemoryAsyncEngine(config, context).memory,
+    counters,
+    asyncResults: true,
+    engineName: 'memory-async',
+  })
 }
 
 /** A keyv store, opened on the first call (or the first handle operation). */
@@ -66,6 +73,8 @@ function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): 
     store: asyncStore(() => chain.open(), policy),
     counters,
     asyncResults: true,
+    config,
+    tagVerdict: (entry) => onStore('read tags', async (e) => (e.tagVerdict ? e.tagVerdict(entry.tags, entry.created) : 'valid'), 'valid' as const),
     engine: () => chain.name,
     path: () => undefined,
     storeObject: () => chain.store,

@@ -14,8 +14,9 @@ type AnyFunction = (...args: any[]) => any
 
 /** `fn` cached in the memory chain: mcache, and the memory link at the end of the other caches' chains. */
 export function cacheInMemory(kind: CacheKind, fn: AnyFunction, config: CacheConfig, counters = new CacheCounters()): AnyFunction {
-  const engine = createMemoryEngine(config, { counters, clock: config.clock })
-  return assembleInMemory(kind, fn, config, { engine, counters, asyncResults: false })
+  const context = { counters, clock: config.clock }
+  const engine = createMemoryEngine(config, context)
+  return assembleInMemory(kind, fn, config, { engine, newEngine: () => createMemoryEngine(config, context), counters, asyncResults: false })
 }
 
 const definition: CacheKindDefinition = {

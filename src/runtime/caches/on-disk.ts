@@ -39,6 +39,8 @@ export function cacheOnDisk(kind: DiskCacheKind, fn: AnyFunction, config: CacheC
     store: persistentStore(engine, policy),
     counters,
     asyncResults: false,
+    config,
+    tagVerdict: (entry) => guarded('read tags', () => engine.tagVerdict?.(entry.tags, entry.created) ?? 'valid', 'valid'),
     engine: () => engine.name,
     path: () => engine.path,
     storeObject: () => engine.store,

@@ -2,13 +2,17 @@
  * Assembling a cached function: its key stage, its call composition (pipeline.ts) and its handle (handle.ts), for
  * the two kinds of store. The caches (caches/) choose the engine; this is everything that comes after.
  */
-import type { MemoryEngine } from '../engines/contract.js'
+import type { MemoryEngine, StoredEntry } from '../engines/contract.js'
 import { memoryKeyStage, type KeyStage } from '../keys/call-key.js'
 import type { CacheConfig } from '../options/config.js'
 import type { CacheCounters } from '../report/stats.js'
 import { createHandle, finishWrapper, keyedOperations, type CacheKind, type KeyedOperations } from './handle.js'
+import { listenForTags, type TagListener, type TagVerdict } from '../tags/registry.js'
+import { callsContextFunctions } from './computation.js'
+import { needsEntries } from './freshness.js'
+import { memoryEntries, type MemoryEntries } from './memory-entries.js'
 import { memoryCachedCall } from './memory-fast-path.js'
-import { settledCall } from './pipeline.js'
+import { settledCall, type MemoryMode } from './pipeline.js'
 import type { SettledStore } from './settled-stores.js'
 
 type AnyFunction = (...args: any[]) => any
@@ -20,6 +24,8 @@ export function cacheName(fn: Function, config: CacheConfig): string {
 
 export interface MemoryAssembly {
   readonly engine: MemoryEngine
+  /** Another engine of the same kind, for a cache that starts keeping entries with a life while running. */
+  newEngine(): MemoryEngine
   readonly counters: CacheCounters
   /** Every call returns a promise (acache's local store). */
   readonly asyncResults: boolean
@@ -31,25 +37,67 @@ export interface MemoryAssembly {
 export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: CacheConfig, assembly: MemoryAssembly): AnyFunction {
   const { engine, counters, asyncResults } = assembly
   const engineName = assembly.engineName ?? engine.name
+  const name = cacheName(fn, config)
   const keys = memoryKeyStage(config.key, () => engine.size())
-  const call = memoryCachedCall({ fn, keys, engine, counters, asyncResults })
+  const base = { fn, name, keys, counters, asyncResults, config, acrossAwaits: callsContextFunctions(fn) }
+  let entries: MemoryEntries | undefined
+  let entriesEngine: MemoryEngine | undefined
+  const mode: MemoryMode = {
+    entries: undefined,
+    switchToEntries() {
+      if (!entries) {
+        // A cache created with stale windows keeps entries in its engine from the start; one switching over gets
+        // a second engine (the fast paths keep reading the first, now empty, and fall through).
+        entriesEngine = needsEntries(config) ? engine : assembly.newEngine()
+        if (entriesEngine !== engine) engine.clear()
+        entries = memoryEntries({ ...base, engine: entriesEngine })
+        mode.entries = entries
+      }
+      return entries
+    },
+  }
+  if (needsEntries(config)) mode.switchToEntries()
+  const call = memoryCachedCall({ ...base, engine, mode })
+  // Memory caches whose tags are all their own (the `tags` option) are cleared when one of them is invalidated;
+  // entries remember their epoch instead. The listener lives as long as the cached function (it holds it).
+  const tagListener: TagListener | undefined = config.tags.length
+    ? {
+        tags: new Set(config.tags),
+        onTags: () => {
+          if (!mode.entries) engine.clear()
+        },
+      }
+    : undefined
+  if (tagListener) listenForTags(tagListener)
+  const live = (key: unknown) => {
+    if (!entries) return engine.has(key)
+    const found = entries.find(key)
+    return found !== undefined && found.worth !== 'gone'
+  }
   const handle = createHandle(
     {
-      name: cacheName(fn, config),
+      name,
       kind,
       counters,
       engine: () => engineName,
       path: () => undefined,
-      store: () => engine.store,
-      size: () => engine.size(),
-      ...keyedOperations(keys, { has: (key) => engine.has(key), delete: (key) => engine.delete(key) }, asyncResults),
-      clear: () => engine.clear(),
+      store: () => (entriesEngine ?? engine).store,
+      size: () => engine.size() + (entriesEngine && entriesEngine !== engine ? entriesEngine.size() : 0),
+      ...keyedOperations(keys, { has: live, delete: (key) => engine.delete(key) || (entriesEngine?.delete(key) ?? false) }, asyncResults),
+      clear: () => {
+        engine.clear()
+        entriesEngine?.clear()
+      },
       close: () => Promise.resolve(),
     },
     asyncResults,
   )
+  Object.defineProperty(call, TAG_LISTENER, { value: tagListener })
   return finishWrapper(call, fn, handle)
 }
+
+/** Where a cached function keeps its tag listener alive. */
+const TAG_LISTENER = Symbol('twat-cache.tagListener')
 
 export interface SettledAssembly {
   readonly name: string
@@ -57,6 +105,9 @@ export interface SettledAssembly {
   readonly store: SettledStore
   readonly counters: CacheCounters
   readonly asyncResults: boolean
+  readonly config: CacheConfig
+  /** What the store's own tag invalidations say about an entry. */
+  tagVerdict(entry: StoredEntry): TagVerdict | Promise<TagVerdict>
   engine(): string
   path(): string | undefined
   storeObject(): unknown
@@ -68,8 +119,19 @@ export interface SettledAssembly {
 
 /** A function cached in a store of settled values (persistent or shared). */
 export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembly: SettledAssembly): AnyFunction {
-  const { name, keys, store, counters, asyncResults, operations } = assembly
-  const call = settledCall({ fn, keys, store, counters, asyncResults })
+  const { name, keys, store, counters, asyncResults, operations, config } = assembly
+  const call = settledCall({
+    fn,
+    name,
+    keys,
+    store,
+    counters,
+    asyncResults,
+    config,
+    clock: config.clock,
+    acrossAwaits: callsContextFunctions(fn),
+    tagVerdict: assembly.tagVerdict,
+  })
   const handle = createHandle(
     {
       name,

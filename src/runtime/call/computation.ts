@@ -5,7 +5,7 @@
  * only used for functions whose own source calls one of the three (AsyncLocalStorage slows every promise of the
  * process while it is active, so it is not turned on for caches that cannot need it).
  */
-import { nodeBuiltin } from '../platform/optional.js'
+import { createAsyncContext, type AsyncContextStorage } from '../platform/async-context.js'
 import { parseDuration } from '../options/durations.js'
 import { isTagName } from '../options/schema.js'
 import { ValidationError } from '../report/errors.js'
@@ -25,16 +25,11 @@ export interface Computation {
   noStore: boolean
 }
 
-type AsyncLocalStorageLike = { run<T>(store: Computation, fn: () => T): T; getStore(): Computation | undefined }
-
 const stack: Computation[] = []
-let storage: AsyncLocalStorageLike | null | undefined
+let storage: AsyncContextStorage<Computation> | null | undefined
 
-function asyncStorage(): AsyncLocalStorageLike | null {
-  if (storage === undefined) {
-    const hooks = nodeBuiltin<{ AsyncLocalStorage: new () => AsyncLocalStorageLike }>('node:async_hooks')
-    storage = hooks ? new hooks.AsyncLocalStorage() : null
-  }
+function asyncStorage(): AsyncContextStorage<Computation> | null {
+  if (storage === undefined) storage = createAsyncContext<Computation>()
   return storage
 }
 

@@ -24,7 +24,9 @@ export interface MemoryFastPlan extends MemoryCallPlan {
 /** The cached function of a memory cache: its fast paths in front of the general composition. */
 export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const generalCall = memoryCall(plan)
-  const { keys, engine, counters } = plan
+  const { keys, engine, counters, mode } = plan
+  // A cache that keeps entries with a life from the start has no bare results to answer from.
+  if (mode.entries) return mode.entries.call
   const index = keys.index
   if (!index) return generalCall
   if (plan.asyncResults) return oneKeyFastPath(plan, generalCall)
@@ -35,6 +37,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
    * else goes to the general composition as it is.
    */
   function general(this: unknown, a: unknown, b: unknown, c: unknown) {
+    if (mode.entries) return mode.entries.call.apply(this, arguments)
     const arity = arguments.length
     let key: unknown
     if (arity === 3) key = index!.three(a, b, c)
@@ -78,8 +81,9 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
 
 /** acache's local store: one number or string argument is its own key; the stored promise is the answer. */
 function oneKeyFastPath(plan: MemoryFastPlan, generalCall: Function): Function {
-  const { engine, counters } = plan
+  const { engine, counters, mode } = plan
   return function cached(this: unknown, first: unknown) {
+    if (mode.entries) return mode.entries.call.apply(this, arguments)
     if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
       const value = engine.get(first)
       if (value !== MISS) {

@@ -1,41 +1,98 @@
 /**
  * The call pipeline: the stages one cached call passes, in every cache —
  *
- *   key → lookup → de-duplicate → compute → store → report
+ *   key → lookup → freshness → de-duplicate → compute → store → report
  *
  * Each stage is written once: the key stage in keys/call-key.ts, lookup and store in settled-stores.ts (memory
- * engines need neither fault handling nor serialization), compute in compute.ts, counting and faults in report/.
- * This module composes them. There are two compositions because there are two kinds of store:
+ * engines need neither fault handling nor serialization), freshness in freshness.ts (with refresh.ts and
+ * timeouts.ts), compute in compute.ts with the computation context of computation.ts, counting and faults in
+ * report/. This module and memory-entries.ts compose them, for the two kinds of store:
  *
  * - Memory engines keep the result itself, a promise included, so the store is also the de-duplication: a second
  *   call with the key finds the first call's promise (a promise that rejects is removed, so a rejection is never
- *   cached). The memory fast paths (memory-fast-path.ts) answer the common hits before this composition runs.
- * - Persistent and shared engines keep settled values only, so calls in flight are de-duplicated in a map until
+ *   cached). A memory cache without stale windows keeps bare results and has fast paths (memory-fast-path.ts);
+ *   one with them, or whose computation asks for them (`cacheTag`, `cacheLife` with windows), keeps entries with
+ *   their life (memory-entries.ts).
+ * - Persistent and shared engines keep settled entries only, so calls in flight are de-duplicated in a map until
  *   they settle. With an asynchronous engine the lookup itself is in flight too: concurrent calls share one
  *   lookup-and-compute.
  */
 import { MISS, type MemoryEngine, type StoredEntry } from '../engines/contract.js'
 import type { KeyStage } from '../keys/call-key.js'
+import type { CacheConfig } from '../options/config.js'
 import { isThenable } from '../platform/thenable.js'
+import { reportFault } from '../report/faults.js'
 import type { CacheCounters } from '../report/stats.js'
+import { currentEpoch, type TagVerdict } from '../tags/registry.js'
 import { compute, computeAsync } from './compute.js'
+import { newComputation, runComputation, type Computation } from './computation.js'
+import { judge, lifeOf, needsWindows, newEntry, tagsOf, type Freshness } from './freshness.js'
+import { Refresher } from './refresh.js'
 import { FAULT, then, type ReadResult, type SettledStore } from './settled-stores.js'
+import { orStaleAfter, rejectAfter } from './timeouts.js'
 
 /** What every composition needs. */
 export interface CallPlan {
   readonly fn: Function
+  /** The cache's name, for messages. */
+  readonly name: string
   readonly keys: KeyStage
   readonly counters: CacheCounters
   /** Every call returns a promise (acache), a synchronous throw becoming a rejection. */
   readonly asyncResults: boolean
+  readonly config: CacheConfig
+  /** Keep the computation context across `await`s: the function's own source calls cacheLife, cacheTag or noStore. */
+  readonly acrossAwaits: boolean
+}
+
+/** A memory cache's state: bare results, until a computation asks for entries with a life. */
+export interface MemoryMode {
+  /** The entries composition, once the cache keeps entries. */
+  entries: EntriesMode | undefined
+  /** Keep entries from now on (the bare results are dropped): returns the entries composition. */
+  switchToEntries(): EntriesMode
+}
+
+/** What the plain composition needs of the entries composition it may switch to (memory-entries.ts). */
+export interface EntriesMode {
+  readonly call: Function
+  /** Store a computed result as an entry (the plain composition switching over mid-call). */
+  storeResult(key: unknown, result: unknown, computation: Computation, epoch: number, args: ArrayLike<unknown>): void
 }
 
 export interface MemoryCallPlan extends CallPlan {
   readonly engine: MemoryEngine
+  readonly mode: MemoryMode
 }
 
 export interface SettledCallPlan extends CallPlan {
   readonly store: SettledStore
+  /** What the store's tag invalidations say about an entry (persistent and shared stores keep their own). */
+  tagVerdict(entry: StoredEntry): TagVerdict | Promise<TagVerdict>
+  readonly clock: CacheConfig['clock']
+}
+
+/** Run the function as the call asked, in a fresh computation context. */
+export function computeIn(plan: CallPlan, self: unknown, args: ArrayLike<unknown>): { result: unknown; computation: Computation } {
+  const computation = newComputation()
+  const result = runComputation(computation, plan.acrossAwaits, () =>
+    plan.asyncResults ? computeAsync(plan.fn, self, args) : compute(plan.fn, self, args),
+  )
+  return { result, computation }
+}
+
+/** Whether a settled result is to be stored: not after `noStore()`, not when `shouldCache` says no. */
+export function keepResult(plan: CallPlan, value: unknown, computation: Computation, args: ArrayLike<unknown>): boolean {
+  if (computation.noStore) return false
+  const { shouldCache } = plan.config
+  if (!shouldCache) return true
+  try {
+    return shouldCache(value, ...Array.from(args)) !== false
+  } catch (error) {
+    // A failing predicate is the cache's fault to report, not the caller's result to lose: not stored.
+    reportFault(plan.name, 'shouldCache', 'decide whether to store the result', error, plan.counters, plan.config.strict)
+    return false
+  }
 }
 
 /** A rejected promise is removed from a memory store, so the next call tries again. */
@@ -45,27 +102,57 @@ export function forgetOnRejection(engine: MemoryEngine, key: unknown, promise: P
   })
 }
 
-/** The miss of a memory cache: compute, store the result as it is, count. */
+/** Whether what the computation asked for needs entries with a life (tags, stale windows). */
+function wantsEntries(computation: Computation): boolean {
+  return (computation.tags?.length ?? 0) > 0 || needsWindows(computation.life)
+}
+
+/** Store a bare result in a plain memory cache, or hand it to the entries composition when it asks for more. */
+function storeBare(plan: MemoryCallPlan, key: unknown, result: unknown, computation: Computation, epoch: number, args: ArrayLike<unknown>): void {
+  if (wantsEntries(computation)) {
+    plan.mode.switchToEntries().storeResult(key, result, computation, epoch, args)
+    return
+  }
+  plan.engine.set(key, result, computation.life?.ttlMs)
+  plan.counters.sets++
+}
+
+/** The miss of a plain memory cache: compute, store the result as it is (a promise at once), count. */
 export function memoryMiss(plan: MemoryCallPlan, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
   const { engine, counters } = plan
   counters.misses++
-  let result: unknown
-  if (plan.asyncResults) {
-    result = computeAsync(plan.fn, self, args)
-    // A synchronous throw is a rejection that was never the function's result to share: not stored.
-  } else {
-    result = compute(plan.fn, self, args)
+  const epoch = currentEpoch()
+  const { result, computation } = computeIn(plan, self, args)
+  if (!isThenable(result)) {
+    if (keepResult(plan, result, computation, args)) storeBare(plan, key, result, computation, epoch, args)
+    return result
   }
+  // The promise itself is stored, so that concurrent calls share it; what the computation asked for (noStore,
+  // cacheLife, cacheTag, shouldCache) is known once it settles, and applied then.
   engine.set(key, result)
   counters.sets++
-  if (isThenable(result)) forgetOnRejection(engine, key, result)
+  const promise = result as Promise<unknown>
+  promise.then(
+    (value) => {
+      if (engine.get(key) !== promise) return
+      if (!keepResult(plan, value, computation, args)) engine.delete(key)
+      else if (wantsEntries(computation)) {
+        engine.delete(key)
+        plan.mode.switchToEntries().storeResult(key, promise, computation, epoch, args)
+      } else if (computation.life?.ttlMs !== undefined) engine.set(key, promise, computation.life.ttlMs)
+    },
+    () => {
+      if (engine.get(key) === promise) engine.delete(key)
+    },
+  )
   return result
 }
 
-/** The general composition of memory caches: every call the fast paths leave to it. */
+/** The general composition of plain memory caches: every call the fast paths leave to it. */
 export function memoryCall(plan: MemoryCallPlan): Function {
-  const { keys, engine, counters, asyncResults } = plan
+  const { keys, engine, counters, asyncResults, mode } = plan
   return function cached(this: unknown) {
+    if (mode.entries) return mode.entries.call.apply(this, arguments)
     let key: unknown
     try {
       key = keys.keyOf(this, arguments)
@@ -84,13 +171,11 @@ export function memoryCall(plan: MemoryCallPlan): Function {
 
 /** The composition of persistent and shared caches. */
 export function settledCall(plan: SettledCallPlan): Function {
-  const { fn, keys, store, counters, asyncResults } = plan
+  const { keys, store, counters, asyncResults, config, clock } = plan
   const inFlight = new Map<unknown, Promise<unknown>>()
+  const refresher = new Refresher(clock)
 
-  const deliver = (entry: StoredEntry): unknown => {
-    counters.hits++
-    return asyncResults || entry.promise ? Promise.resolve(entry.value) : entry.value
-  }
+  const answer = (entry: StoredEntry): unknown => (asyncResults || entry.promise ? Promise.resolve(entry.value) : entry.value)
 
   /** Keep `promise` as the call in flight for `key` until it settles; concurrent calls get it. */
   const track = (key: unknown, promise: Promise<unknown>): Promise<unknown> => {
@@ -102,41 +187,129 @@ export function settledCall(plan: SettledCallPlan): Function {
     return promise
   }
 
-  /** Compute and store; the write waits for a promise to settle, and is skipped after a failed read. */
-  function miss(self: unknown, args: ArrayLike<unknown>, key: unknown, skipWrite: boolean): unknown {
-    counters.misses++
-    const result = asyncResults ? computeAsync(fn, self, args) : compute(fn, self, args)
-    if (!isThenable(result)) {
-      if (!skipWrite) store.write(key, result, false)
-      return result
-    }
-    return Promise.resolve(result).then((value) => (skipWrite ? value : then(store.write(key, value, true), () => value)))
+  /** The entry to store for a computed value, or undefined when it is not to be stored. */
+  function entryFor(value: unknown, promised: boolean, computation: Computation, args: ArrayLike<unknown>): StoredEntry | undefined {
+    if (!keepResult(plan, value, computation, args)) return undefined
+    return newEntry(value, promised, clock.now(), lifeOf(config, computation.life), tagsOf(config, computation.tags))
   }
 
-  const settle = (self: unknown, args: ArrayLike<unknown>, key: unknown, found: ReadResult): unknown =>
-    found === MISS || found === FAULT ? miss(self, args, key, found === FAULT) : deliver(found)
+  /**
+   * Compute and store. The write waits for a promise to settle, and is skipped after a failed read. With `stale`
+   * (an entry in its staleIfError window), a failure answers with the stale value instead, and so does, with a
+   * `timeout`, a slow recomputation (which goes on and stores its result). `hardTimeout` rejects the call and frees
+   * its slot, so the next call starts afresh.
+   */
+  function recompute(self: unknown, args: ArrayLike<unknown>, k: unknown, skipWrite: boolean, stale?: StoredEntry): unknown {
+    let computed: { result: unknown; computation: Computation }
+    try {
+      computed = computeIn(plan, self, args)
+    } catch (error) {
+      if (!stale) throw error
+      refresher.failed(k)
+      counters.staleIfError++
+      return answer(stale)
+    }
+    const { result, computation } = computed
+    if (!isThenable(result)) {
+      const entry = skipWrite ? undefined : entryFor(result, false, computation, args)
+      if (entry) store.write(k, entry)
+      refresher.succeeded(k)
+      return result
+    }
+    let settled = Promise.resolve(result).then((value) => {
+      refresher.succeeded(k)
+      const entry = skipWrite ? undefined : entryFor(value, true, computation, args)
+      return entry ? then(store.write(k, entry), () => value) : value
+    })
+    if (stale) {
+      settled = settled.catch(() => {
+        refresher.failed(k)
+        counters.staleIfError++
+        return stale.value
+      })
+      settled = orStaleAfter(settled, config.timeoutMs, () => stale.value, () => counters.staleIfError++)
+    }
+    // A rejection frees the call's slot in `inFlight` (track), so the next call starts afresh.
+    return rejectAfter(settled, config.hardTimeoutMs, plan.name, () => undefined)
+  }
+
+  /** A background refresh: recompute and store, keeping the old entry when it fails. */
+  function refreshInBackground(self: unknown, args: ArrayLike<unknown>, k: unknown): void {
+    refresher.inBackground(
+      k,
+      () => {
+        const { result, computation } = computeIn(plan, self, args)
+        const store1 = (value: unknown, promised: boolean) => {
+          const entry = entryFor(value, promised, computation, args)
+          counters.refreshes++
+          return entry ? store.write(k, entry) : undefined
+        }
+        return isThenable(result) ? Promise.resolve(result).then((value) => store1(value, true)) : store1(result, false)
+      },
+      () => counters.errors++,
+    )
+  }
+
+  /** What to do with an entry found in the store, by what it is worth now. */
+  function act(self: unknown, args: ArrayLike<unknown>, k: unknown, entry: StoredEntry, worth: Freshness): unknown {
+    switch (worth) {
+      case 'fresh':
+        counters.hits++
+        return answer(entry)
+      case 'ahead':
+        counters.hits++
+        refreshInBackground(self, args, k)
+        return answer(entry)
+      case 'stale':
+        counters.stale++
+        refreshInBackground(self, args, k)
+        return answer(entry)
+      case 'error-only':
+        if (refresher.backingOff(k)) {
+          counters.staleIfError++
+          return answer(entry)
+        }
+        counters.misses++
+        return recompute(self, args, k, false, entry)
+      case 'gone':
+        counters.misses++
+        return recompute(self, args, k, false)
+    }
+  }
+
+  /** Judge a found entry (its tags may need the store's verdict, asynchronously for shared stores). */
+  function settle(self: unknown, args: ArrayLike<unknown>, k: unknown, found: ReadResult): unknown {
+    if (found === MISS || found === FAULT) {
+      counters.misses++
+      return recompute(self, args, k, found === FAULT)
+    }
+    const entry = found as StoredEntry
+    const verdict = entry.tags.length ? plan.tagVerdict(entry) : 'valid'
+    const decide = (v: TagVerdict) => {
+      if (v === 'invalid') counters.invalidations++
+      return act(self, args, k, entry, judge(entry, clock.now(), v, config.refreshAhead))
+    }
+    return isThenable(verdict) ? (verdict as Promise<TagVerdict>).then(decide) : decide(verdict as TagVerdict)
+  }
 
   return function cached(this: unknown) {
-    let key: unknown
+    let k: unknown
     try {
-      key = keys.keyOf(this, arguments)
+      k = keys.keyOf(this, arguments)
     } catch (error) {
       if (asyncResults) return Promise.reject(error)
       throw error
     }
-    const pending = inFlight.get(key)
+    const pending = inFlight.get(k)
     if (pending !== undefined) {
       counters.hits++
       return pending
     }
-    const found = store.read(key)
-    if (isThenable(found)) {
-      const self = this
-      const args = arguments
-      return track(key, (found as Promise<ReadResult>).then((result) => settle(self, args, key, result)))
-    }
-    if (found !== MISS && found !== FAULT) return deliver(found as StoredEntry)
-    const result = miss(this, arguments, key, found === FAULT)
-    return isThenable(result) ? track(key, result as Promise<unknown>) : result
+    const found = store.read(k)
+    const self = this
+    const args = arguments
+    if (isThenable(found)) return track(k, (found as Promise<ReadResult>).then((result) => settle(self, args, k, result)))
+    const result = settle(self, args, k, found as ReadResult)
+    return isThenable(result) ? track(k, result as Promise<unknown>) : result
   }
 }

@@ -21,8 +21,8 @@ export type ReadResult = StoredEntry | typeof MISS | Fault
 /** Where a cache keeps settled values. Sync engines answer at once; async engines with promises. */
 export interface SettledStore {
   read(key: unknown): ReadResult | Promise<ReadResult>
-  /** Store a settled value; `promised`: the function had returned a promise of it. Settles when stored. */
-  write(key: unknown, value: unknown, promised: boolean): void | Promise<void>
+  /** Store a settled entry. Settles when stored. */
+  write(key: unknown, entry: StoredEntry): void | Promise<void>
 }
 
 /** Who reports a fault, and how: the cache's name, its engine, its counters, strict or not. */
@@ -55,9 +55,9 @@ export function persistentStore(engine: PersistentEngine, policy: FaultPolicy): 
         return FAULT
       }
     },
-    write(key, value, promised) {
+    write(key, entry) {
       try {
-        engine.set(key as string, value, promised)
+        engine.set(key as string, entry)
         policy.counters.sets++
       } catch (error) {
         writeFailed(policy, error)
@@ -72,17 +72,16 @@ export function asyncStore(engineFor: () => Promise<AsyncEngine>, policy: FaultP
     async read(key) {
       const engine = await engineFor()
       try {
-        const value = await engine.get(key as string)
-        return value === MISS ? MISS : { value, promise: true }
+        return await engine.get(key as string)
       } catch (error) {
         reportFault(policy.name, engine.name, 'read', error, policy.counters, policy.strict)
         return FAULT
       }
     },
-    async write(key, value) {
+    async write(key, entry) {
       const engine = await engineFor()
       try {
-        await engine.set(key as string, value)
+        await engine.set(key as string, entry)
         policy.counters.sets++
       } catch (error) {
         writeFailed(policy, error)

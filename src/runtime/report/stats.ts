@@ -9,6 +9,14 @@ export interface CacheStatsSnapshot {
   readonly sets: number
   readonly evictions: number
   readonly errors: number
+  /** Calls answered with a stale value while one refresh ran (staleWhileRevalidate, a revalidated tag). */
+  readonly stale: number
+  /** Background refreshes that replaced an entry (stale, refreshAhead, `.cache.refresh()` excluded). */
+  readonly refreshes: number
+  /** Calls whose recomputation failed and that got the last value instead (staleIfError, timeout). */
+  readonly staleIfError: number
+  /** Entries found invalidated by a tag and recomputed. */
+  readonly invalidations: number
   /** Entries currently held (for shared stores, as far as this process can tell). */
   readonly size: number
   /** hits / (hits + misses), 0 before the first call. */
@@ -22,9 +30,14 @@ export class CacheCounters {
   sets = 0
   evictions = 0
   errors = 0
+  stale = 0
+  refreshes = 0
+  staleIfError = 0
+  invalidations = 0
 
   reset(): void {
     this.hits = this.misses = this.sets = this.evictions = this.errors = 0
+    this.stale = this.refreshes = this.staleIfError = this.invalidations = 0
   }
 
   snapshot(name: string, engine: string, size: number): CacheStatsSnapshot {
@@ -37,6 +50,10 @@ export class CacheCounters {
       sets: this.sets,
       evictions: this.evictions,
       errors: this.errors,
+      stale: this.stale,
+      refreshes: this.refreshes,
+      staleIfError: this.staleIfError,
+      invalidations: this.invalidations,
       size,
       hitRate: calls === 0 ? 0 : this.hits / calls,
     }

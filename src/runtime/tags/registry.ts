@@ -19,6 +19,8 @@ interface Marks {
 
 let epoch = 0
 const marks = new Map<string, Marks>()
+/** The same invalidations as wall-clock times, for stores in this process that keep no book of their own. */
+const times = new Map<string, { invalidated: number; revalidated: number }>()
 
 /** The current invalidation epoch: entries computed from now on carry it. */
 export function currentEpoch(): number {
@@ -67,6 +69,10 @@ async function apply(tags: string | readonly string[], mode: TagMode): Promise<v
     marks.set(tag, mark)
   }
   const at = Date.now()
+  for (const tag of list) {
+    const known = times.get(tag) ?? { invalidated: 0, revalidated: 0 }
+    times.set(tag, mode === 'invalidate' ? { ...known, invalidated: at } : { ...known, revalidated: at })
+  }
   const pending: Array<void | Promise<void>> = []
   for (const ref of listeners) {
     const listener = ref.deref()
@@ -110,7 +116,13 @@ export function revalidateTag(tags: string | readonly string[]): Promise<void> {
 /** Forget every in-process invalidation (the testing helpers' reset). */
 export function resetInvalidations(): void {
   marks.clear()
+  times.clear()
   epoch = 0
+}
+
+/** What this process's invalidations say about an entry computed at `created` (stores without a book of their own). */
+export function processVerdict(tags: readonly string[], created: number): TagVerdict {
+  return tags.length === 0 ? 'valid' : verdictFromTimes(tags, created, (tag) => times.get(tag))
 }
 
 /** When a tag was last invalidated and revalidated, in a store (ms since the epoch, 0 for never). */

@@ -5,6 +5,7 @@
  */
 import type { CacheConfig } from '../../options/config.js'
 import type { Clock } from '../../platform/clock.js'
+import { processVerdict } from '../../tags/registry.js'
 import { physicalExpiry, type AsyncEngine, type EngineContext, type MemoryEngine, type Miss, type StoredEntry } from '../contract.js'
 import { createMemoryEngine } from '../memory/chain.js'
 
@@ -39,5 +40,6 @@ export function wrapMemoryEngine(memory: MemoryEngine, clock: Clock): MemoryAsyn
     },
     size: () => memory.size(),
     close: () => Promise.resolve(),
+    tagVerdict: (tags, created) => Promise.resolve(processVerdict(tags, created)),
   }
 }

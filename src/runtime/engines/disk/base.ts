@@ -136,7 +136,8 @@ export abstract class DiskEngine implements PersistentEngine {
         return MISS
       }
       if (touch) this.touched(key, bytes.length, now)
-      return entry
+      const { expires: _expires, ...stored } = entry
+      return stored
     }, MISS)
   }
 

@@ -3,6 +3,7 @@
  * engine could open; the cached functions use mcache's own call path instead). Entries are kept whole, and their
  * tags are judged by the in-process invalidations only.
  */
+import { processVerdict } from '../../tags/registry.js'
 import type { MemoryEngine, PersistentEngine } from '../contract.js'
 
 export function memoryAsPersistent(memory: MemoryEngine): PersistentEngine {
@@ -17,5 +18,6 @@ export function memoryAsPersistent(memory: MemoryEngine): PersistentEngine {
     clear: () => memory.clear(),
     size: () => memory.size(),
     close: () => memory.clear(),
+    tagVerdict: (tags, created) => processVerdict(tags, created),
   }
 }

@@ -1,0 +1,191 @@
+/**
+ * The composition of memory caches that keep entries with a life: those with stale windows, refreshAhead or time
+ * limits in their options, and those whose computation asked for more than a ttl (`cacheTag`, `cacheLife` with
+ * windows; the plain composition switches over then). Each entry is the result as it was returned (a promise while
+ * it computes, so concurrent calls share it), its windows, its tags, and the invalidation epoch its computation
+ * started in: a tag check is one comparison until an invalidation happens.
+ */
+import { MISS, physicalExpiry, type MemoryEngine, type StoredEntry } from '../engines/contract.js'
+import { isThenable } from '../platform/thenable.js'
+import { currentEpoch, epochVerdict } from '../tags/registry.js'
+import type { Computation } from './computation.js'
+import { judge, lifeOf, newEntry, tagsOf, type Freshness } from './freshness.js'
+import { computeIn, keepResult, type CallPlan, type EntriesMode } from './pipeline.js'
+import { Refresher } from './refresh.js'
+import { orStaleAfter, rejectAfter } from './timeouts.js'
+
+/** A memory entry: a stored entry, and the epoch its computation started in. */
+export interface MemoryEntry extends StoredEntry {
+  readonly epoch: number
+}
+
+export interface EntriesPlan extends CallPlan {
+  /** The engine the entries are kept in. */
+  readonly engine: MemoryEngine
+}
+
+/** The entries composition, and what the handle needs of it. */
+export interface MemoryEntries extends EntriesMode {
+  /** The live entry of `key` and what it is worth now, or undefined. */
+  find(key: unknown): { entry: MemoryEntry; worth: Freshness } | undefined
+  /** Replace an entry (`.cache.expire()`). */
+  replace(key: unknown, entry: MemoryEntry): void
+}
+
+/** What a provisional entry is stored with: nothing asked for yet. */
+const NO_REQUESTS: Computation = Object.freeze({ life: undefined, tags: undefined, noStore: false })
+
+export function memoryEntries(plan: EntriesPlan): MemoryEntries {
+  const { keys, engine, counters, asyncResults, config } = plan
+  const { clock } = config
+  const refresher = new Refresher(clock)
+
+  /** Store `value` (the result as returned) as the entry of `key`; `count` it as a set unless it replaces its own provisional entry. */
+  function put(key: unknown, value: unknown, computation: Computation, epoch: number, count = true): void {
+    const now = clock.now()
+    const base = newEntry(value, false, now, lifeOf(config, computation.life), tagsOf(config, computation.tags))
+    const entry: MemoryEntry = { ...base, epoch }
+    const expiry = physicalExpiry(entry)
+    engine.set(key, entry, expiry > 0 ? Math.max(1, expiry - now) : undefined)
+    if (count) counters.sets++
+  }
+
+  function find(key: unknown): { entry: MemoryEntry; worth: Freshness } | undefined {
+    const found = engine.get(key)
+    if (found === MISS) return undefined
+    const entry = found as MemoryEntry
+    const verdict = entry.tags.length ? epochVerdict(entry.tags, entry.epoch) : 'valid'
+    if (verdict === 'invalid') counters.invalidations++
+    return { entry, worth: judge(entry, clock.now(), verdict, config.refreshAhead) }
+  }
+
+  /** A recomputation nobody waits for: a stale entry's, or refreshAhead's. A failure keeps the old entry. */
+  function refreshInBackground(self: unknown, args: ArrayLike<unknown>, key: unknown): void {
+    refresher.inBackground(
+      key,
+      () => {
+        const epoch = currentEpoch()
+        const { result, computation } = computeIn(plan, self, args)
+        const store = (settled: unknown) => {
+          if (!keepResult(plan, settled, computation, args)) return
+          put(key, isThenable(result) ? result : settled, computation, epoch)
+          counters.refreshes++
+        }
+        return isThenable(result) ? Promise.resolve(result).then(store) : store(result)
+      },
+      () => counters.errors++,
+    )
+  }
+
+  /**
+   * A recomputation the caller waits for. With `stale` (an entry in its staleIfError window) a failure answers
+   * with the stale value, and, with a `timeout`, so does a slow one (it goes on and stores its result).
+   */
+  function recompute(self: unknown, args: ArrayLike<unknown>, key: unknown, stale?: MemoryEntry): unknown {
+    counters.misses++
+    const epoch = currentEpoch()
+    let computed: { result: unknown; computation: Computation }
+    try {
+      computed = computeIn(plan, self, args)
+    } catch (error) {
+      if (!stale) throw error
+      refresher.failed(key)
+      counters.staleIfError++
+      return stale.value
+    }
+    const { result, computation } = computed
+    if (!isThenable(result)) {
+      if (keepResult(plan, result, computation, args)) put(key, result, computation, epoch)
+      refresher.succeeded(key)
+      return result
+    }
+    const original = result as Promise<unknown>
+    if (stale) {
+      // The old entry stays until the recomputation succeeds; concurrent calls share this one.
+      original.then(
+        (value) => {
+          refresher.succeeded(key)
+          if (keepResult(plan, value, computation, args)) put(key, original, computation, epoch)
+        },
+        () => undefined,
+      )
+      let answer = original.catch(() => {
+        refresher.failed(key)
+        counters.staleIfError++
+        return stale.value
+      })
+      answer = orStaleAfter(answer, config.timeoutMs, () => stale.value, () => counters.staleIfError++)
+      return refresher.track(key, rejectAfter(answer, config.hardTimeoutMs, plan.name, () => undefined))
+    }
+    // Concurrent calls share the call in flight through a provisional entry with the cache's own life; once it
+    // settles it is replaced by the entry the computation asked for, or removed.
+    const isProvisional = () => {
+      const current = engine.get(key)
+      return current !== MISS && (current as MemoryEntry).value === answer
+    }
+    const answer: Promise<unknown> = rejectAfter(original, config.hardTimeoutMs, plan.name, () => {
+      if (isProvisional()) engine.delete(key)
+    })
+    original.then(
+      (value) => {
+        if (!isProvisional()) return // cleared or replaced meanwhile
+        if (keepResult(plan, value, computation, args)) put(key, original, computation, epoch, false)
+        else engine.delete(key)
+      },
+      () => {
+        if (isProvisional()) engine.delete(key)
+      },
+    )
+    put(key, answer, NO_REQUESTS, epoch)
+    return answer
+  }
+
+  function call(this: unknown): unknown {
+    let key: unknown
+    try {
+      key = keys.keyOf(this, arguments)
+    } catch (error) {
+      if (asyncResults) return Promise.reject(error)
+      throw error
+    }
+    const found = find(key)
+    if (found === undefined) return recompute(this, arguments, key)
+    const { entry, worth } = found
+    switch (worth) {
+      case 'fresh':
+        counters.hits++
+        return entry.value
+      case 'ahead':
+        counters.hits++
+        refreshInBackground(this, arguments, key)
+        return entry.value
+      case 'stale':
+        counters.stale++
+        refreshInBackground(this, arguments, key)
+        return entry.value
+      case 'error-only': {
+        const shared = refresher.shared(key)
+        if (shared) return shared
+        if (refresher.backingOff(key)) {
+          counters.staleIfError++
+          return entry.value
+        }
+        return recompute(this, arguments, key, entry)
+      }
+      case 'gone':
+        return recompute(this, arguments, key)
+    }
+  }
+
+  return {
+    call,
+    find,
+    replace(key, entry) {
+      const expiry = physicalExpiry(entry)
+      engine.set(key, entry, expiry > 0 ? Math.max(1, expiry - clock.now()) : undefined)
+    },
+    storeResult(key, result, computation, epoch) {
+      put(key, result, computation, epoch)
+    },
+  }
+}
