@@ -74,7 +74,7 @@ function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): 
     counters,
     asyncResults: true,
     config,
-    tagVerdict: (entry) => onStore('read tags', async (e) => (e.tagVerdict ? e.tagVerdict(entry.tags, entry.created) : 'valid'), 'valid' as const),
+    tagVerdict: (entry) => onStore('read tags', async (e) => (e.tagVerdict ? e.tagVerdict(entry) : 'valid'), 'valid' as const),
     engine: () => chain.name,
     path: () => undefined,
     storeObject: () => chain.store,

@@ -40,7 +40,7 @@ export function cacheOnDisk(kind: DiskCacheKind, fn: AnyFunction, config: CacheC
     counters,
     asyncResults: false,
     config,
-    tagVerdict: (entry) => guarded('read tags', () => engine.tagVerdict?.(entry.tags, entry.created) ?? 'valid', 'valid'),
+    tagVerdict: (entry) => guarded('read tags', () => engine.tagVerdict?.(entry) ?? 'valid', 'valid'),
     engine: () => engine.name,
     path: () => engine.path,
     storeObject: () => engine.store,

@@ -43,6 +43,7 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
   /** Store `value` (the result as returned) as the entry of `key`; `count` it as a set unless it replaces its own provisional entry. */
   function put(key: unknown, value: unknown, computation: Computation, epoch: number, count = true): void {
     const now = clock.now()
+    // Tags are judged by the epoch; the windows run from when the value is stored.
     const base = newEntry(value, false, now, lifeOf(config, computation.life), tagsOf(config, computation.tags))
     const entry: MemoryEntry = { ...base, epoch }
     const expiry = physicalExpiry(entry)

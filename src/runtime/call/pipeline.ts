@@ -23,7 +23,7 @@ import type { CacheConfig } from '../options/config.js'
 import { isThenable } from '../platform/thenable.js'
 import { reportFault } from '../report/faults.js'
 import type { CacheCounters } from '../report/stats.js'
-import { currentEpoch, type TagVerdict } from '../tags/registry.js'
+import { currentEpoch, stamp, type TagVerdict } from '../tags/registry.js'
 import { compute, computeAsync } from './compute.js'
 import { newComputation, runComputation, type Computation } from './computation.js'
 import { judge, lifeOf, needsWindows, newEntry, tagsOf, type Freshness } from './freshness.js'
@@ -187,10 +187,13 @@ export function settledCall(plan: SettledCallPlan): Function {
     return promise
   }
 
-  /** The entry to store for a computed value, or undefined when it is not to be stored. */
-  function entryFor(value: unknown, promised: boolean, computation: Computation, args: ArrayLike<unknown>): StoredEntry | undefined {
+  /**
+   * The entry to store for a computed value, or undefined when it is not to be stored. It is stamped with the time
+   * its computation started, so a tag invalidated while it computed makes it invalid.
+   */
+  function entryFor(value: unknown, promised: boolean, computation: Computation, args: ArrayLike<unknown>, started: number): StoredEntry | undefined {
     if (!keepResult(plan, value, computation, args)) return undefined
-    return newEntry(value, promised, clock.now(), lifeOf(config, computation.life), tagsOf(config, computation.tags))
+    return newEntry(value, promised, started, lifeOf(config, computation.life), tagsOf(config, computation.tags))
   }
 
   /**
@@ -200,6 +203,7 @@ export function settledCall(plan: SettledCallPlan): Function {
    * its slot, so the next call starts afresh.
    */
   function recompute(self: unknown, args: ArrayLike<unknown>, k: unknown, skipWrite: boolean, stale?: StoredEntry): unknown {
+    const started = stamp(clock)
     let computed: { result: unknown; computation: Computation }
     try {
       computed = computeIn(plan, self, args)
@@ -211,14 +215,14 @@ export function settledCall(plan: SettledCallPlan): Function {
     }
     const { result, computation } = computed
     if (!isThenable(result)) {
-      const entry = skipWrite ? undefined : entryFor(result, false, computation, args)
+      const entry = skipWrite ? undefined : entryFor(result, false, computation, args, started)
       if (entry) store.write(k, entry)
       refresher.succeeded(k)
       return result
     }
     let settled = Promise.resolve(result).then((value) => {
       refresher.succeeded(k)
-      const entry = skipWrite ? undefined : entryFor(value, true, computation, args)
+      const entry = skipWrite ? undefined : entryFor(value, true, computation, args, started)
       return entry ? then(store.write(k, entry), () => value) : value
     })
     if (stale) {
@@ -238,9 +242,10 @@ export function settledCall(plan: SettledCallPlan): Function {
     refresher.inBackground(
       k,
       () => {
+        const started = stamp(clock)
         const { result, computation } = computeIn(plan, self, args)
         const store1 = (value: unknown, promised: boolean) => {
-          const entry = entryFor(value, promised, computation, args)
+          const entry = entryFor(value, promised, computation, args, started)
           counters.refreshes++
           return entry ? store.write(k, entry) : undefined
         }

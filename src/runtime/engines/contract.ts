@@ -77,8 +77,8 @@ export interface PersistentEngine {
   /** Where the entries live on disk. */
   readonly path: string
   close(): void
-  /** What the store's tag invalidations (from any process) say about an entry with `tags` computed at `created`. */
-  tagVerdict?(tags: readonly string[], created: number): TagVerdict
+  /** What the store's tag invalidations (from any process) say about an entry it returned. */
+  tagVerdict?(entry: StoredEntry): TagVerdict
 }
 
 /** Asynchronous engine (keyv stores, or the in-process store of acache). */
@@ -92,8 +92,8 @@ export interface AsyncEngine {
   size(): number
   readonly store: unknown
   close?(): Promise<void>
-  /** What the store's tag invalidations (from any process) say about an entry with `tags` computed at `created`. */
-  tagVerdict?(tags: readonly string[], created: number): Promise<TagVerdict>
+  /** What the store's tag invalidations (from any process) say about an entry it returned. */
+  tagVerdict?(entry: StoredEntry): Promise<TagVerdict>
 }
 
 

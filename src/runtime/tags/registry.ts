@@ -19,8 +19,20 @@ interface Marks {
 
 let epoch = 0
 const marks = new Map<string, Marks>()
-/** The same invalidations as wall-clock times, for stores in this process that keep no book of their own. */
-const times = new Map<string, { invalidated: number; revalidated: number }>()
+const lastStamps = new WeakMap<object, number>()
+
+/**
+ * A time on `clock` for stamping entries and invalidations, strictly increasing per clock within the process (ties
+ * move by a microsecond), so a computation that starts after an invalidation always counts as after it, even when
+ * both happen in the same millisecond or on a clock that stands still (a test clock, fake timers).
+ */
+export function stamp(clock: { now(): number }): number {
+  const now = clock.now()
+  const last = lastStamps.get(clock) ?? -Infinity
+  const next = now > last ? now : last + 0.001
+  lastStamps.set(clock, next)
+  return next
+}
 
 /** The current invalidation epoch: entries computed from now on carry it. */
 export function currentEpoch(): number {
@@ -40,11 +52,14 @@ export function epochVerdict(tags: readonly string[], since: number): TagVerdict
   return verdict
 }
 
-/** What a store does when tags are invalidated: memory caches clear or mark, persistent stores record times. */
+/**
+ * What a store does when tags are invalidated: memory caches clear, persistent and shared stores record the time,
+ * on the clock their entries are stamped with (so a cache given a test clock compares like with like).
+ */
 export interface TagListener {
   /** The tags this listener cares about, or undefined for all (stores keep entries of any tag). */
   readonly tags: ReadonlySet<string> | undefined
-  onTags(tags: readonly string[], mode: TagMode, at: number): void | Promise<void>
+  onTags(tags: readonly string[], mode: TagMode): void | Promise<void>
 }
 
 const listeners = new Set<WeakRef<TagListener>>()
@@ -68,11 +83,6 @@ async function apply(tags: string | readonly string[], mode: TagMode): Promise<v
     else mark.revalidated = epoch
     marks.set(tag, mark)
   }
-  const at = Date.now()
-  for (const tag of list) {
-    const known = times.get(tag) ?? { invalidated: 0, revalidated: 0 }
-    times.set(tag, mode === 'invalidate' ? { ...known, invalidated: at } : { ...known, revalidated: at })
-  }
   const pending: Array<void | Promise<void>> = []
   for (const ref of listeners) {
     const listener = ref.deref()
@@ -82,7 +92,7 @@ async function apply(tags: string | readonly string[], mode: TagMode): Promise<v
     }
     if (listener.tags && !list.some((tag) => listener.tags!.has(tag))) continue
     try {
-      pending.push(listener.onTags(list, mode, at))
+      pending.push(listener.onTags(list, mode))
     } catch (error) {
       warnOnce(WarningCode.fault, `${mode}Tag could not reach one of the stores: ${(error as Error).message}`, `tags:${mode}`)
     }
@@ -116,13 +126,7 @@ export function revalidateTag(tags: string | readonly string[]): Promise<void> {
 /** Forget every in-process invalidation (the testing helpers' reset). */
 export function resetInvalidations(): void {
   marks.clear()
-  times.clear()
   epoch = 0
-}
-
-/** What this process's invalidations say about an entry computed at `created` (stores without a book of their own). */
-export function processVerdict(tags: readonly string[], created: number): TagVerdict {
-  return tags.length === 0 ? 'valid' : verdictFromTimes(tags, created, (tag) => times.get(tag))
 }
 
 /** When a tag was last invalidated and revalidated, in a store (ms since the epoch, 0 for never). */
@@ -137,8 +141,9 @@ export function verdictFromTimes(tags: readonly string[], created: number, times
   for (const tag of tags) {
     const times = timesOf(tag)
     if (!times) continue
-    if (times.invalidated >= created && times.invalidated > 0) return 'invalid'
-    if (times.revalidated >= created && times.revalidated > 0) verdict = 'stale'
+    // Entries are stamped with the time their computation started: one that started after the invalidation is valid.
+    if (times.invalidated > created) return 'invalid'
+    if (times.revalidated > created) verdict = 'stale'
   }
   return verdict
 }

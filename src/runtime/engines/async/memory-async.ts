@@ -5,7 +5,7 @@
  */
 import type { CacheConfig } from '../../options/config.js'
 import type { Clock } from '../../platform/clock.js'
-import { processVerdict } from '../../tags/registry.js'
+import { currentEpoch, epochVerdict } from '../../tags/registry.js'
 import { physicalExpiry, type AsyncEngine, type EngineContext, type MemoryEngine, type Miss, type StoredEntry } from '../contract.js'
 import { createMemoryEngine } from '../memory/chain.js'
 
@@ -29,7 +29,8 @@ export function wrapMemoryEngine(memory: MemoryEngine, clock: Clock): MemoryAsyn
     get: (key) => Promise.resolve(memory.get(key) as StoredEntry | Miss),
     set(key, entry) {
       const expiry = physicalExpiry(entry)
-      memory.set(key, entry, expiry > 0 ? Math.max(1, expiry - clock.now()) : undefined)
+      // Stamped with the invalidation epoch, which judges its tags (this store keeps no book of times).
+      memory.set(key, { ...entry, epoch: currentEpoch() }, expiry > 0 ? Math.max(1, expiry - clock.now()) : undefined)
       return Promise.resolve()
     },
     delete: (key) => Promise.resolve(memory.delete(key)),
@@ -40,6 +41,6 @@ export function wrapMemoryEngine(memory: MemoryEngine, clock: Clock): MemoryAsyn
     },
     size: () => memory.size(),
     close: () => Promise.resolve(),
-    tagVerdict: (tags, created) => Promise.resolve(processVerdict(tags, created)),
+    tagVerdict: (entry) => Promise.resolve(epochVerdict(entry.tags, (entry as { epoch?: number }).epoch ?? 0)),
   }
 }

@@ -76,7 +76,7 @@ export abstract class DiskEngine implements PersistentEngine {
   protected abstract describeCorrupt(key: string, error: CorruptEntryError): string
 
   /** What this store's tag invalidations say about an entry (engines keep them per store: see tag-book.ts). */
-  abstract tagVerdict(tags: readonly string[], created: number): TagVerdict
+  abstract tagVerdict(entry: StoredEntry): TagVerdict
 
   /** Run `body`; an engine whose whole store can be found damaged (SQLite) recovers here and returns `fallback`. */
   protected guard<T>(body: () => T, _fallback: T): T {

@@ -4,7 +4,8 @@
  * to in one write and every process reads from where it stopped when the file has grown. A tagged hit costs one
  * `stat` on top of its read; the log is never rewritten, so appends from several processes cannot be lost.
  */
-import { listenForTags, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../tags/registry.js'
+import { listenForTags, stamp, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../tags/registry.js'
+import type { Clock } from '../../platform/clock.js'
 import { fileMode, nodeFs, nodePath } from './folders.js'
 
 /** File name of the log inside a cache folder. */
@@ -17,7 +18,12 @@ class FileTagBook implements TagListener {
   private offset = 0
   users = 0
 
-  constructor(folder: string, private readonly secure: boolean) {
+  constructor(
+    folder: string,
+    private readonly secure: boolean,
+    /** The clock the entries of this folder are stamped with (the first engine's). */
+    private readonly clock: Clock,
+  ) {
     this.file = nodePath().join(folder, TAG_LOG_FILE)
   }
 
@@ -58,7 +64,8 @@ class FileTagBook implements TagListener {
     return verdictFromTimes(tags, created, (tag) => this.times.get(tag))
   }
 
-  onTags(tags: readonly string[], mode: TagMode, at: number): void {
+  onTags(tags: readonly string[], mode: TagMode): void {
+    const at = stamp(this.clock)
     const lines = tags.map((tag) => `${mode === 'invalidate' ? 'i' : 'r'} ${at} ${tag}\n`).join('')
     nodeFs().appendFileSync(this.file, lines, { mode: fileMode(this.secure) })
   }
@@ -67,10 +74,10 @@ class FileTagBook implements TagListener {
 const books = new Map<string, { book: FileTagBook; stop: () => void }>()
 
 /** The tag book of `folder`, shared by the file engines of this process that use it; release with the returned function. */
-export function acquireTagBook(folder: string, secure: boolean): { book: Pick<FileTagBook, 'verdict'>; release(): void } {
+export function acquireTagBook(folder: string, secure: boolean, clock: Clock): { book: Pick<FileTagBook, 'verdict'>; release(): void } {
   let held = books.get(folder)
   if (!held) {
-    const book = new FileTagBook(folder, secure)
+    const book = new FileTagBook(folder, secure, clock)
     held = { book, stop: listenForTags(book) }
     books.set(folder, held)
   }

@@ -15,7 +15,7 @@ import { DiskEngine } from './base.js'
 import type { CorruptEntryError, EncodedEntry } from './codec.js'
 import { acquireTagBook } from './file-tag-book.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from './folders.js'
-import type { TagVerdict } from '../contract.js'
+import type { StoredEntry, TagVerdict } from '../contract.js'
 
 export type FileEngineOptions = DiskEngineOptions
 
@@ -73,12 +73,12 @@ class FileEngine extends DiskEngine {
     this.makeFolders()
     // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly.
     this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
-    this.tagBook = acquireTagBook(options.folder, options.secure)
+    this.tagBook = acquireTagBook(options.folder, options.secure, context.clock)
     this.open()
   }
 
-  tagVerdict(tags: readonly string[], created: number): TagVerdict {
-    return this.tagBook.book.verdict(tags, created)
+  tagVerdict(entry: StoredEntry): TagVerdict {
+    return this.tagBook.book.verdict(entry.tags, entry.created)
   }
 
   private makeFolders(): void {

@@ -3,7 +3,7 @@
  * engine could open; the cached functions use mcache's own call path instead). Entries are kept whole, and their
  * tags are judged by the in-process invalidations only.
  */
-import { processVerdict } from '../../tags/registry.js'
+import { currentEpoch, epochVerdict } from '../../tags/registry.js'
 import type { MemoryEngine, PersistentEngine } from '../contract.js'
 
 export function memoryAsPersistent(memory: MemoryEngine): PersistentEngine {
@@ -12,12 +12,13 @@ export function memoryAsPersistent(memory: MemoryEngine): PersistentEngine {
     path: '',
     store: memory.store,
     get: (key) => memory.get(key) as ReturnType<PersistentEngine['get']>,
-    set: (key, entry) => memory.set(key, entry),
+    // Stamped with the invalidation epoch, which judges its tags (this store keeps no book of times).
+    set: (key, entry) => memory.set(key, { ...entry, epoch: currentEpoch() }),
     delete: (key) => memory.delete(key),
     has: (key) => memory.has(key),
     clear: () => memory.clear(),
     size: () => memory.size(),
     close: () => memory.clear(),
-    tagVerdict: (tags, created) => processVerdict(tags, created),
+    tagVerdict: (entry) => epochVerdict(entry.tags, (entry as { epoch?: number }).epoch ?? 0),
   }
 }

@@ -7,7 +7,7 @@
 import { SerializationError } from '../../../report/errors.js'
 import { keyPart } from '../../../keys/store-key.js'
 import type { Clock } from '../../../platform/clock.js'
-import { listenForTags, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
+import { listenForTags, stamp, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
 import { MISS, physicalExpiry, type AsyncEngine, type StoredEntry } from '../../contract.js'
 
 export { keyPart }
@@ -215,7 +215,7 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     },
     size: () => written.size,
     close: async () => options.close?.(),
-    async tagVerdict(tags, created) {
+    async tagVerdict({ tags, created }) {
       if (tags.length === 0) return 'valid'
       const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))
       const values = await operate('read tags', () => (keyv.getMany ? keyv.getMany(keys) : Promise.all(keys.map((k) => keyv.get(k)))))
@@ -231,7 +231,8 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
   if (!tagWriters.has(keyv)) {
     const writer: TagListener = {
       tags: undefined,
-      async onTags(tags, mode, at) {
+      async onTags(tags, mode) {
+        const at = stamp(clock)
         await operate('write tags', async () => {
           for (const tag of tags) await keyv.set(tagKeys(tagPrefix, tag)[mode === 'invalidate' ? 0 : 1], at)
         })

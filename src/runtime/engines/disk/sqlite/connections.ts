@@ -97,7 +97,7 @@ export function acquire(file: string, driver: SqliteDriver, secure: boolean, clo
     users: 1,
     lastPurge: clock.now(),
     writesSincePurge: 0,
-    tags: new SqliteTagBook(() => opened.db),
+    tags: new SqliteTagBook(() => opened.db, clock),
   }
   shared = opened
   databases.set(file, shared)

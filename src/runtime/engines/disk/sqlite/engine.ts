@@ -13,7 +13,7 @@ import { joinEntry } from '../codec.js'
 import { DiskEngine } from '../base.js'
 import { nodePath } from '../folders.js'
 import { sqliteKey } from '../../../keys/disk-key.js'
-import type { DiskEngineOptions, EngineContext, PersistentEngine, TagVerdict } from '../../contract.js'
+import type { DiskEngineOptions, EngineContext, PersistentEngine, StoredEntry, TagVerdict } from '../../contract.js'
 import { acquire, reconnect, release, type SharedDatabase } from './connections.js'
 import { isCorruptionError, type SqliteDriver } from './driver.js'
 import { prepareStatements, transaction, type Statements } from './schema.js'
@@ -80,8 +80,8 @@ class SqliteEngine extends DiskEngine {
     }
   }
 
-  tagVerdict(tags: readonly string[], created: number): TagVerdict {
-    return this.guard(() => this.shared.tags.verdict(tags, created), 'valid')
+  tagVerdict(entry: StoredEntry): TagVerdict {
+    return this.guard(() => this.shared.tags.verdict(entry.tags, entry.created), 'valid')
   }
 
   protected keyOf(text: string): string {

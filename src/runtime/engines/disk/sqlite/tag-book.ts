@@ -3,7 +3,8 @@
  * writes a row, and every connection reads the table again when `PRAGMA data_version` says another connection
  * committed since, so a tagged hit costs one small PRAGMA on top of its SELECT.
  */
-import { listenForTags, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../../tags/registry.js'
+import { listenForTags, stamp, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../../tags/registry.js'
+import type { Clock } from '../../../platform/clock.js'
 import type { SqlDatabase } from './driver.js'
 import { prepareTagStatements, transaction } from './schema.js'
 
@@ -15,7 +16,11 @@ export class SqliteTagBook implements TagListener {
   private readonly times = new Map<string, TagTimes>()
   private readonly stopListening: () => void
 
-  constructor(private readonly connection: () => SqlDatabase) {
+  constructor(
+    private readonly connection: () => SqlDatabase,
+    /** The clock the entries of this database are stamped with (the first engine's). */
+    private readonly clock: Clock,
+  ) {
     this.stopListening = listenForTags(this)
   }
 
@@ -46,7 +51,8 @@ export class SqliteTagBook implements TagListener {
     return verdictFromTimes(tags, created, (tag) => this.times.get(tag))
   }
 
-  onTags(tags: readonly string[], mode: TagMode, at: number): void {
+  onTags(tags: readonly string[], mode: TagMode): void {
+    const at = stamp(this.clock)
     const s = this.sql()
     transaction(this.connection(), () => {
       for (const tag of tags) (mode === 'invalidate' ? s.invalidate : s.revalidate).run(tag, at)
