@@ -14,7 +14,7 @@
  * comma before `)`, `]`, `}` or `>` (kept after an elision, `[a,,]`), and the parentheses of a lone arrow parameter
  * (`(x) => …` is `x => …`). Anything else counts, parentheses included.
  */
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import type TS from 'typescript'
 import { ts } from './typescript.js'
 
@@ -146,9 +146,9 @@ function dropLoneParameterParentheses(pieces: string[]): void {
 
 /** The SHA-256 (hex) of `parts`, each ended by NUL. */
 export function digestOf(...parts: readonly string[]): string {
-  const hash = createHash('sha256')
-  for (const part of parts) hash.update(part).update('\0')
-  return hash.digest('hex')
+  const text = `${parts.join('\0')}\0`
+  // crypto.hash (Node ≥ 20.12) hashes a string in one call, without a Hash object.
+  return typeof hash === 'function' ? hash('sha256', text, 'hex') : createHash('sha256').update(text).digest('hex')
 }
 
 /** The digest of the normalised tokens of `text[start, end)`. */
