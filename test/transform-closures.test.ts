@@ -35,6 +35,28 @@ export function f(n: number) {
   assert.equal(warningsOf(code), [])
 })
 
+scopes('should not report a binding the function only writes (a call counter), and report one it reads', () => {
+  const code = `let runs = 0
+let total = 0
+let last = 0
+/** @bcache */
+export function square(n: number) {
+  runs++
+  total += n
+  for (let i = 0; i < 1; i++, last = n) {}
+  return n * n
+}
+/** @bcache */
+export function counted(n: number) {
+  runs++
+  return n + runs
+}
+`
+  const warnings = warningsOf(code)
+  assert.is(warnings.length, 1, warnings.join('\n'))
+  assert.match(warnings[0]!, /^14: bcache function counted reads runs/)
+})
+
 scopes('should see writes by destructuring, compound assignment and for-of targets', () => {
   const code = `let a = 0, b = 0, c = 0, d = ''
 export function set(o: { a: number }) {

@@ -11,6 +11,7 @@
  * - `this`, for persistent caches without a `key` option (one cache serves every instance).
  *
  * Each is a warning naming the binding, where it is declared or reassigned, and the fix; `strict` makes them errors.
+ * A binding the function only writes (`runs++` counting its calls) is not read for the result, so not reported.
  */
 import type TS from 'typescript'
 import { ts } from './typescript.js'
@@ -98,6 +99,36 @@ function problemWith(binding: Binding, site: ClosureSite): string | undefined {
   )
 }
 
+function skipParentheses(node: TS.Node): { node: TS.Node; parent: TS.Node } {
+  let current = node
+  while (ts.isParenthesizedExpression(current.parent)) current = current.parent
+  return { node: current, parent: current.parent }
+}
+
+/** An expression whose value nobody uses: a statement, the left of a comma, a for loop's update, `void …`. */
+function isDiscarded(expression: TS.Node): boolean {
+  const { node, parent } = skipParentheses(expression)
+  if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) return true
+  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.CommaToken) return parent.left === node || isDiscarded(parent)
+  return ts.isForStatement(parent) && (parent.incrementor === node || parent.initializer === node)
+}
+
+/**
+ * An identifier only written, never read for the result: `x = …`, or `runs++` / `total += n` as a statement. A
+ * function that counts its own calls does not depend on the count; on a hit the count is simply not bumped.
+ */
+function isWriteOnly(identifier: TS.Identifier): boolean {
+  const { node, parent } = skipParentheses(identifier)
+  if (ts.isBinaryExpression(parent) && parent.left === node) {
+    const operator = parent.operatorToken.kind
+    if (operator === ts.SyntaxKind.EqualsToken) return true
+    if (operator >= ts.SyntaxKind.FirstCompoundAssignment && operator <= ts.SyntaxKind.LastCompoundAssignment) return isDiscarded(parent)
+    return false
+  }
+  const update = (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) && (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken)
+  return update && isDiscarded(parent)
+}
+
 /** Warn (or, when strict, fail) for each binding the site's function reads that its cache cannot see. */
 export function checkClosures(site: ClosureSite, scopes: FileScopes, errors: ErrorReporter): void {
   const references = scopes.referencesIn(site.node)
@@ -108,7 +139,7 @@ export function checkClosures(site: ClosureSite, scopes: FileScopes, errors: Err
   }
   const seen = new Set<Binding>()
   for (const { identifier, binding } of references.identifiers) {
-    if (!binding || seen.has(binding) || isDeclaredInside(binding, site.node)) continue
+    if (!binding || seen.has(binding) || isDeclaredInside(binding, site.node) || isWriteOnly(identifier)) continue
     seen.add(binding)
     const problem = problemWith(binding, site)
     if (problem) report(identifier, problem)
