@@ -117,10 +117,11 @@ sites('should follow only persistent acache and ucache sites: a shared store or 
   assert.not.ok(changes('@ucache use_async=true folder_name=x'), 'useAsync wins: acache in memory')
 })
 
-sites('should not count a type-only import, nor a declaration the function does not read', () => {
+sites('should not count a type-only import (here or in an imported module), nor a declaration the function does not read', () => {
   const p = project({
     'types.ts': 'export interface Page { title: string }\n',
-    'input.ts': "import type { Page } from './types.js'\nexport function unused() { return 1 }\n/** @bcache */\nexport function title(page: Page) { return page.title }\n",
+    'upper.ts': "import type { Page } from './types.js'\nexport type { Page } from './types.js'\nexport const upper = (p: Page) => p.title.toUpperCase()\n",
+    'input.ts': "import type { Page } from './types.js'\nimport { upper } from './upper.js'\nexport function unused() { return 1 }\n/** @bcache */\nexport function title(page: Page) { return upper(page) }\n",
   })
   const before = onlyVersion(p.versions())
   p.write({ 'types.ts': 'export interface Page { title: string; subtitle?: string }\n' })

@@ -62,8 +62,10 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
           })
           if (!result) return null
           // The versions depend on these files: a bundler that caches transforms (webpack, Rspack) or watches
-          // (Rollup, Vite) transforms this file again when one changes.
-          for (const file of result.dependencies) this.addWatchFile(file)
+          // (Rollup, Vite) transforms this file again when one changes. esbuild never caches a plugin's output and
+          // watches the modules it bundles itself, so only the files it does not load (package manifests) are added:
+          // a path list per module is a large message to its Go process.
+          for (const file of result.dependencies) if (framework !== 'esbuild' || file.endsWith('package.json')) this.addWatchFile(file)
           return { code: result.code, map: result.map }
         } catch (error) {
           if (!(error instanceof TransformError)) throw error

@@ -112,7 +112,7 @@ export class ModuleGraph {
     const info: ModuleInfo = {
       stamp,
       local: code ? tokenDigest(text) : digestOf('bytes', text),
-      imports: code && !file.endsWith('.json') ? ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName) : [],
+      imports: code && !file.endsWith('.json') ? runtimeImports(text) : [],
     }
     this.modules.set(file, info)
     return info
@@ -185,6 +185,31 @@ export class ModuleGraph {
     const digest: DependencyDigest = { digest: digestOf('modules', ...own, '|', ...[...outside].sort()), files: [...files] }
     for (const member of members) this.closures.set(member, digest)
   }
+}
+
+/** `import type { A } from './a'` and `export type { A } from './a'`: no code (TypeScript drops them). */
+const TYPE_ONLY_IMPORT = /^(?:import|export)\s+type\s+(?!from\b)[^]*\bfrom\s*$/
+const STATEMENT_KEYWORD = /\b(?:import|export)\b/g
+
+/** Whether the statement that ends in `before` (the text up to a specifier) is a type-only import or export. */
+function isTypeOnly(before: string): boolean {
+  let start = -1
+  for (const match of before.matchAll(STATEMENT_KEYWORD)) start = match.index
+  return start >= 0 && TYPE_ONLY_IMPORT.test(before.slice(start))
+}
+
+/**
+ * The specifiers a module imports at run time (static imports, re-exports, `require` and `import()` of literals), by
+ * TypeScript's import scanner (`preProcessFile`, which reads the tokens and does not parse); type-only imports left out.
+ */
+export function runtimeImports(text: string): string[] {
+  const specifiers: string[] = []
+  for (const reference of ts.preProcessFile(text, true, true).importedFiles) {
+    // The reference starts at the specifier's opening quote.
+    const before = text.slice(Math.max(0, reference.pos - 300), reference.pos)
+    if (!isTypeOnly(before)) specifiers.push(reference.fileName)
+  }
+  return specifiers
 }
 
 function readOrUndefined(file: string): string | undefined {
