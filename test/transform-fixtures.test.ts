@@ -22,6 +22,7 @@ outputs('should have cases for both outputs and errors', () => {
   assert.ok(cases.filter((c) => c.expected !== undefined).length >= 20)
   assert.ok(cases.filter((c) => c.expectedError !== undefined).length >= 15)
   assert.ok(cases.filter((c) => c.expectedWarnings !== undefined).length >= 2)
+  assert.ok(cases.filter((c) => c.edit !== undefined).length >= 8, 'version cases with an edit')
 })
 
 for (const fixture of cases) {

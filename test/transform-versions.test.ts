@@ -59,6 +59,7 @@ tokens('should skip whitespace and comments, and keep every token of code', () =
   assert.is(normalisedTokens('function f(a){return a+1}'), a)
   assert.is.not(normalisedTokens('function f(a){return a+2}'), a)
   assert.is.not(normalisedTokens('function f(a){return a++1}'), a, '`+ 1` and `++1` differ')
+  assert.is(normalisedTokens('function f(a) {\r\n  // note\r\n  return a + 1 /* one */\r\n}'), a, 'Windows line endings')
 })
 
 tokens('should keep what is inside strings, templates and regular expressions', () => {
