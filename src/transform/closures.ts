@@ -16,7 +16,8 @@
 import type TS from 'typescript'
 import { ts } from './typescript.js'
 import type { ErrorReporter } from './errors.js'
-import { isDeclaredInside, type Binding, type FileScopes, type Scope } from './scopes.js'
+import type { ReferenceIndex } from './references.js'
+import { isDeclaredInside, type Binding, type Scope } from './scopes.js'
 
 export interface ClosureSite {
   /** The cached function (or method). */
@@ -130,10 +131,10 @@ function isWriteOnly(identifier: TS.Identifier): boolean {
 }
 
 /** Warn (or, when strict, fail) for each binding the site's function reads that its cache cannot see. */
-export function checkClosures(site: ClosureSite, scopes: FileScopes, errors: ErrorReporter): void {
-  const references = scopes.referencesIn(site.node)
+export function checkClosures(site: ClosureSite, index: ReferenceIndex, errors: ErrorReporter): void {
+  const references = index.referencesIn(site.node)
   const report = (node: TS.Node, text: string): void => {
-    const start = node.getStart(scopes.sourceFile)
+    const start = node.getStart(index.scopes.sourceFile)
     if (site.strict) errors.report(errors.at(start, node.end - start, text))
     else errors.warn(start, node.end - start, text)
   }

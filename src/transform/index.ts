@@ -22,6 +22,7 @@ import { Rewriter, type ResolvedDefaults } from './rewrite.js'
 import { findTagSites } from './sites.js'
 import { MISSPELT_TAG_TEXT } from './tag-spelling.js'
 import { CACHE_TAG_TEXT, TRIGGER_TEXT } from './trigger.js'
+import { ReferenceIndex } from './references.js'
 import { FileScopes } from './scopes.js'
 import { loadTypeScript, ts, useTypeScript } from './typescript.js'
 import { SiteVersions } from './versions.js'
@@ -198,9 +199,9 @@ function rewrite(
     graph = processGraph ??= new ModuleGraph()
     graph.startBuild()
   }
-  let scopes: FileScopes | undefined
-  const scopesOf = (): FileScopes => (scopes ??= new FileScopes(sourceFile))
-  const versions = new SiteVersions({ sourceFile, file, graph, scopes: scopesOf })
+  let references: ReferenceIndex | undefined
+  const referencesOf = (): ReferenceIndex => (references ??= new ReferenceIndex(new FileScopes(sourceFile)))
+  const versions = new SiteVersions({ sourceFile, file, graph, references: referencesOf })
   const rewriter = new Rewriter({
     s,
     sourceFile,
@@ -212,7 +213,7 @@ function rewrite(
     commonJs: isCommonJsScript(file, sourceFile),
     versions,
     checkClosures: (site) => {
-      if (needsClosureCheck(site.node, site.persistent)) checkClosures(site, scopesOf(), errors)
+      if (needsClosureCheck(site.node, site.persistent)) checkClosures(site, referencesOf(), errors)
     },
     strict: options.strict === true,
   })

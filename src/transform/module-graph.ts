@@ -202,7 +202,7 @@ function isTypeOnly(before: string): boolean {
  * The specifiers a module imports at run time (static imports, re-exports, `require` and `import()` of literals), by
  * TypeScript's import scanner (`preProcessFile`, which reads the tokens and does not parse); type-only imports left out.
  */
-export function runtimeImports(text: string): string[] {
+function runtimeImports(text: string): string[] {
   const specifiers: string[] = []
   for (const reference of ts.preProcessFile(text, true, true).importedFiles) {
     // The reference starts at the specifier's opening quote.

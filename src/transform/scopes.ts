@@ -2,8 +2,7 @@
  * The scopes of one file and the bindings declared in them, built from the syntax tree alone (no type checker and no
  * ts.Program, which would cost a whole program per file): module declarations and imports, function parameters,
  * `var` (hoisted to its function), block-scoped `let`/`const`/`class`/`function`, catch clauses, and every write to a
- * binding (assignments, `++`/`--`, destructuring). Versions use it to find what a function reads; closure checks to
- * find reads of state a cache cannot see.
+ * binding (assignments, `++`/`--`, destructuring). references.ts resolves what a function reads against them.
  *
  * Hand-written on purpose: TypeScript's binder is internal API, and it only runs as part of a Program.
  */
@@ -36,26 +35,8 @@ export interface Binding {
   readonly typeOnly?: boolean
 }
 
-/** A read of a binding (or of a global when `binding` is undefined). */
-export interface Reference {
-  readonly identifier: TS.Identifier
-  readonly binding: Binding | undefined
-}
-
-/** What the code inside one node reads. */
-export interface References {
-  readonly identifiers: readonly Reference[]
-  /** `this` of the node itself (not of a nested function or class). */
-  readonly thisKeywords: readonly TS.Node[]
-  /** `this.name` and `this.#name` of the node itself. */
-  readonly thisMembers: ReadonlySet<string>
-  /** `super.…` or `super(…)` of the node itself. */
-  readonly usesSuper: boolean
-  /** Specifiers of `import('literal')` and `require('literal')`. */
-  readonly dynamicImports: readonly string[]
-}
-
-const isFunctionScope = (node: TS.Node): boolean =>
+/** Nodes with parameters and a body of their own: functions, methods, accessors, constructors, static blocks. */
+export const isFunctionScope = (node: TS.Node): boolean =>
   ts.isFunctionDeclaration(node) ||
   ts.isFunctionExpression(node) ||
   ts.isArrowFunction(node) ||
@@ -70,7 +51,7 @@ function hasDeclareModifier(node: TS.Node): boolean {
 }
 
 /** Nodes that are only types: never code, never visited. */
-function isTypeOnly(node: TS.Node): boolean {
+export function isTypeOnly(node: TS.Node): boolean {
   // `class A extends Base<T>`: the base is an expression (its type arguments are types, skipped on the way down).
   if (ts.isExpressionWithTypeArguments(node)) return !(ts.isHeritageClause(node.parent) && node.parent.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent.parent))
   return (
@@ -114,34 +95,6 @@ function assignmentTargets(node: TS.Expression, out: TS.Identifier[]): void {
 function boundNames(name: TS.BindingName, out: TS.Identifier[]): void {
   if (ts.isIdentifier(name)) out.push(name)
   else for (const element of name.elements) if (!ts.isOmittedExpression(element)) boundNames(element.name, out)
-}
-
-/** Whether an identifier is read here, rather than being a property name, a declaration, a label or a type. */
-function isReference(id: TS.Identifier): boolean {
-  const p = id.parent
-  if (ts.isPropertyAccessExpression(p)) return p.expression === id
-  if (ts.isQualifiedName(p)) return p.left === id
-  if (ts.isShorthandPropertyAssignment(p)) return p.name === id || p.objectAssignmentInitializer === id
-  if (
-    (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p) || ts.isEnumMember(p)) &&
-    p.name === id
-  ) {
-    return false
-  }
-  if (ts.isBindingElement(p)) return p.initializer === id
-  if (ts.isVariableDeclaration(p) || ts.isParameter(p)) return p.initializer === id
-  if (
-    ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) || ts.isEnumDeclaration(p) ||
-    ts.isModuleDeclaration(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isImportSpecifier(p) || ts.isImportEqualsDeclaration(p) ||
-    ts.isExportSpecifier(p) || ts.isNamespaceExport(p)
-  ) {
-    return false
-  }
-  if (ts.isLabeledStatement(p) || ts.isBreakStatement(p) || ts.isContinueStatement(p)) return false
-  if (ts.isMetaProperty(p) || ts.isJsxAttribute(p) || ts.isJsxNamespacedName(p)) return false
-  // `<div>` is an element name, `<Panel>` a binding.
-  if ((ts.isJsxOpeningElement(p) || ts.isJsxSelfClosingElement(p) || ts.isJsxClosingElement(p)) && p.tagName === id) return !/^[a-z]/.test(id.text)
-  return true
 }
 
 /** The scopes and bindings of one file. */
@@ -340,56 +293,6 @@ export class FileScopes {
       this.argumentsBindings.set(fn, binding)
     }
     return binding
-  }
-
-  private readonly references = new Map<TS.Node, References>()
-
-  /** What the code inside `root` reads: identifiers resolved to bindings, its `this`, literal dynamic imports. */
-  referencesIn(root: TS.Node): References {
-    let found = this.references.get(root)
-    if (!found) {
-      found = this.collectReferences(root)
-      this.references.set(root, found)
-    }
-    return found
-  }
-
-  private collectReferences(root: TS.Node): References {
-    const identifiers: Reference[] = []
-    const thisKeywords: TS.Node[] = []
-    const thisMembers = new Set<string>()
-    const dynamicImports: string[] = []
-    let usesSuper = false
-    const visit = (node: TS.Node, ownThis: boolean): void => {
-      if (isTypeOnly(node)) return
-      if (ts.isIdentifier(node)) {
-        if (isReference(node)) identifiers.push({ identifier: node, binding: this.resolve(node) })
-        return
-      }
-      if (node.kind === ts.SyntaxKind.ThisKeyword) {
-        if (ownThis) thisKeywords.push(node)
-        return
-      }
-      if (node.kind === ts.SyntaxKind.SuperKeyword) {
-        if (ownThis) usesSuper = true
-        return
-      }
-      if (ownThis && ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword) thisMembers.add(node.name.text)
-      if (ownThis && ts.isElementAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && ts.isStringLiteralLike(node.argumentExpression)) {
-        thisMembers.add(node.argumentExpression.text)
-      }
-      if (ts.isCallExpression(node)) {
-        const [first] = node.arguments
-        const isImport = node.expression.kind === ts.SyntaxKind.ImportKeyword
-        const isRequire = ts.isIdentifier(node.expression) && node.expression.text === 'require' && !this.resolve(node.expression)
-        if ((isImport || isRequire) && first && ts.isStringLiteralLike(first)) dynamicImports.push(first.text)
-      }
-      // Functions (not arrows) and class members have a `this` of their own.
-      const keepsThis = ownThis && (node === root || !((isFunctionScope(node) && !ts.isArrowFunction(node)) || ts.isPropertyDeclaration(node)))
-      ts.forEachChild(node, (child) => visit(child, keepsThis))
-    }
-    visit(root, true)
-    return { identifiers, thisKeywords, thisMembers, usesSuper, dynamicImports }
   }
 }
 

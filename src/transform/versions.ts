@@ -16,7 +16,8 @@ import type TS from 'typescript'
 import { ts } from './typescript.js'
 import { versionOf } from './ids.js'
 import type { ModuleGraph } from './module-graph.js'
-import { contains, isDeclaredInside, type Binding, type FileScopes } from './scopes.js'
+import type { ReferenceIndex } from './references.js'
+import { contains, isDeclaredInside, type Binding } from './scopes.js'
 import type { VersionScope } from './site-facts.js'
 import { digestOf, tokenDigest } from './tokens.js'
 
@@ -62,8 +63,8 @@ export interface SiteVersionsInput {
   readonly sourceFile: TS.SourceFile
   readonly file: string
   readonly graph: ModuleGraph
-  /** The file's scopes, built on first use (memory caches at module level never need them). */
-  readonly scopes: () => FileScopes
+  /** What the file's nodes read, its scopes built on first use (memory caches at module level never need them). */
+  readonly references: () => ReferenceIndex
 }
 
 /** The versions of one file's sites, and the files they were computed from. */
@@ -104,7 +105,8 @@ export class SiteVersions {
   }
 
   private followingDependencies(root: TS.Node): string {
-    const scopes = this.input.scopes()
+    const references = this.input.references()
+    const module = references.scopes.module
     const owner = memberOwner(root)
     const walked = new Set<TS.Node>([root])
     const declarations: TS.Node[] = []
@@ -124,15 +126,15 @@ export class SiteVersions {
     const drain = (): void => {
       while (queue.length) {
         const node = queue.pop()!
-        const references = scopes.referencesIn(node)
-        for (const specifier of references.dynamicImports) specifiers.add(specifier)
-        for (const { identifier, binding } of references.identifiers) {
+        const reads = references.referencesIn(node)
+        for (const specifier of reads.dynamicImports) specifiers.add(specifier)
+        for (const { identifier, binding } of reads.identifiers) {
           if (!binding || binding.kind === 'arguments' || isDeclaredInside(binding, node)) continue
           if (binding.kind === 'import') {
             if (!binding.typeOnly) specifiers.add(binding.specifier!)
             continue
           }
-          if (binding.scope === scopes.module) moduleBindings.add(binding)
+          if (binding.scope === module) moduleBindings.add(binding)
           for (const declaration of binding.declarations) {
             if (!contains(declaration, root)) include(declaration)
             // The class around a method, named from inside it: `Prices.rate` reads one member, `new Prices()` all.
@@ -144,8 +146,8 @@ export class SiteVersions {
           }
         }
         if (owner && (node === root || node.parent === owner)) {
-          for (const name of references.thisMembers) includeMembers(owner, name)
-          if (references.usesSuper && ts.isClassLike(owner)) for (const clause of owner.heritageClauses ?? []) include(clause)
+          for (const name of reads.thisMembers) includeMembers(owner, name)
+          if (reads.usesSuper && ts.isClassLike(owner)) for (const clause of owner.heritageClauses ?? []) include(clause)
         }
       }
     }
@@ -156,7 +158,7 @@ export class SiteVersions {
       added = false
       for (const statement of this.plainStatementsOf()) {
         if (walked.has(statement)) continue
-        if (scopes.referencesIn(statement).identifiers.some((r) => r.binding && moduleBindings.has(r.binding))) {
+        if (references.referencesIn(statement).identifiers.some((r) => r.binding && moduleBindings.has(r.binding))) {
           include(statement)
           added = true
         }
