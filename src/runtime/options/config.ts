@@ -16,11 +16,12 @@ import {
   type EngineName,
   type OptionName,
   type Policy,
+  type VersionScope,
   OPTION_NAMES,
 } from './schema.js'
 
-export { BACKENDS, COMPRESSIONS, ENGINES, OPTION_ALIASES, OPTION_NAMES, POLICIES, validateOption } from './schema.js'
-export type { Backend, Compression, EngineName, Policy } from './schema.js'
+export { BACKENDS, COMPRESSIONS, ENGINES, OPTION_ALIASES, OPTION_NAMES, POLICIES, VERSION_SCOPES, validateOption } from './schema.js'
+export type { Backend, Compression, EngineName, Policy, VersionScope } from './schema.js'
 export { didYouMean } from './suggestions.js'
 /** Every option name (camelCase), for "did you mean" suggestions. */
 export const OPTION_NAME_LIST: readonly string[] = OPTION_NAMES
@@ -55,6 +56,14 @@ export interface CacheOptions {
   readonly name?: string
   /** Version of the function; persistent entries of another version are never returned. @default hash of fn.toString() */
   readonly version?: string
+  /**
+   * What the build step computes a persistent cache's version from: `'deps'` (the function, the declarations of its
+   * module it reads and the modules it imports, transitively), `'module'` (the whole module) or `'function'` (the
+   * function alone); formatting and comments never count. A build-time option: the runtime accepts it and ignores
+   * it, since without the build step the version is a hash of `fn.toString()`. Memory caches ignore versions.
+   * @default 'deps'
+   */
+  readonly versionScope?: VersionScope
   /** acache: a keyv 5 instance or keyv store adapter (Redis, memcached, SQLite…). */
   readonly store?: object
   /** acache: a backend URL, `redis://…` or `memcache://…`. */

@@ -33,10 +33,14 @@ export type EngineName = (typeof ENGINES)[number]
 export const BACKENDS = ['memory', 'redis', 'memcache'] as const
 export type Backend = (typeof BACKENDS)[number]
 
+/** What the build step computes a persistent cache's version from (the runtime ignores it). */
+export const VERSION_SCOPES = ['function', 'module', 'deps'] as const
+export type VersionScope = (typeof VERSION_SCOPES)[number]
+
 /** Every option name (camelCase), in the order messages list them. */
 export const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
-  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'store', 'url', 'backend', 'strict', 'clock',
+  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
 
@@ -49,6 +53,7 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   max_size: 'maxsize',
   max_bytes: 'maxBytes',
   compress_level: 'compressLevel',
+  version_scope: 'versionScope',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
@@ -97,6 +102,7 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   key: [(v) => typeof v === 'function', 'expected a function that receives the arguments and returns the key'],
   name: [nonEmptyString, 'expected a non-empty string'],
   version: [(v) => typeof v === 'string', 'expected a string'],
+  versionScope: [oneOf(VERSION_SCOPES), `expected one of ${VERSION_SCOPES.join(', ')}`],
   store: [isObject, 'expected a keyv 5 instance or keyv store adapter object'],
   url: [
     (v) => typeof v === 'string' && /^(redis|rediss|memcache|memcached):\/\//.test(v),
