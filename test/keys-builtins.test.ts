@@ -164,6 +164,16 @@ test('should refuse built-ins whose state cannot be read synchronously or at all
   unkeyable(new Map([[1, 2]]).entries(), /Map Iterator/)
   unkeyable((function* () {})(), /Generator/)
   unkeyable(createSecretKey(Buffer.from('secret')), /SecretKeyObject.*built-in or host/)
+  // A prototype that throws when inspected cannot be trusted either.
+  const hostile = new Proxy(
+    {},
+    {
+      getOwnPropertyDescriptor() {
+        throw new Error('no')
+      },
+    },
+  )
+  unkeyable(Object.create(hostile), /could not be inspected/)
   // Something that only has a built-in's prototype fails the built-in's own reader.
   unkeyable(Object.create(URL.prototype), /prototype of a URL.*not a real URL/)
 })

@@ -55,19 +55,35 @@ export function forgetOnRejection(engine: MemoryEngine, key: unknown, promise: P
   })
 }
 
-/** The miss of a memory cache: compute, store the result (as it is, or what the values stage keeps), count. */
+/**
+ * The miss of a memory cache: compute, store the result as it is, count. The fast paths call it, and code added
+ * here counts against V8's inlining budget for them, so the values stage has a miss of its own ({@link memoryMissKept}).
+ */
 export function memoryMiss(plan: MemoryCallPlan, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
   const { engine, counters } = plan
   counters.misses++
-  // acache: a synchronous throw is a rejection that was never the function's result to share: not stored.
-  const result = plan.asyncResults ? computeAsync(plan.fn, self, args) : compute(plan.fn, self, args)
-  let stored = result
-  if (plan.values) {
-    stored = plan.values.keep(result, () => {
-      if (engine.get(key) === stored) engine.delete(key)
-    })
-    if (stored === NOT_KEPT) return result
+  let result: unknown
+  if (plan.asyncResults) {
+    result = computeAsync(plan.fn, self, args)
+    // A synchronous throw is a rejection that was never the function's result to share: not stored.
+  } else {
+    result = compute(plan.fn, self, args)
   }
+  engine.set(key, result)
+  counters.sets++
+  if (isThenable(result)) forgetOnRejection(engine, key, result)
+  return result
+}
+
+/** The miss of a memory cache with a values stage: the caller gets the result, the store what the stage keeps. */
+function memoryMissKept(plan: MemoryCallPlan, values: MemoryValues, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
+  const { engine, counters } = plan
+  counters.misses++
+  const result = plan.asyncResults ? computeAsync(plan.fn, self, args) : compute(plan.fn, self, args)
+  const stored = values.keep(result, () => {
+    if (engine.get(key) === stored) engine.delete(key)
+  })
+  if (stored === NOT_KEPT) return result
   engine.set(key, stored)
   counters.sets++
   if (isThenable(stored)) forgetOnRejection(engine, key, stored)
@@ -99,7 +115,7 @@ export function memoryCall(plan: MemoryCallPlan): Function {
       }
       engine.delete(key)
     }
-    return memoryMiss(plan, this, key, arguments)
+    return values === undefined ? memoryMiss(plan, this, key, arguments) : memoryMissKept(plan, values, this, key, arguments)
   }
 }
 

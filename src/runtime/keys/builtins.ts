@@ -224,6 +224,14 @@ const kinds = new WeakMap<object, ObjectKind>()
 /** How objects whose prototype is `prototype` (not Object.prototype, null or an array's) are keyed. */
 export function kindOf(prototype: object): ObjectKind {
   let kind = kinds.get(prototype)
-  if (kind === undefined) kinds.set(prototype, (kind = classify(prototype)))
+  if (kind === undefined) {
+    try {
+      kind = classify(prototype)
+    } catch {
+      // A prototype that throws when inspected (a Proxy, a getter that throws): nothing about it can be trusted.
+      kind = { type: 'unkeyable', name: '', what: 'an object', why: 'its class could not be inspected' }
+    }
+    kinds.set(prototype, kind)
+  }
   return kind
 }
