@@ -22,6 +22,7 @@ function sumStats(name: string, snapshots: CacheStatsSnapshot[], engine: string)
     total.sets += s.sets
     total.evictions += s.evictions
     total.errors += s.errors
+    total.bypassed += s.bypassed
     size += s.size
   }
   return total.snapshot(name, engine, size)

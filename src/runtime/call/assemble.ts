@@ -5,9 +5,11 @@
 import type { MemoryEngine } from '../engines/contract.js'
 import { memoryKeyStage, type KeyStage } from '../keys/call-key.js'
 import type { CacheConfig } from '../options/config.js'
+import { mutationCheckEnabled } from '../options/environment.js'
 import type { CacheCounters } from '../report/stats.js'
 import { createHandle, finishWrapper, keyedOperations, type CacheKind, type KeyedOperations } from './handle.js'
 import { memoryCachedCall } from './memory-fast-path.js'
+import { checkedValues, cloningValues, type MemoryValues } from './memory-values.js'
 import { settledCall } from './pipeline.js'
 import type { SettledStore } from './settled-stores.js'
 
@@ -27,15 +29,27 @@ export interface MemoryAssembly {
   readonly engineName?: string
 }
 
+/**
+ * What a memory cache stores and hands out, when it is not the result itself: copies (`clone`), or checked
+ * results (`TWAT_CACHE_CHECK=1`, read now, at creation). Copies cannot be changed by a caller, so they need no check.
+ */
+function memoryValues(config: CacheConfig, name: string, counters: CacheCounters): MemoryValues | undefined {
+  const policy = { name, counters, strict: config.strict }
+  if (config.clone) return cloningValues(policy)
+  return mutationCheckEnabled() ? checkedValues(policy) : undefined
+}
+
 /** A function cached in a memory engine. */
 export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: CacheConfig, assembly: MemoryAssembly): AnyFunction {
   const { engine, counters, asyncResults } = assembly
   const engineName = assembly.engineName ?? engine.name
-  const keys = memoryKeyStage(config.key, () => engine.size())
-  const call = memoryCachedCall({ fn, keys, engine, counters, asyncResults })
+  const name = cacheName(fn, config)
+  const keys = memoryKeyStage(config, () => engine.size())
+  const values = memoryValues(config, name, counters)
+  const call = memoryCachedCall({ name, fn, keys, engine, counters, asyncResults, ...(values ? { values } : {}) })
   const handle = createHandle(
     {
-      name: cacheName(fn, config),
+      name,
       kind,
       counters,
       engine: () => engineName,
@@ -57,6 +71,8 @@ export interface SettledAssembly {
   readonly store: SettledStore
   readonly counters: CacheCounters
   readonly asyncResults: boolean
+  /** `clone: true`: calls that join a call in flight get their own copy (hits are decoded afresh anyway). */
+  readonly clone: boolean
   engine(): string
   path(): string | undefined
   storeObject(): unknown
@@ -69,7 +85,7 @@ export interface SettledAssembly {
 /** A function cached in a store of settled values (persistent or shared). */
 export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembly: SettledAssembly): AnyFunction {
   const { name, keys, store, counters, asyncResults, operations } = assembly
-  const call = settledCall({ fn, keys, store, counters, asyncResults })
+  const call = settledCall({ name, fn, keys, store, counters, asyncResults, cloneShared: assembly.clone })
   const handle = createHandle(
     {
       name,

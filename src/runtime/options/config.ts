@@ -14,14 +14,15 @@ import {
   type Backend,
   type Compression,
   type EngineName,
+  type KeyBy,
   type OptionName,
   type Policy,
   type VersionScope,
   OPTION_NAMES,
 } from './schema.js'
 
-export { BACKENDS, COMPRESSIONS, ENGINES, OPTION_ALIASES, OPTION_NAMES, POLICIES, VERSION_SCOPES, validateOption } from './schema.js'
-export type { Backend, Compression, EngineName, Policy, VersionScope } from './schema.js'
+export { BACKENDS, COMPRESSIONS, ENGINES, KEY_BY, OPTION_ALIASES, OPTION_NAMES, POLICIES, VERSION_SCOPES, validateOption } from './schema.js'
+export type { Backend, Compression, EngineName, KeyBy, Policy, VersionScope } from './schema.js'
 export { didYouMean } from './suggestions.js'
 /** Every option name (camelCase), for "did you mean" suggestions. */
 export const OPTION_NAME_LIST: readonly string[] = OPTION_NAMES
@@ -77,6 +78,25 @@ export interface CacheOptions {
    * sleeping. @default `Date.now()`, read at every use (so fake timers that replace it are followed)
    */
   readonly clock?: Clock
+  /**
+   * How memory caches key object arguments. `'value'`: equal content, equal key (`f({id: 1})` twice is one entry),
+   * right for functions of data. `'identity'`: objects, arrays, functions and symbols key by reference (a WeakMap
+   * gives each a number, so no entry keeps an argument alive), right for functions that look at identity, for
+   * arguments that cannot be keyed by value (callbacks: `map(list, fn)`), and for large arguments that are
+   * passed again as the same object. Primitives key by value either way. Persistent and shared caches reject
+   * 'identity' (a reference means nothing to another process): use `key` there. Tag: `key_by=identity`.
+   * @default 'value'
+   */
+  readonly keyBy?: KeyBy
+  /**
+   * Every hit of a memory cache returns a `structuredClone` of the cached value (a cached promise: a promise of a
+   * clone), and the first call's result is stored as a copy: for callers that change what they get. A result that
+   * a clone would not reproduce (functions, class instances) is returned but not cached, with a
+   * TWAT_CACHE_SERIALIZATION warning. Disk caches decode a fresh value on every hit already: there it only gives
+   * calls that join a call in flight their own copy. Tag: `clone=true`.
+   * @default false
+   */
+  readonly clone?: boolean
 }
 
 /** The validated, frozen form of {@link CacheOptions}. Durations are milliseconds. */
@@ -100,6 +120,8 @@ export interface CacheConfig {
   readonly backend: Backend | undefined
   readonly strict: boolean
   readonly clock: Clock
+  readonly keyBy: KeyBy
+  readonly clone: boolean
 }
 
 /**
@@ -141,6 +163,8 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     backend: given.backend as Backend | undefined,
     strict: (given.strict as boolean | undefined) ?? false,
     clock: (given.clock as Clock | undefined) ?? systemClock,
+    keyBy: (given.keyBy as KeyBy | undefined) ?? 'value',
+    clone: (given.clone as boolean | undefined) ?? false,
   }
   return Object.freeze(config)
 }

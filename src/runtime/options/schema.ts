@@ -37,10 +37,15 @@ export type Backend = (typeof BACKENDS)[number]
 export const VERSION_SCOPES = ['function', 'module', 'deps'] as const
 export type VersionScope = (typeof VERSION_SCOPES)[number]
 
+/** How memory caches key object arguments: by value (equal content, equal key) or by reference (identity). */
+export const KEY_BY = ['value', 'identity'] as const
+export type KeyBy = (typeof KEY_BY)[number]
+
 /** Every option name (camelCase), in the order messages list them. */
 export const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
   'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
+  'keyBy', 'clone',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
 
@@ -54,6 +59,7 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   max_bytes: 'maxBytes',
   compress_level: 'compressLevel',
   version_scope: 'versionScope',
+  key_by: 'keyBy',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
@@ -111,6 +117,8 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   backend: [oneOf(BACKENDS), `expected one of ${BACKENDS.join(', ')}`],
   strict: [isBoolean, TRUE_FALSE],
   clock: [(v) => isObject(v) && typeof (v as { now?: unknown }).now === 'function', 'expected an object with a now() method returning milliseconds since the epoch'],
+  keyBy: [oneOf(KEY_BY), `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`],
+  clone: [isBoolean, TRUE_FALSE],
 }
 
 /** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
@@ -155,4 +163,20 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   if ((level as number) < low || (level as number) > high) {
     throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${algorithm}"${compress === true ? ' (true means brotli)' : ''}`)
   }
+}
+
+/**
+ * `keyBy: 'identity'` where entries outlive the process or are shared with others (bcache, fcache, acache on a
+ * shared store): a reference to an object in this process names nothing there. `where` says which, e.g. "bcache
+ * keeps entries on disk". Returns the error to throw, or undefined when keyBy is not 'identity'.
+ */
+export function identityKeysError(keyBy: unknown, where: string): ValidationError | undefined {
+  if (keyBy !== 'identity') return undefined
+  return new ValidationError(
+    'keyBy',
+    keyBy,
+    `${where}, where a reference to an object in this process names nothing (another process, or this one after a ` +
+      'restart, would never find the entry); key by value (the default), or pass a `key` option that returns a ' +
+      'value to key by, e.g. key: (user) => user.id',
+  )
 }

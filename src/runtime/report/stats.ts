@@ -9,6 +9,11 @@ export interface CacheStatsSnapshot {
   readonly sets: number
   readonly evictions: number
   readonly errors: number
+  /**
+   * Calls that went through uncached because an argument could not be keyed (a callback, a symbol, a cycle, an
+   * object whose state the key cannot see); neither hits nor misses.
+   */
+  readonly bypassed: number
   /** Entries currently held (for shared stores, as far as this process can tell). */
   readonly size: number
   /** hits / (hits + misses), 0 before the first call. */
@@ -22,9 +27,10 @@ export class CacheCounters {
   sets = 0
   evictions = 0
   errors = 0
+  bypassed = 0
 
   reset(): void {
-    this.hits = this.misses = this.sets = this.evictions = this.errors = 0
+    this.hits = this.misses = this.sets = this.evictions = this.errors = this.bypassed = 0
   }
 
   snapshot(name: string, engine: string, size: number): CacheStatsSnapshot {
@@ -37,6 +43,7 @@ export class CacheCounters {
       sets: this.sets,
       evictions: this.evictions,
       errors: this.errors,
+      bypassed: this.bypassed,
       size,
       hitRate: calls === 0 ? 0 : this.hits / calls,
     }

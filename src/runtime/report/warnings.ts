@@ -13,6 +13,10 @@ export const WarningCode = {
   fault: 'TWAT_CACHE_FAULT',
   /** A persistent entry was truncated, garbled or tampered with; it was removed. */
   corrupt: 'TWAT_CACHE_CORRUPT',
+  /** An argument could not be keyed (a callback, a symbol, a cycle…); the call ran uncached. */
+  key: 'TWAT_CACHE_KEY',
+  /** A caller changed a result a memory cache had handed out (seen with TWAT_CACHE_CHECK=1); the entry was dropped. */
+  mutated: 'TWAT_CACHE_MUTATED',
 } as const
 
 const warned = new Set<string>()
