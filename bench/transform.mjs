@@ -2,12 +2,18 @@
  * The build step's cost per file, against `ts.transpileModule` of the same file in the same run (what a TypeScript
  * build pays for that file anyway). A file without trigger text must cost no more than the string check itself
  * (`TRIGGER_TEXT.test`); a file with tags pays one TypeScript parse plus the rewrite.
+ *
+ * Versions that follow dependencies: a module with 6 bcache sites, each reading a local helper and a function
+ * imported from a module that imports another (two 408-line modules on disk), transformed with `versionScope:
+ * 'function'` (what the build step did before: the function's own source only) and with the default `deps`, once
+ * with the build's module graph warm (the imported modules already hashed by an earlier file of the build) and once
+ * with a new graph for every call (the file pays for reading, scanning and hashing both imported modules).
  */
 import ts from 'typescript'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ROOT, Skip } from './harness/built.mjs'
-import { existsSync } from 'node:fs'
+import { ROOT, Skip, temporaryFolder } from './harness/built.mjs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { QUICK } from './harness/measure.mjs'
 
 export const title = 'transform per file (408-line module) vs ts.transpileModule'
@@ -35,6 +41,32 @@ function makeModule(tags) {
   return parts.join('\n')
 }
 
+/**
+ * The deps case: `tagged.ts` (6 bcache sites) imports `helpers.ts`, which imports `more.ts`; both are ordinary
+ * 408-line modules. Returns the tagged module's path and text.
+ */
+function writeDependencyProject() {
+  const dir = temporaryFolder('twat-cache-bench-transform-')
+  writeFileSync(path.join(dir, 'more.ts'), makeModule(0))
+  writeFileSync(path.join(dir, 'helpers.ts'), `import { compute1 } from './more.js'\nexport const more = compute1\n${makeModule(0)}`)
+  const parts = ['import { compute3, type Item } from "./helpers.js"', 'const FACTOR = 3', 'function local(items: Item[]) { return items.length * FACTOR }', '']
+  for (let i = 0; i < 6; i++) {
+    parts.push(
+      `/** @bcache folder_name=bench */`,
+      `export function cached${i}(items: Item[], factor: number = ${i}): number {`,
+      `  let total = compute3(items, factor) + local(items)`,
+      `  for (const item of items) total += item.price * ${i}`,
+      `  return total`,
+      `}`,
+      '',
+    )
+  }
+  const file = path.join(dir, 'tagged.ts')
+  const text = parts.join('\n') + makeModule(0).replace(/export function compute/g, 'export function other')
+  writeFileSync(file, text)
+  return { dir, file, text }
+}
+
 /** Median time per call of `run`, in ns, over batches sized to take a few milliseconds each. */
 function medianNs(run) {
   for (let i = 0; i < 5; i++) run() // warm-up
@@ -59,7 +91,13 @@ function medianNs(run) {
 export async function measureAll() {
   const entry = path.join(ROOT, 'dist/transform/index.js')
   if (!existsSync(entry)) throw new Skip('dist/transform/index.js is not built (run npm run build)')
-  const { transform, TRIGGER_TEXT } = await import(pathToFileURL(entry).href)
+  const { transform, TRIGGER_TEXT, ModuleGraph } = await import(pathToFileURL(entry).href)
+  const project = writeDependencyProject()
+  const warmGraph = new ModuleGraph()
+  const functionScope = { root: project.dir, moduleGraph: warmGraph, defaults: { versionScope: 'function' } }
+  const depsWarm = { root: project.dir, moduleGraph: warmGraph }
+  const versionOf = (options) => /version: "(\w+)"/.exec(transform(project.text, project.file, options).code)[1]
+  if (versionOf(functionScope) === versionOf(depsWarm)) throw new Error('the deps version equals the function version')
   const plain = makeModule(0)
   const tagged = makeModule(5)
   const id = path.join(ROOT, 'src/module.ts')
@@ -77,6 +115,18 @@ export async function measureAll() {
     'ts.transpileModule, no tags': [() => (sink += ts.transpileModule(plain, { fileName: id }).outputText.length), ''],
     'transform, 6 tagged sites': [() => (sink += transform(tagged, id, { root: ROOT }).code.length), 'parse + rewrite + source map'],
     'ts.transpileModule, same file': [() => (sink += ts.transpileModule(tagged, { fileName: id }).outputText.length), ''],
+    'transform, 6 bcache sites, versionScope function': [
+      () => (sink += transform(project.text, project.file, functionScope).code.length),
+      'the function alone: what versions were before',
+    ],
+    'transform, 6 bcache sites, deps, graph warm': [
+      () => (sink += transform(project.text, project.file, depsWarm).code.length),
+      'imported modules hashed earlier in the build',
+    ],
+    'transform, 6 bcache sites, deps, new graph': [
+      () => (sink += transform(project.text, project.file, { root: project.dir, moduleGraph: new ModuleGraph() }).code.length),
+      'reads and hashes both imported modules (816 lines)',
+    ],
   }
   for (let round = 0; round < (QUICK ? 1 : 3); round++) {
     for (const [name, [run, detail]] of Object.entries(contenders)) {
@@ -103,6 +153,20 @@ export function goals(results, { ratioGoal }) {
       baseline: 'ts.transpileModule, same file',
       max: 1,
       note: 'parse + rewrite, no type-check or emit',
+    }),
+    ratioGoal(results, {
+      goal: 'versions that follow dependencies, build graph warm',
+      subject: 'transform, 6 bcache sites, deps, graph warm',
+      baseline: 'transform, 6 bcache sites, versionScope function',
+      max: 1.5,
+      note: 'scope walk + token hashes of the function and what it reads',
+    }),
+    ratioGoal(results, {
+      goal: 'versions that follow dependencies, imported modules hashed by this file',
+      subject: 'transform, 6 bcache sites, deps, new graph',
+      baseline: 'transform, 6 bcache sites, versionScope function',
+      max: 1.5,
+      note: 'also reads, scans and hashes two 408-line modules',
     }),
   ]
 }

@@ -160,6 +160,24 @@ test('should expire entries after the ttl', async () => {
   assert.is(now.calls, 2)
 })
 
+test('should store every entry when several computations start in the same millisecond', async () => {
+  // Entries computed at once are stamped apart by fractions of a millisecond (tags/registry.ts); Redis takes a
+  // whole-millisecond PX, so a fractional ttl once made those writes fail.
+  const clock = new ManualClock(Date.now())
+  const name = unique('same-ms')
+  const cached = track(acache(async (id: number) => ({ id }), { url: redis.url, name, ttl: '1h', clock }))
+  const warnings = captureWarnings()
+  try {
+    for (const id of [1, 2, 3, 4]) await cached(id)
+    await flush()
+  } finally {
+    warnings.stop()
+  }
+  assert.equal(warnings.seen, [])
+  assert.is(cached.cache.stats().errors, 0)
+  for (const id of [1, 2, 3, 4]) assert.ok(await cached.cache.has(id), `entry ${id} is in Redis`)
+})
+
 test("clear() should remove this function's entries, written by any cache, and no other function's", async () => {
   const name = unique('cleared')
   const f = counted(async (x: number) => x + 1)

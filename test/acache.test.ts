@@ -196,9 +196,12 @@ test('should cache a decorated async method per instance', async () => {
   assert.is(calls, 2)
 })
 
-test('should reject (not throw) when an argument cannot be a key', async () => {
+test('should run a call whose argument cannot be a key uncached, and reject (not throw) with it in strict mode', async () => {
   const cached = acache(async (fn: () => number) => fn())
-  const outcome = cached(() => 1)
+  assert.is(await cached(() => 1), 1)
+  assert.is(cached.cache.stats().bypassed, 1)
+  const strict = acache(async (fn: () => number) => fn(), { strict: true })
+  const outcome = strict(() => 1)
   assert.instance(outcome, Promise)
   await outcome.then(
     () => assert.unreachable('should reject'),

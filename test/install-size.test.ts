@@ -16,8 +16,12 @@ import { packPackage, type PackedPackage } from './support/build-package.js'
 
 const run = promisify(execFile)
 const INSTALL_TIMEOUT_MS = 5 * 60_000
-/** The budget for twat-cache's own files (the goal for the whole install; see the size report below). */
-const OWN_BUDGET_BYTES = 2_000_000
+/**
+ * The budget for twat-cache's own files. The goal is 2 MB for the whole install, which lru-cache alone exceeds;
+ * more than half of twat-cache itself is source maps with their sources inlined (for stack traces into the
+ * TypeScript), which bundles never carry. Measured sizes: bench/README.md.
+ */
+const OWN_BUDGET_BYTES = 2_400_000
 
 const s = suite('runtime-only install')
 let packed: PackedPackage

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert'
 import { CacheKeyError } from '../src/runtime/report/errors.js'
 import { encodeArguments, memoryKey } from '../src/runtime/keys/encode.js'
 import { KeyIndex } from '../src/runtime/keys/key-index.js'
+import { isBypass, memoryKeyStage, textKeyStage } from '../src/runtime/keys/call-key.js'
+import { random } from './support/random.js'
 
 const keys = suite('argument keys')
 
@@ -64,17 +66,31 @@ keys('should key class instances by class and own properties', () => {
   assert.is.not(memoryKey([new Point(1, 2)]), memoryKey([{ x: 1, y: 2 }]))
 })
 
-keys('should reject functions, symbols and circular arguments with a clear error', () => {
-  assert.throws(() => memoryKey([() => 1, 2]), (e: Error) => e instanceof CacheKeyError && /argument 0.*function.*`key` option/.test(e.message))
-  assert.throws(() => memoryKey([1, Symbol('s')]), (e: Error) => e instanceof CacheKeyError && /argument 1.*Symbol\(s\).*`key` option/.test(e.message))
+keys('should answer unkeyable for functions, symbols and circular arguments, and throw a clear error in strict mode', () => {
+  const lenient = memoryKeyStage({}, () => 0)
+  const strict = memoryKeyStage({ strict: true }, () => 0)
   const loop: Record<string, unknown> = { a: 1 }
   loop.self = loop
-  assert.throws(() => memoryKey([loop]), (e: Error) => e instanceof CacheKeyError && /circular/.test(e.message))
   const deep: unknown[] = []
   let cursor = deep
   for (let i = 0; i < 5; i++) cursor.push((cursor = []))
   cursor.push(deep)
-  assert.throws(() => encodeArguments([deep]), (e: Error) => e instanceof CacheKeyError && /circular/.test(e.message))
+  const cases: Array<[unknown[], RegExp]> = [
+    [[() => 1, 2], /argument 0.*function.*`key` option.*keyBy: 'identity'/],
+    [[1, Symbol('s')], /argument 1.*Symbol\(s\).*`key` option/],
+    [[loop], /argument 0.*circular/],
+    [[1, deep], /argument 1.*circular/],
+  ]
+  for (const [args, message] of cases) {
+    const answer = lenient.keyOf(undefined, args)
+    assert.ok(isBypass(answer), `no key for ${message}`)
+    assert.throws(() => strict.keyOf(undefined, args), (e: Error) => e instanceof CacheKeyError && message.test(e.message))
+    assert.throws(() => textKeyStage({ strict: true }).keyOf(undefined, args), (e: Error) => e instanceof CacheKeyError && message.test(e.message))
+    assert.ok(isBypass(textKeyStage({}).keyOf(undefined, args)))
+  }
+  // With a key function, the message says that its result could not be keyed.
+  const keyed = memoryKeyStage({ key: () => () => 1, strict: true }, () => 0)
+  assert.throws(() => keyed.keyOf(undefined, [1]), (e: Error) => e instanceof CacheKeyError && /the key option's result \(a function\)/.test(e.message))
 })
 
 keys('should accept shared (non-circular) references and deep values', () => {
@@ -85,17 +101,6 @@ keys('should accept shared (non-circular) references and deep values', () => {
   assert.type(memoryKey([nested]), 'string')
 })
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0
-    let t = seed
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function randomArguments(next: () => number): unknown[] {
   const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)]!
   const primitive = (): unknown =>
@@ -104,6 +109,8 @@ function randomArguments(next: () => number): unknown[] {
       () => String(Math.floor(next() * 4)),
       () => pick([true, false, null, undefined, NaN, -0, 0.5, '', '\u0001x', 'a'.repeat(300)]),
       () => pick([1n, new Date(3), new Map([[1, 2]]), [1, [2]], { nested: { x: 1 } }]),
+      // Built-ins keyed by their real value: never indexed, so the index must hand them to memoryKey.
+      () => pick([new URL('http://a.example/'), new URL('http://b.example/'), new Error('x'), new TypeError('x'), Object(1), Object('1'), new Headers({ a: '1' })]),
     ])()
   const value = (): unknown => {
     const roll = next()

@@ -18,7 +18,7 @@
 import type remappingFunction from '@jridgewell/remapping'
 import type { EncodedSourceMap } from '@jridgewell/remapping'
 import { requireBuildPackage } from '../transform/build-packages.js'
-import { TRIGGER_TEXT, TransformError, transform, type TransformWarning } from '../transform/index.js'
+import { ModuleGraph, TRIGGER_TEXT, TransformError, transform, type TransformWarning } from '../transform/index.js'
 import { createFileFilter, type FileFilter } from './file-filter.js'
 import { PluginOptionsError, resolveOptions, type Options, type OptionsResolved } from './options.js'
 
@@ -44,6 +44,10 @@ export interface LoaderContext {
   callback(error: Error | null, code?: string, map?: EncodedSourceMap): void
   /** Reports a warning for the module (webpack, Rspack and Turbopack). */
   emitWarning?(warning: Error): void
+  /** Makes the module depend on a file: it is built again when that file changes (webpack, Rspack, Turbopack). */
+  addDependency?(file: string): void
+  /** webpack's and Rspack's current compilation: a new one is a new build (not in Turbopack). */
+  readonly _compilation?: object | undefined
 }
 
 /** The options the build step runs with for one set of loader options, and the file filter they make. */
@@ -55,6 +59,11 @@ interface Prepared {
 
 // webpack and Rspack hand every module of a rule the same options object; Turbopack parses its JSON per module.
 const prepared = new WeakMap<object, Map<string, Prepared>>()
+
+// The modules versions depend on, read and hashed once per build by every loader of the process (the graph does not
+// depend on the loader's options), and the compilation its current build belongs to.
+const moduleGraph = new ModuleGraph()
+let currentBuild: object | undefined
 
 /**
  * Rewrites the tagged functions and marker calls of one module, passing the source map on (the transform's map,
@@ -72,6 +81,12 @@ export default function twatCacheLoader(this: LoaderContext, source: string, inp
   }
   if (!run.accepts(this.resourcePath)) return this.callback(null, source, parseMap(inputMap))
 
+  // A new compilation is a new build: files are checked again. Without one (Turbopack), every module is.
+  const compilation = this._compilation
+  if (!compilation || compilation !== currentBuild) {
+    moduleGraph.startBuild()
+    currentBuild = compilation
+  }
   let result: ReturnType<typeof transformModule>
   try {
     result = transformModule(source, this.resourcePath, run, (warning) => this.emitWarning?.(toLoaderError(warning)))
@@ -79,6 +94,8 @@ export default function twatCacheLoader(this: LoaderContext, source: string, inp
     return this.callback(error instanceof TransformError ? toLoaderError(error) : (error as Error))
   }
   if (!result) return this.callback(null, source, parseMap(inputMap))
+  // The versions depend on these files: the module is built again when one of them changes.
+  for (const file of result.dependencies) this.addDependency?.(file)
   const wantsMap = this.sourceMap !== false
   this.callback(null, result.code, wantsMap ? combineMaps(result.map, parseMap(inputMap)) : undefined)
 }
@@ -92,15 +109,17 @@ function transformModule(
   file: string,
   run: Prepared,
   onWarning: (warning: TransformWarning) => void,
-): { code: string; map: EncodedSourceMap } | null {
+): { code: string; map: EncodedSourceMap; dependencies: readonly string[] } | null {
   const result = transform(code, file, {
     root: run.root,
     runtime: run.options.runtime,
     enabled: run.options.enabled,
     defaults: { ...run.options.defaults },
+    strict: run.options.strict,
+    moduleGraph,
     onWarning,
   })
-  return result && { code: result.code, map: JSON.parse(result.map.toString()) as EncodedSourceMap }
+  return result && { code: result.code, map: JSON.parse(result.map.toString()) as EncodedSourceMap, dependencies: result.dependencies }
 }
 
 /** The resolved options for one loader options value (validated once per options object and root). */

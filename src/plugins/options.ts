@@ -42,6 +42,14 @@ export interface Options {
    * @default 'twat-cache'
    */
   readonly runtime?: string | undefined
+  /**
+   * Closure problems are build errors instead of warnings: a persistent cache whose function reads a module
+   * variable that is reassigned, a parameter or local of an enclosing function, or `this` without a `key` option
+   * (and a memory cache reading an enclosing local that is reassigned). A tag's own `strict=true` does the same for
+   * that function.
+   * @default false
+   */
+  readonly strict?: boolean | undefined
 }
 
 /** {@link Options} with every default filled in. */
@@ -53,13 +61,14 @@ export interface OptionsResolved {
   /** The root the user gave (absolute), or `undefined` to take the bundler's root when the build starts. */
   readonly root: string | undefined
   readonly runtime: string
+  readonly strict: boolean
 }
 
 export const DEFAULT_INCLUDE: readonly RegExp[] = [/\.[cm]?[jt]sx?$/]
 export const DEFAULT_EXCLUDE: readonly RegExp[] = [/[\\/]node_modules[\\/]/, /\.d\.[cm]?ts$/]
 export const DEFAULT_RUNTIME = 'twat-cache'
 
-const OPTION_NAMES = ['include', 'exclude', 'enabled', 'defaults', 'root', 'runtime'] as const
+const OPTION_NAMES = ['include', 'exclude', 'enabled', 'defaults', 'root', 'runtime', 'strict'] as const
 
 /** A plugin option the user got wrong; the message names the option, the value and what is allowed. */
 export class PluginOptionsError extends TypeError {
@@ -69,7 +78,7 @@ export class PluginOptionsError extends TypeError {
 /**
  * Checks the user's options and fills in the defaults.
  *
- * Written by hand rather than with a schema library: there are six options, and each error has to say which
+ * Written by hand rather than with a schema library: there are seven options, and each error has to say which
  * option is wrong and what to write instead, which reads better spelled out than mapped from schema issues.
  *
  * @throws {PluginOptionsError} on an unknown option or a value of the wrong kind.
@@ -89,11 +98,14 @@ export function resolveOptions(options: Options | undefined = {}): OptionsResolv
       )
     }
   }
-  const { include, exclude, enabled, defaults, root, runtime } = options
+  const { include, exclude, enabled, defaults, root, runtime, strict } = options
   checkPattern('include', include)
   checkPattern('exclude', exclude)
   if (enabled !== undefined && typeof enabled !== 'boolean') {
     throw new PluginOptionsError(`twat-cache plugin: "enabled" must be true or false, got ${describe(enabled)}.`)
+  }
+  if (strict !== undefined && typeof strict !== 'boolean') {
+    throw new PluginOptionsError(`twat-cache plugin: "strict" must be true or false, got ${describe(strict)}.`)
   }
   if (defaults !== undefined && (defaults === null || typeof defaults !== 'object' || Array.isArray(defaults))) {
     throw new PluginOptionsError(
@@ -119,6 +131,7 @@ export function resolveOptions(options: Options | undefined = {}): OptionsResolv
     defaults: { ...defaults },
     root: root === undefined ? undefined : path.resolve(root),
     runtime: runtime ?? DEFAULT_RUNTIME,
+    strict: strict ?? false,
   }
 }
 

@@ -3,7 +3,7 @@
 // keeps native and missing optional engines external (externals.ts), so bundles find their engines when deployed.
 import type { UnpluginMessage, createUnplugin as CreateUnplugin } from 'unplugin'
 import { requireBuildPackage } from '../transform/build-packages.js'
-import { TRIGGER_TEXT, TransformError, transform, type TransformWarning } from '../transform/index.js'
+import { ModuleGraph, TRIGGER_TEXT, TransformError, transform, type TransformWarning } from '../transform/index.js'
 import { esbuildConfig, esbuildSetup, rolldownRenderChunk, rollupRenderChunk, rollupResolveId, webpackExternals } from './externals.js'
 import { resolveOptions, type Options } from './options.js'
 
@@ -30,11 +30,20 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
     if (options.root === undefined && bundlerRoot) root = bundlerRoot
   }
   const framework = meta.framework
+  // One graph per plugin instance: the modules versions depend on are read and hashed once per build.
+  const moduleGraph = new ModuleGraph()
 
   return {
     name: PLUGIN_NAME,
     // Run before the bundler strips types and comments: the tags live in JSDoc comments.
     enforce: 'pre',
+    buildStart() {
+      moduleGraph.startBuild()
+    },
+    // A file changed in watch or dev mode: stat every file again before the next transform.
+    watchChange() {
+      moduleGraph.startBuild()
+    },
     transform: {
       filter: {
         id: { include: options.include, exclude: options.exclude },
@@ -47,9 +56,17 @@ export const unplugin = createUnplugin<Options | undefined, false>((rawOptions, 
             runtime: options.runtime,
             enabled: options.enabled,
             defaults: { ...options.defaults },
+            strict: options.strict,
+            moduleGraph,
             onWarning: (warning) => this.warn(toBuildMessage(warning, id, framework)),
           })
-          return result && { code: result.code, map: result.map }
+          if (!result) return null
+          // The versions depend on these files: a bundler that caches transforms (webpack, Rspack) or watches
+          // (Rollup, Vite) transforms this file again when one changes. esbuild never caches a plugin's output and
+          // watches the modules it bundles itself, so only the files it does not load (package manifests) are added:
+          // a path list per module is a large message to its Go process.
+          for (const file of result.dependencies) if (framework !== 'esbuild' || file.endsWith('package.json')) this.addWatchFile(file)
+          return { code: result.code, map: result.map }
         } catch (error) {
           if (!(error instanceof TransformError)) throw error
           // Rollup, Vite and Rolldown throw from `this.error` and stop at the first failing file: one error lists

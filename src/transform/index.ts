@@ -12,19 +12,25 @@ import type MagicStringClass from 'magic-string'
 import type { SourceMap } from 'magic-string'
 import type TS from 'typescript'
 import { BuildPackageError, requireBuildPackage } from './build-packages.js'
+import { checkClosures, needsClosureCheck } from './closures.js'
 import { ErrorReporter, TransformError, TransformWarning } from './errors.js'
 import { IdAllocator, fileOfId, relativeLabel } from './ids.js'
 import { findMarkerCalls } from './markers.js'
+import { ModuleGraph, type ModuleGraphOptions } from './module-graph.js'
 import { resolveDefaults } from './options.js'
 import { Rewriter, type ResolvedDefaults } from './rewrite.js'
 import { findTagSites } from './sites.js'
 import type { SiteInfo, SiteListener } from './site-report.js'
 import { MISSPELT_TAG_TEXT } from './tag-spelling.js'
 import { CACHE_TAG_TEXT, TRIGGER_TEXT } from './trigger.js'
+import { ReferenceIndex } from './references.js'
+import { FileScopes } from './scopes.js'
 import { loadTypeScript, ts, useTypeScript } from './typescript.js'
+import { SiteVersions } from './versions.js'
 
-export { BuildPackageError, TransformError, TransformWarning, TRIGGER_TEXT }
-export type { SiteInfo }
+export { BuildPackageError, ModuleGraph, TransformError, TransformWarning, TRIGGER_TEXT }
+export type { ModuleGraphOptions, SiteInfo }
+export type { VersionScope } from './site-facts.js'
 
 export interface TransformOptions {
   /** Project root: site ids are file paths relative to it. @default process.cwd() */
@@ -55,12 +61,32 @@ export interface TransformOptions {
    * The tsc plugin passes the compiler ts-patch runs.
    */
   typescript?: typeof TS
+  /**
+   * Closure problems (a persistent cache reading a reassigned module variable, a local of an enclosing function, or
+   * `this` without `key`) are build errors instead of warnings, in every file. A tag's own `strict=true` does the
+   * same for its site. @default false
+   */
+  strict?: boolean
+  /**
+   * The digests of the project's modules, shared by every file of a build so each module is read and hashed once.
+   * Call `startBuild()` on it when a build or watch rebuild starts. Default: a graph of the process, whose files are
+   * checked (mtime and size) again at every call.
+   */
+  moduleGraph?: ModuleGraph
 }
 
 export interface TransformResult {
   code: string
   map: SourceMap
+  /**
+   * Files the versions were computed from (imported project files, transitively, and the package.json of imported
+   * packages). A bundler that caches transforms must transform this file again when one of them changes.
+   */
+  dependencies: readonly string[]
 }
+
+/** The graph of calls without one: kept for the process, its files checked again at every call. */
+let processGraph: ModuleGraph | undefined
 
 /** A cache tag or the package name, spelt exactly: the files that may need rewriting. */
 const EXACT_TRIGGER_TEXT = new RegExp(`${CACHE_TAG_TEXT.source}|twat-cache`)
@@ -175,6 +201,14 @@ function rewrite(
   const defaults: ResolvedDefaults = resolveDefaults(options.defaults)
   const MagicString = loadMagicString(options.root ?? process.cwd())
   const s = new MagicString(code)
+  let graph = options.moduleGraph
+  if (!graph) {
+    graph = processGraph ??= new ModuleGraph()
+    graph.startBuild()
+  }
+  let references: ReferenceIndex | undefined
+  const referencesOf = (): ReferenceIndex => (references ??= new ReferenceIndex(new FileScopes(sourceFile)))
+  const versions = new SiteVersions({ sourceFile, file, graph, references: referencesOf })
   const rewriter = new Rewriter({
     s,
     sourceFile,
@@ -185,6 +219,11 @@ function rewrite(
     runtime,
     commonJs: isCommonJsScript(file, sourceFile),
     onSite: options.onSite,
+    versions,
+    checkClosures: (site) => {
+      if (needsClosureCheck(site.node, site.persistent)) checkClosures(site, referencesOf(), errors)
+    },
+    strict: options.strict === true,
   })
   // Source order, so ids that need a `~2` suffix get it in a stable order.
   const work = [
@@ -200,6 +239,7 @@ function rewrite(
   return {
     code: s.toString(),
     map: s.generateMap({ hires: true, source: file, file: path.basename(file), includeContent: true }),
+    dependencies: versions.dependencies,
   }
 }
 

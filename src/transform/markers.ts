@@ -8,6 +8,7 @@ import { ts } from './typescript.js'
 import type { ErrorReporter } from './errors.js'
 import { bindingName, qualifiedName } from './ids.js'
 import { canonicalOption, checkCombination, checkValue, literalValue, unknownOptionMessage, type SiteOption } from './options.js'
+import type { KnownOptions } from './site-facts.js'
 import { CACHE_KINDS, type CacheKindName } from './tags.js'
 import { unwrapFunction } from './sites.js'
 
@@ -27,8 +28,14 @@ export interface MarkerCall {
   /** Canonical names of the options an object literal already sets (name/version/defaults are not added twice). */
   readonly present: ReadonlySet<string>
   readonly qualified: string
-  /** The source text the version is hashed from: the cached function's, or the call's when it is not in this file. */
-  readonly versionText: string
+  /** What the version is computed from: the cached function, or the call when the function is not in this file. */
+  readonly versionNode: TS.Node
+  /** The cached function when it is written here (inline or a function of this file), for closure checks. */
+  readonly fn: TS.Node | undefined
+  /** The options of an object literal: literal values where known. */
+  readonly known: KnownOptions
+  /** Every option is known at build time: a literal object without spreads or computed names, or no options. */
+  readonly complete: boolean
 }
 
 /** Local names bound to the five caches by imports from the runtime, and namespace imports of it. */
@@ -68,15 +75,15 @@ function kindOfCallee(callee: TS.Expression, bindings: RuntimeBindings): CacheKi
   return undefined
 }
 
-/** The text of a function declared at the top of this file under `name` (declaration or `const name = () => …`). */
-function localFunctionText(sourceFile: TS.SourceFile, name: string): string | undefined {
+/** A function declared at the top of this file under `name` (declaration or `const name = () => …`). */
+function localFunction(sourceFile: TS.SourceFile, name: string): TS.Node | undefined {
   for (const statement of sourceFile.statements) {
-    if (ts.isFunctionDeclaration(statement) && statement.name?.text === name && statement.body) return statement.getText(sourceFile)
+    if (ts.isFunctionDeclaration(statement) && statement.name?.text === name && statement.body) return statement
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
         if (ts.isIdentifier(declaration.name) && declaration.name.text === name && declaration.initializer) {
           const fn = unwrapFunction(declaration.initializer)
-          if (fn) return fn.getText(sourceFile)
+          if (fn) return fn
         }
       }
     }
@@ -84,9 +91,17 @@ function localFunctionText(sourceFile: TS.SourceFile, name: string): string | un
   return undefined
 }
 
-/** Validate an options object literal, recording every bad option; returns the canonical names it sets. */
-function checkOptionsLiteral(kind: CacheKindName, options: TS.ObjectLiteralExpression, errors: ErrorReporter): Set<string> {
+/** What an options object literal says: the canonical names it sets, literal values, whether all are known. */
+interface LiteralOptions {
+  readonly present: Set<string>
+  readonly known: Map<string, { literal: true; value: unknown } | { literal: false }>
+  readonly complete: boolean
+}
+
+/** Validate an options object literal, recording every bad option. */
+function checkOptionsLiteral(kind: CacheKindName, options: TS.ObjectLiteralExpression, errors: ErrorReporter): LiteralOptions {
   const present = new Set<string>()
+  const known: LiteralOptions['known'] = new Map()
   const literal: SiteOption[] = []
   const errorsBefore = errors.count
   let complete = true
@@ -104,6 +119,7 @@ function checkOptionsLiteral(kind: CacheKindName, options: TS.ObjectLiteralExpre
     }
     present.add(name)
     const value = ts.isPropertyAssignment(property) ? literalValue(property.initializer) : undefined
+    known.set(name, value ? { literal: true, value: value.value } : { literal: false })
     if (!value || !ts.isPropertyAssignment(property)) {
       complete = false
       continue
@@ -117,7 +133,9 @@ function checkOptionsLiteral(kind: CacheKindName, options: TS.ObjectLiteralExpre
   }
   // The options together are only checked when each is valid: a rule about two options says nothing new then.
   if (complete && errors.count === errorsBefore) errors.attempt(() => checkCombination(literal, { start: options.getStart(), length: 1 }, errors))
-  return present
+  // Values that are code (`key: keyOf`) are known to be given; only spreads and computed names hide options.
+  const hidden = options.properties.some((p) => ts.isSpreadAssignment(p) || !p.name || ts.isComputedPropertyName(p.name))
+  return { present, known, complete: !hidden }
 }
 
 /** Line and column for ids of calls that have no name to go by. */
@@ -152,25 +170,31 @@ export function findMarkerCalls(sourceFile: TS.SourceFile, specifiers: ReadonlyS
     const [first, second] = call.arguments
     const optionsForm = !first || ts.isObjectLiteralExpression(first)
     const options = optionsForm ? first : second
-    const present = options && ts.isObjectLiteralExpression(options) ? checkOptionsLiteral(kind, options, errors) : new Set<string>()
+    const literal: LiteralOptions =
+      options && ts.isObjectLiteralExpression(options)
+        ? checkOptionsLiteral(kind, options, errors)
+        : { present: new Set(), known: new Map(), complete: !options }
+    const facts = { options, present: literal.present, known: literal.known, complete: literal.complete }
     if (optionsForm) {
       const parent = call.parent
       if (ts.isDecorator(parent)) {
         const member = parent.parent
-        return { call, kind, form: 'options', options, present, qualified: qualifiedName(member), versionText: member.getText() }
+        const fn = ts.isMethodDeclaration(member) ? member : undefined
+        return { call, kind, form: 'options', ...facts, qualified: qualifiedName(member), versionNode: member, fn }
       }
       if (ts.isCallExpression(parent) && parent.expression === call) {
-        const fn = parent.arguments[0]
-        const own = bindingName(parent) ?? (fn && ts.isIdentifier(fn) ? fn.text : `${kind}@${where(call)}`)
-        const versionText = fn ? (ts.isIdentifier(fn) ? localFunctionText(sourceFile, fn.text) : undefined) ?? fn.getText() : parent.getText()
-        return { call, kind, form: 'options', options, present, qualified: qualifiedName(parent, own), versionText }
+        const argument = parent.arguments[0]
+        const own = bindingName(parent) ?? (argument && ts.isIdentifier(argument) ? argument.text : `${kind}@${where(call)}`)
+        const fn = argument && (ts.isIdentifier(argument) ? localFunction(sourceFile, argument.text) : unwrapFunction(argument))
+        const versionNode = (argument && ts.isIdentifier(argument) ? fn : undefined) ?? argument ?? parent
+        return { call, kind, form: 'options', ...facts, qualified: qualifiedName(parent, own), versionNode, fn }
       }
       return undefined
     }
-    const fn = unwrapFunction(first)
-    const own = bindingName(call) ?? (ts.isIdentifier(first) ? first.text : fn?.name?.text) ?? `${kind}@${where(call)}`
-    const versionText = (ts.isIdentifier(first) ? localFunctionText(sourceFile, first.text) : fn?.getText()) ?? call.getText()
-    return { call, kind, form: 'function', options, present, qualified: qualifiedName(call, own), versionText }
+    const inline = unwrapFunction(first)
+    const own = bindingName(call) ?? (ts.isIdentifier(first) ? first.text : inline?.name?.text) ?? `${kind}@${where(call)}`
+    const fn = ts.isIdentifier(first) ? localFunction(sourceFile, first.text) : inline
+    return { call, kind, form: 'function', ...facts, qualified: qualifiedName(call, own), versionNode: fn ?? call, fn }
   }
 
   ts.forEachChild(sourceFile, visit)

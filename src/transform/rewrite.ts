@@ -6,12 +6,16 @@
 import type MagicString from 'magic-string'
 import type TS from 'typescript'
 import { ts } from './typescript.js'
-import { versionOf, type IdAllocator } from './ids.js'
+import type { IdAllocator } from './ids.js'
 import type { MarkerCall } from './markers.js'
 import { checkCombination, optionCode, renderOptions, tagOptions, type SiteOption } from './options.js'
+import { siteFacts, type KnownOptions } from './site-facts.js'
 import { siteQualifiedName, type BindingSite, type DeclarationSite, type MethodSite, type ObjectMethodSite, type PrivateMethodSite, type TagSite } from './sites.js'
+import type { ClosureSite } from './closures.js'
 import type { ErrorReporter } from './errors.js'
 import { markerSiteInfo, tagSiteInfo, type SiteListener } from './site-report.js'
+import type { CacheKindName } from './tags.js'
+import type { SiteVersions } from './versions.js'
 
 /** Runtime exports the emitted code imports, in the order the import lists them. */
 const RUNTIME_EXPORTS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache', 'cachedMethod'] as const
@@ -33,7 +37,15 @@ export interface RewriteContext {
   readonly commonJs: boolean
   /** Told each site's options as emitted (`options.onSite`). */
   readonly onSite?: SiteListener | undefined
+  readonly versions: SiteVersions
+  /** Check what a site's function reads (closures.ts); a site it does not apply to returns at once. */
+  readonly checkClosures: (site: ClosureSite) => void
+  /** The plugin's `strict`: closure problems are errors in every site. */
+  readonly strict: boolean
 }
+
+/** Options the build step reads and the runtime does not need: left out of the emitted options. */
+const BUILD_ONLY_OPTIONS: ReadonlySet<string> = new Set(['versionScope'])
 
 /** Collects the runtime names a file uses and emits the import for them. */
 export class Rewriter {
@@ -70,11 +82,36 @@ export class Rewriter {
     const entries: [string, string][] = [
       ...fromDefaults.map((o): [string, string] => [o.name, defaults.get(o.name)!.code]),
       ...options.map((o): [string, string] => [o.name, optionCode(o)]),
-    ]
-    if (!given.has('name')) entries.push(['name', JSON.stringify(ids.claim(siteQualifiedName(site)))])
-    if (!given.has('version')) entries.push(['version', JSON.stringify(versionOf(this.text(site.node)))])
+    ].filter(([name]) => !BUILD_ONLY_OPTIONS.has(name))
+    const qualified = siteQualifiedName(site)
+    if (!given.has('name')) entries.push(['name', JSON.stringify(ids.claim(qualified))])
+    const known: KnownOptions = new Map([...fromDefaults, ...options].map((o) => [o.name, o.value.literal ? o.value : { literal: false }]))
+    const version = this.analyze({ node: site.node, fn: site.node, kind: site.tag.kind, known, complete: true, qualified }, !given.has('version'))
+    if (version !== undefined) entries.push(['version', JSON.stringify(version)])
     if (this.ctx.onSite && errors.count === errorsBefore) this.ctx.onSite(tagSiteInfo(this.ctx.sourceFile, site.node, site.tag.kind, [...fromDefaults, ...options], entries))
     return renderOptions(entries)
+  }
+
+  /**
+   * The version of a site, computed as its options ask (versions.ts), after the check of what its function reads
+   * (closures.ts), which depends on the same facts.
+   */
+  private analyze(
+    site: { node: TS.Node; fn: TS.Node | undefined; kind: CacheKindName; known: KnownOptions; complete: boolean; qualified: string },
+    wantsVersion: boolean,
+  ): string | undefined {
+    const facts = siteFacts(site.kind, site.known, site.complete)
+    if (site.fn && site.complete) {
+      this.ctx.checkClosures({
+        node: site.fn,
+        label: `${site.kind} function ${site.qualified}`,
+        kind: site.kind,
+        persistent: facts.persistent,
+        hasKey: facts.hasKey,
+        strict: facts.strict || this.ctx.strict,
+      })
+    }
+    return wantsVersion ? this.ctx.versions.of(site.node, facts) : undefined
   }
 
   rewriteSite(site: TagSite): void {
@@ -260,9 +297,16 @@ export class Rewriter {
   rewriteMarker(marker: MarkerCall): void {
     const { s, sourceFile, ids, defaults } = this.ctx
     const entries: string[] = []
-    for (const [name, d] of defaults) if (!marker.present.has(name)) entries.push(`${name}: ${d.code}`)
+    const known = new Map(marker.known)
+    for (const [name, d] of defaults) {
+      if (marker.present.has(name)) continue
+      known.set(name, { literal: true, value: d.value })
+      if (!BUILD_ONLY_OPTIONS.has(name)) entries.push(`${name}: ${d.code}`)
+    }
     if (!marker.present.has('name')) entries.push(`name: ${JSON.stringify(ids.claim(marker.qualified))}`)
-    if (!marker.present.has('version')) entries.push(`version: ${JSON.stringify(versionOf(marker.versionText))}`)
+    const { kind, qualified, complete } = marker
+    const version = this.analyze({ node: marker.versionNode, fn: marker.fn, kind, known, complete, qualified }, !marker.present.has('version'))
+    if (version !== undefined) entries.push(`version: ${JSON.stringify(version)}`)
     this.ctx.onSite?.(markerSiteInfo(sourceFile, marker, defaults, entries))
     if (!entries.length) return
     const options = marker.options

@@ -21,11 +21,11 @@
  */
 import path from 'node:path'
 import type TS from 'typescript'
-import { TransformError, transform, type TransformOptions, type TransformWarning } from './index.js'
+import { ModuleGraph, TransformError, transform, type TransformOptions, type TransformWarning } from './index.js'
 import { TYPESCRIPT6_ALIAS_INSTALL, TYPESCRIPT6_INSTALL, isTypeScript6, typeScriptVersion } from './typescript.js'
 
 /** The plugin's entry in tsconfig `plugins`: ts-patch's own keys plus the transform's options. */
-export interface TscPluginConfig extends Omit<TransformOptions, 'onWarning' | 'typescript'> {
+export interface TscPluginConfig extends Omit<TransformOptions, 'onWarning' | 'typescript' | 'moduleGraph'> {
   readonly transform?: string
   readonly transformProgram?: boolean
   readonly [key: string]: unknown
@@ -60,14 +60,35 @@ export function assertTscTypeScript(ts: unknown): asserts ts is typeof TS {
   )
 }
 
-function transformOptions(program: TS.Program, config: TscPluginConfig, ts: typeof TS): TransformOptions {
+function transformOptions(program: TS.Program, config: TscPluginConfig, ts: typeof TS, host: TS.CompilerHost | undefined): TransformOptions {
   const configFile = (program.getCompilerOptions() as { configFilePath?: unknown }).configFilePath
   const base = typeof configFile === 'string' ? path.dirname(configFile) : program.getCurrentDirectory()
   const options: TransformOptions = { root: path.resolve(base, config.root ?? '.'), typescript: ts }
   if (config.runtime !== undefined) options.runtime = config.runtime
   if (config.enabled !== undefined) options.enabled = config.enabled
   if (config.defaults !== undefined) options.defaults = config.defaults
+  if (config.strict !== undefined) options.strict = config.strict
+  options.moduleGraph = programModuleGraph(program, ts, host)
   return options
+}
+
+/**
+ * The modules versions depend on, resolved as the program resolves them (its options and host) and read from its
+ * source files, so nothing the program already holds is read from disk again.
+ */
+function programModuleGraph(program: TS.Program, ts: typeof TS, programHost: TS.CompilerHost | undefined): ModuleGraph {
+  const options = program.getCompilerOptions()
+  const host = programHost ?? ts.createCompilerHost(options)
+  return new ModuleGraph({
+    resolve: (specifier, containingFile) => {
+      const { resolvedModule } = ts.resolveModuleName(specifier, containingFile, { ...options, allowJs: true, resolveJsonModule: true }, host, undefined, undefined, ts.ModuleKind.ESNext)
+      if (!resolvedModule) return undefined
+      const external = resolvedModule.isExternalLibraryImport === true || /[\\/]node_modules[\\/]/.test(resolvedModule.resolvedFileName)
+      const id = resolvedModule.packageId
+      return { file: resolvedModule.resolvedFileName, external, ...(id ? { packageName: id.name, packageVersion: id.version } : {}) }
+    },
+    readFile: (file) => program.getSourceFile(file)?.text,
+  })
 }
 
 /** A tsc diagnostic for a transform error or warning, at the offending text of the source as written. */
@@ -93,7 +114,7 @@ export default function twatCacheProgramTransformer(
   }
   const ts = extras.ts
   assertTscTypeScript(ts)
-  const options = transformOptions(program, config ?? {}, ts)
+  const options = transformOptions(program, config ?? {}, ts, host)
   if (options.enabled === false) return program
 
   const replaced = new Map<string, string>()

@@ -2,9 +2,15 @@
  * The transform fixture cases: `fixtures/transform/<case>/input.<ext>` with `output.<ext>` (the expected code),
  * `error.txt` (the expected error message, locations and frames), or neither when the transform returns null; an
  * optional `warnings.txt` (the expected warnings, one message after another); and an optional `options.json`
- * (TransformOptions). Each case is transformed with its own folder as the root, so ids read `input.ts#name`.
+ * (TransformOptions). Each case is transformed with its own folder as the root, so ids read `input.ts#name`. Other
+ * files of the folder (modules the input imports, a node_modules package, a tsconfig.json) are there for the input.
+ *
+ * An optional `edit/` folder holds files that replace the case's own (same relative paths) and `versions.json`,
+ * `{ "input.ts#name": "changed" | "same" }`: the case is copied twice to a temporary folder, once as it is and once
+ * with the edit, and each site's version must change or stay the same as listed.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { transform, type TransformOptions, type TransformWarning } from '../../src/transform/index.js'
@@ -23,6 +29,8 @@ export interface FixtureCase {
   /** The expected warnings' messages, each followed by a blank line, or undefined when there must be none. */
   readonly expectedWarnings: string | undefined
   readonly options: TransformOptions
+  /** The `edit/` folder and what it must do to each site's version, or undefined. */
+  readonly edit: { readonly dir: string; readonly versions: Readonly<Record<string, 'changed' | 'same'>> } | undefined
 }
 
 export function listCases(): FixtureCase[] {
@@ -37,6 +45,10 @@ export function listCases(): FixtureCase[] {
       const extension = path.extname(inputName)
       const read = (name: string) => (files.includes(name) ? fs.readFileSync(path.join(dir, name), 'utf8') : undefined)
       const options = read('options.json')
+      const editDir = path.join(dir, 'edit')
+      const edit = files.includes('edit')
+        ? { dir: editDir, versions: JSON.parse(fs.readFileSync(path.join(editDir, 'versions.json'), 'utf8')) as Record<string, 'changed' | 'same'> }
+        : undefined
       return {
         name: entry.name,
         dir,
@@ -46,6 +58,7 @@ export function listCases(): FixtureCase[] {
         expectedError: read('error.txt'),
         expectedWarnings: read('warnings.txt'),
         options: { root: dir, ...(options ? (JSON.parse(options) as TransformOptions) : {}) },
+        edit,
       }
     })
 }
@@ -60,4 +73,30 @@ export function runCaseWithWarnings(fixture: FixtureCase): { code: string | null
   const warnings: TransformWarning[] = []
   const result = transform(fixture.input, fixture.inputFile, { ...fixture.options, onWarning: (w) => warnings.push(w) })
   return { code: result?.code ?? null, warnings: warnings.map((w) => `${w.message}\n\n`).join('') }
+}
+
+/** `name → version` of every site in transformed code (the build step writes `name: "…", version: "…"`). */
+export function versionsIn(code: string): Map<string, string> {
+  return new Map([...code.matchAll(/name: "([^"]+)", version: "([0-9a-f]{12})"/g)].map((m) => [m[1]!, m[2]!]))
+}
+
+/**
+ * The versions of a case with an `edit/` folder, before and after the edit: both copies are transformed from a
+ * temporary folder of their own, so nothing but the edit differs between them.
+ */
+export function runEdit(fixture: FixtureCase): { before: Map<string, string>; after: Map<string, string> } {
+  if (!fixture.edit) throw new Error(`fixture ${fixture.name} has no edit/ folder`)
+  const versionsOf = (withEdit: boolean): Map<string, string> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `twat-fixture-${fixture.name}-`))
+    try {
+      fs.cpSync(fixture.dir, dir, { recursive: true, filter: (source) => source !== fixture.edit!.dir })
+      if (withEdit) fs.cpSync(fixture.edit!.dir, dir, { recursive: true, filter: (source) => path.basename(source) !== 'versions.json' })
+      const file = path.join(dir, path.basename(fixture.inputFile))
+      const result = transform(fs.readFileSync(file, 'utf8'), file, { ...fixture.options, root: dir, onWarning: () => undefined })
+      return versionsIn(result?.code ?? '')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  return { before: versionsOf(false), after: versionsOf(true) }
 }

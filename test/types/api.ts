@@ -10,6 +10,7 @@ import {
   type CacheConfig,
   type CacheOptions,
   type CacheStatsSnapshot,
+  type KeyBy,
   type OpenCache,
 } from '../../src/runtime/index.js'
 
@@ -20,6 +21,12 @@ const badPolicy: CacheOptions = { policy: 'lifo' }
 const badTtl: CacheOptions = { ttl: true }
 // @ts-expect-error unknown option
 const unknownOption: CacheOptions = { maxSize: 10 }
+const correctness: CacheOptions = { keyBy: 'identity', clone: true }
+// @ts-expect-error keyBy is 'value' or 'identity'
+const badKeyBy: CacheOptions = { keyBy: 'reference' }
+// @ts-expect-error clone is a boolean
+const badClone: CacheOptions = { clone: 'deep' }
+const keyBy: KeyBy = createCacheConfig(correctness).keyBy
 const config: CacheConfig = createCacheConfig(options)
 const ttlMs: number = config.ttlMs
 // @ts-expect-error a config is read-only
@@ -33,6 +40,7 @@ const total: number | undefined = cache.get('k')?.total
 
 const all: CacheStatsSnapshot[] = getStats()
 const hits: number = all[0]?.hits ?? 0
+const bypassed: number = all[0]?.bypassed ?? 0
 const cleared: Promise<void> = clearCache('name')
 const folder: string = getCachePath('reports')
 // @ts-expect-error getCachePath takes a folder name
@@ -41,4 +49,4 @@ getCachePath(3)
 const isValidation: boolean = new ValidationError('maxsize', -1, 'x') instanceof errors.ValidationError
 const code: string = errors.CacheKeyError.code
 
-export { options, badPolicy, badTtl, unknownOption, ttlMs, total, hits, cleared, folder, isValidation, code }
+export { options, badPolicy, badTtl, unknownOption, correctness, badKeyBy, badClone, keyBy, ttlMs, total, hits, bypassed, cleared, folder, isValidation, code }

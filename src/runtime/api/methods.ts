@@ -26,6 +26,7 @@ function sumStats(name: string, snapshots: CacheStatsSnapshot[], engine: string)
     total.refreshes += s.refreshes
     total.staleIfError += s.staleIfError
     total.invalidations += s.invalidations
+    total.bypassed += s.bypassed
     size += s.size
   }
   return total.snapshot(name, engine, size)

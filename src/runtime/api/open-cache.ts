@@ -6,12 +6,14 @@
  */
 import { createHandle, keyedOperations, type CacheHandle } from '../call/handle.js'
 import { lifeOf, newEntry, tagsOf } from '../call/freshness.js'
+import { copyOrSame } from '../call/memory-values.js'
 import { FAULT, persistentStore } from '../call/settled-stores.js'
 import { MISS, type PersistentEngine } from '../engines/contract.js'
 import { createPersistentEngine } from '../engines/disk/chain.js'
 import { createMemoryEngine } from '../engines/memory/chain.js'
 import { memoryKeyStage, textKeyStage, type KeyStage } from '../keys/call-key.js'
 import { createCacheConfig, type CacheOptions } from '../options/config.js'
+import { identityKeysError } from '../options/schema.js'
 import { ValidationError } from '../report/errors.js'
 import { reportFault } from '../report/faults.js'
 import { CacheCounters, type CacheStatsSnapshot } from '../report/stats.js'
@@ -52,6 +54,12 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
   const counters = new CacheCounters()
   const name = config.name ?? `open-${kind}`
   const context = { counters, clock: config.clock }
+  // The caller chose the key itself, and there is no call to run uncached: an unkeyable key is a CacheKeyError.
+  const keyRules = { strict: true, keyBy: config.keyBy }
+  if (kind !== 'mcache') {
+    const identity = identityKeysError(config.keyBy, `openCache kind ${kind} keeps entries on disk`)
+    if (identity) throw identity
+  }
   let keys: KeyStage
   let engine: { readonly name: string; readonly store: unknown; size(): number; has(key: unknown): boolean; delete(key: unknown): boolean; clear(): void }
   let read: (key: unknown) => unknown
@@ -60,16 +68,20 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
   if (kind === 'mcache') {
     const memory = createMemoryEngine(config, context)
     engine = memory
-    keys = memoryKeyStage(undefined, () => memory.size())
-    read = (key) => memory.get(key)
+    keys = memoryKeyStage(keyRules, () => memory.size())
+    // clone: what is stored and what get returns are copies, as for a cached function's results.
+    read = (key) => {
+      const value = memory.get(key)
+      return config.clone && value !== MISS ? copyOrSame(value) : value
+    }
     write = (key, value) => {
-      memory.set(key, value)
+      memory.set(key, config.clone ? copyOrSame(value) : value)
       counters.sets++
     }
   } else {
     const disk = createPersistentEngine(kind, config, { id: name, version: config.version ?? '' }, counters)
     persistent = disk
-    keys = textKeyStage(undefined)
+    keys = textKeyStage(keyRules)
     const store = persistentStore(disk, { name, strict: config.strict, counters, engine: () => disk.name })
     const guarded = <T>(operation: string, body: () => T, fallback: T): T => {
       try {

@@ -18,6 +18,7 @@ import { identify } from '../keys/function-identity.js'
 import { keyPart } from '../keys/store-key.js'
 import type { CacheConfig, EngineName } from '../options/config.js'
 import { cachingDisabled } from '../options/environment.js'
+import { identityKeysError } from '../options/schema.js'
 import { ValidationError } from '../report/errors.js'
 import { reportFault } from '../report/faults.js'
 import { CacheCounters } from '../report/stats.js'
@@ -69,7 +70,7 @@ function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): 
   }
   return assembleInSettledStore('acache', fn, {
     name: id,
-    keys: sharedKeyStage(config.key, keyPart(version)),
+    keys: sharedKeyStage(config, keyPart(version)),
     store: asyncStore(() => chain.open(), policy),
     counters,
     asyncResults: true,
@@ -93,6 +94,8 @@ const definition: CacheKindDefinition = {
   wrap(fn, config) {
     checkEngine(config)
     const target = resolveKeyvTarget(config)
+    const identity = target && identityKeysError(config.keyBy, 'acache on a shared store keeps entries for every process using it')
+    if (identity) throw identity
     if (cachingDisabled()) return disabledCache('acache', fn, config, true)
     return target ? cacheShared(fn, config, target) : cacheLocally(fn, config)
   },

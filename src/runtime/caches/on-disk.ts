@@ -11,6 +11,7 @@ import { identify } from '../keys/function-identity.js'
 import { textKeyStage } from '../keys/call-key.js'
 import type { CacheConfig } from '../options/config.js'
 import { cachingDisabled } from '../options/environment.js'
+import { identityKeysError } from '../options/schema.js'
 import { reportFault } from '../report/faults.js'
 import { CacheCounters } from '../report/stats.js'
 import { cacheInMemory } from './mcache.js'
@@ -18,12 +19,14 @@ import { cacheInMemory } from './mcache.js'
 type AnyFunction = (...args: any[]) => any
 
 export function cacheOnDisk(kind: DiskCacheKind, fn: AnyFunction, config: CacheConfig): AnyFunction {
+  const identity = identityKeysError(config.keyBy, `${kind} keeps entries on disk`)
+  if (identity) throw identity
   if (cachingDisabled()) return disabledCache(kind, fn, config, false)
   const counters = new CacheCounters()
-  const identity = identify(fn, config.name, config.version)
-  const engine = openDiskEngine(kind, config, identity, counters)
+  const functionIdentity = identify(fn, config.name, config.version)
+  const engine = openDiskEngine(kind, config, functionIdentity, counters)
   if (!engine) return cacheInMemory(kind, fn, config, counters)
-  const name = identity.id
+  const name = functionIdentity.id
   const policy = { name, strict: config.strict, counters, engine: () => engine.name }
   function guarded<T>(operation: string, body: () => T, fallback: T): T {
     try {
@@ -35,7 +38,7 @@ export function cacheOnDisk(kind: DiskCacheKind, fn: AnyFunction, config: CacheC
   }
   return assembleInSettledStore(kind, fn, {
     name,
-    keys: textKeyStage(config.key),
+    keys: textKeyStage(config),
     store: persistentStore(engine, policy),
     counters,
     asyncResults: false,

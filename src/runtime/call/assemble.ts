@@ -5,6 +5,7 @@
 import type { MemoryEngine, StoredEntry } from '../engines/contract.js'
 import { memoryKeyStage, type KeyStage } from '../keys/call-key.js'
 import type { CacheConfig } from '../options/config.js'
+import { mutationCheckEnabled } from '../options/environment.js'
 import type { CacheCounters } from '../report/stats.js'
 import { createHandle, finishWrapper, keyedOperations, type CacheKind, type KeyedOperations } from './handle.js'
 import { listenForTags, type TagListener, type TagVerdict } from '../tags/registry.js'
@@ -12,6 +13,7 @@ import { callsContextFunctions } from './computation.js'
 import { needsEntries } from './freshness.js'
 import { memoryEntries, type MemoryEntries } from './memory-entries.js'
 import { memoryCachedCall } from './memory-fast-path.js'
+import { checkedValues, cloningValues, type MemoryValues } from './memory-values.js'
 import { settledCall, type MemoryMode } from './pipeline.js'
 import type { SettledStore } from './settled-stores.js'
 
@@ -33,13 +35,24 @@ export interface MemoryAssembly {
   readonly engineName?: string
 }
 
+/**
+ * What a memory cache stores and hands out, when it is not the result itself: copies (`clone`), or checked
+ * results (`TWAT_CACHE_CHECK=1`, read now, at creation). Copies cannot be changed by a caller, so they need no check.
+ */
+function memoryValues(config: CacheConfig, name: string, counters: CacheCounters): MemoryValues | undefined {
+  const policy = { name, counters, strict: config.strict }
+  if (config.clone) return cloningValues(policy)
+  return mutationCheckEnabled() ? checkedValues(policy) : undefined
+}
+
 /** A function cached in a memory engine. */
 export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: CacheConfig, assembly: MemoryAssembly): AnyFunction {
   const { engine, counters, asyncResults } = assembly
   const engineName = assembly.engineName ?? engine.name
   const name = cacheName(fn, config)
-  const keys = memoryKeyStage(config.key, () => engine.size())
-  const base = { fn, name, keys, counters, asyncResults, config, acrossAwaits: callsContextFunctions(fn) }
+  const keys = memoryKeyStage(config, () => engine.size())
+  const values = memoryValues(config, name, counters)
+  const base = { fn, name, keys, counters, asyncResults, config, acrossAwaits: callsContextFunctions(fn), ...(values ? { values } : {}) }
   let entries: MemoryEntries | undefined
   let entriesEngine: MemoryEngine | undefined
   const mode: MemoryMode = {
@@ -131,6 +144,7 @@ export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembl
     clock: config.clock,
     acrossAwaits: callsContextFunctions(fn),
     tagVerdict: assembly.tagVerdict,
+    cloneShared: config.clone,
   })
   const handle = createHandle(
     {

@@ -4,7 +4,7 @@
  * cache's own key stage and the same `this` as a call (`bind(self)` gives a handle for one instance), so they reach
  * exactly the entry a call made.
  */
-import type { KeyStage } from '../keys/call-key.js'
+import { isBypass, type KeyStage } from '../keys/call-key.js'
 import type { CacheCounters, CacheStatsSnapshot } from '../report/stats.js'
 
 export type CacheKind = 'mcache' | 'bcache' | 'fcache' | 'acache' | 'ucache'
@@ -87,14 +87,21 @@ export interface KeyedOperations {
   delete(key: unknown): boolean | Promise<boolean>
 }
 
-/** `has`/`delete` of a HandleSource from key operations and the cache's key stage. */
+/**
+ * `has`/`delete` of a HandleSource from key operations and the cache's key stage. Arguments that cannot be keyed
+ * have no entry: both answer false (in strict mode the key stage throws CacheKeyError, as a call would).
+ */
 export function keyedOperations(keys: KeyStage, operations: KeyedOperations, async: boolean): Pick<HandleSource, 'has' | 'delete'> {
+  const run = (operation: (key: unknown) => boolean | Promise<boolean>, self: unknown, args: ArrayLike<unknown>) => {
+    const key = keys.keyOf(self, args)
+    return isBypass(key) ? false : operation(key)
+  }
   const keyed =
     (operation: (key: unknown) => boolean | Promise<boolean>) =>
     (self: unknown, args: ArrayLike<unknown>): boolean | Promise<boolean> => {
-      if (!async) return operation(keys.keyOf(self, args))
+      if (!async) return run(operation, self, args)
       try {
-        return Promise.resolve(operation(keys.keyOf(self, args)))
+        return Promise.resolve(run(operation, self, args))
       } catch (error) {
         return Promise.reject(error)
       }

@@ -6,10 +6,13 @@
  * started in: a tag check is one comparison until an invalidation happens.
  */
 import { MISS, physicalExpiry, type MemoryEngine, type StoredEntry } from '../engines/contract.js'
+import { isBypass } from '../keys/call-key.js'
 import { isThenable } from '../platform/thenable.js'
 import { currentEpoch, epochVerdict } from '../tags/registry.js'
+import { bypassCall } from './bypass.js'
 import type { Computation } from './computation.js'
 import { judge, lifeOf, newEntry, tagsOf, type Freshness } from './freshness.js'
+import { CHANGED, NOT_KEPT, type MemoryValues } from './memory-values.js'
 import { computeIn, keepResult, type CallPlan, type EntriesMode } from './pipeline.js'
 import { Refresher } from './refresh.js'
 import { orStaleAfter, rejectAfter } from './timeouts.js'
@@ -22,6 +25,8 @@ export interface MemoryEntry extends StoredEntry {
 export interface EntriesPlan extends CallPlan {
   /** The engine the entries are kept in. */
   readonly engine: MemoryEngine
+  /** What is stored and handed out when it is not the result itself (clone, mutation check). */
+  readonly values?: MemoryValues | undefined
 }
 
 /** The entries composition, and what the handle needs of it. */
@@ -36,9 +41,34 @@ export interface MemoryEntries extends EntriesMode {
 const NO_REQUESTS: Computation = Object.freeze({ life: undefined, tags: undefined, noStore: false })
 
 export function memoryEntries(plan: EntriesPlan): MemoryEntries {
-  const { keys, engine, counters, asyncResults, config } = plan
+  const { keys, engine, counters, asyncResults, config, values } = plan
   const { clock } = config
   const refresher = new Refresher(clock)
+
+  /** What to store for a computed result (values stage), or NOT_KEPT. */
+  const keep = (key: unknown, result: unknown): unknown =>
+    values
+      ? values.keep(result, () => {
+          const current = engine.get(key)
+          if (current !== MISS && (current as MemoryEntry).value === kept) engine.delete(key)
+        })
+      : result
+  // `keep`'s forget compares with the value it returned; it is set right after (one call at a time).
+  let kept: unknown
+
+  /** What a hit hands out for an entry, or CHANGED (the values stage found it changed: drop it). */
+  const handOut = (key: unknown, entry: MemoryEntry, args: ArrayLike<unknown>): unknown => {
+    if (!values) return entry.value
+    const handed = values.hand(entry.value, args)
+    if (handed === CHANGED) engine.delete(key)
+    return handed
+  }
+
+  /** Keep and store a computed result; the caller gets the result itself. */
+  function keepAndPut(key: unknown, result: unknown, computation: Computation, epoch: number, count = true): void {
+    kept = keep(key, result)
+    if (kept !== NOT_KEPT) put(key, kept, computation, epoch, count)
+  }
 
   /** Store `value` (the result as returned) as the entry of `key`; `count` it as a set unless it replaces its own provisional entry. */
   function put(key: unknown, value: unknown, computation: Computation, epoch: number, count = true): void {
@@ -69,7 +99,7 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
         const { result, computation } = computeIn(plan, self, args)
         const store = (settled: unknown) => {
           if (!keepResult(plan, settled, computation, args)) return
-          put(key, isThenable(result) ? result : settled, computation, epoch)
+          keepAndPut(key, isThenable(result) ? result : settled, computation, epoch)
           counters.refreshes++
         }
         return isThenable(result) ? Promise.resolve(result).then(store) : store(result)
@@ -96,7 +126,7 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
     }
     const { result, computation } = computed
     if (!isThenable(result)) {
-      if (keepResult(plan, result, computation, args)) put(key, result, computation, epoch)
+      if (keepResult(plan, result, computation, args)) keepAndPut(key, result, computation, epoch)
       refresher.succeeded(key)
       return result
     }
@@ -106,7 +136,7 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
       original.then(
         (value) => {
           refresher.succeeded(key)
-          if (keepResult(plan, value, computation, args)) put(key, original, computation, epoch)
+          if (keepResult(plan, value, computation, args)) keepAndPut(key, original, computation, epoch)
         },
         () => undefined,
       )
@@ -119,25 +149,29 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
       return refresher.track(key, rejectAfter(answer, config.hardTimeoutMs, plan.name, () => undefined))
     }
     // Concurrent calls share the call in flight through a provisional entry with the cache's own life; once it
-    // settles it is replaced by the entry the computation asked for, or removed.
+    // settles it is replaced by the entry the computation asked for, or removed. With a values stage the entry
+    // holds what the stage keeps (a copy, for clone) and the caller gets the result itself.
     const isProvisional = () => {
       const current = engine.get(key)
-      return current !== MISS && (current as MemoryEntry).value === answer
+      return current !== MISS && (current as MemoryEntry).value === provisional
     }
     const answer: Promise<unknown> = rejectAfter(original, config.hardTimeoutMs, plan.name, () => {
       if (isProvisional()) engine.delete(key)
     })
+    kept = keep(key, original)
+    const provisional = values ? kept : answer
+    if (provisional === NOT_KEPT) return answer
     original.then(
       (value) => {
         if (!isProvisional()) return // cleared or replaced meanwhile
-        if (keepResult(plan, value, computation, args)) put(key, original, computation, epoch, false)
+        if (keepResult(plan, value, computation, args)) put(key, provisional, computation, epoch, false)
         else engine.delete(key)
       },
       () => {
         if (isProvisional()) engine.delete(key)
       },
     )
-    put(key, answer, NO_REQUESTS, epoch)
+    put(key, provisional, NO_REQUESTS, epoch)
     return answer
   }
 
@@ -149,32 +183,34 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
       if (asyncResults) return Promise.reject(error)
       throw error
     }
+    if (isBypass(key)) return bypassCall(plan, this, arguments, key)
     const found = find(key)
     if (found === undefined) return recompute(this, arguments, key)
     const { entry, worth } = found
+    if (worth === 'gone') return recompute(this, arguments, key)
+    const value = handOut(key, entry, arguments)
+    if (value === CHANGED) return recompute(this, arguments, key)
     switch (worth) {
       case 'fresh':
         counters.hits++
-        return entry.value
+        return value
       case 'ahead':
         counters.hits++
         refreshInBackground(this, arguments, key)
-        return entry.value
+        return value
       case 'stale':
         counters.stale++
         refreshInBackground(this, arguments, key)
-        return entry.value
+        return value
       case 'error-only': {
         const shared = refresher.shared(key)
         if (shared) return shared
         if (refresher.backingOff(key)) {
           counters.staleIfError++
-          return entry.value
+          return value
         }
-        return recompute(this, arguments, key, entry)
+        return recompute(this, arguments, key, { ...entry, value })
       }
-      case 'gone':
-        return recompute(this, arguments, key)
     }
   }
 

@@ -21,14 +21,18 @@ export interface MemoryFastPlan extends MemoryCallPlan {
   readonly keys: MemoryKeyStage
 }
 
-/** The cached function of a memory cache: its fast paths in front of the general composition. */
+/**
+ * The cached function of a memory cache: its fast paths in front of the general composition. Chosen once, at
+ * creation: a cache with a values stage (clone, mutation check) or keys the index does not give (a key function,
+ * identity keys) has no fast path, so the fast paths of every other cache stay as they are.
+ */
 export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const generalCall = memoryCall(plan)
   const { keys, engine, counters, mode } = plan
   // A cache that keeps entries with a life from the start has no bare results to answer from.
   if (mode.entries) return mode.entries.call
   const index = keys.index
-  if (!index) return generalCall
+  if (!index || plan.values) return generalCall
   if (plan.asyncResults) return oneKeyFastPath(plan, generalCall)
 
   /**

@@ -1,12 +1,14 @@
 /**
  * The call pipeline: the stages one cached call passes, in every cache —
  *
- *   key → lookup → freshness → de-duplicate → compute → store → report
+ *   key (→ bypass) → lookup → freshness → de-duplicate → compute → store → report
  *
- * Each stage is written once: the key stage in keys/call-key.ts, lookup and store in settled-stores.ts (memory
- * engines need neither fault handling nor serialization), freshness in freshness.ts (with refresh.ts and
- * timeouts.ts), compute in compute.ts with the computation context of computation.ts, counting and faults in
- * report/. This module and memory-entries.ts compose them, for the two kinds of store:
+ * Each stage is written once: the key stage in keys/call-key.ts, the bypass of calls that cannot be keyed in
+ * bypass.ts, lookup and store in settled-stores.ts (memory engines need neither fault handling nor
+ * serialization), what memory caches store and hand out (clone, mutation check) in memory-values.ts, freshness in
+ * freshness.ts (with refresh.ts and timeouts.ts), compute in compute.ts with the computation context of
+ * computation.ts, counting and faults in report/. This module and memory-entries.ts compose them, for the two
+ * kinds of store:
  *
  * - Memory engines keep the result itself, a promise included, so the store is also the de-duplication: a second
  *   call with the key finds the first call's promise (a promise that rejects is removed, so a rejection is never
@@ -18,15 +20,17 @@
  *   lookup-and-compute.
  */
 import { MISS, type MemoryEngine, type StoredEntry } from '../engines/contract.js'
-import type { KeyStage } from '../keys/call-key.js'
+import { isBypass, type KeyStage } from '../keys/call-key.js'
 import type { CacheConfig } from '../options/config.js'
 import { isThenable } from '../platform/thenable.js'
 import { reportFault } from '../report/faults.js'
 import type { CacheCounters } from '../report/stats.js'
 import { currentEpoch, stamp, type TagVerdict } from '../tags/registry.js'
+import { bypassCall } from './bypass.js'
 import { compute, computeAsync } from './compute.js'
 import { newComputation, runComputation, type Computation } from './computation.js'
 import { judge, lifeOf, needsWindows, newEntry, tagsOf, type Freshness } from './freshness.js'
+import { CHANGED, NOT_KEPT, copyOrSame, type MemoryValues } from './memory-values.js'
 import { Refresher } from './refresh.js'
 import { FAULT, then, type ReadResult, type SettledStore } from './settled-stores.js'
 import { orStaleAfter, rejectAfter } from './timeouts.js'
@@ -63,6 +67,8 @@ export interface EntriesMode {
 export interface MemoryCallPlan extends CallPlan {
   readonly engine: MemoryEngine
   readonly mode: MemoryMode
+  /** What is stored and handed out when it is not the result itself (clone, mutation check); see memory-values.ts. */
+  readonly values?: MemoryValues
 }
 
 export interface SettledCallPlan extends CallPlan {
@@ -70,6 +76,8 @@ export interface SettledCallPlan extends CallPlan {
   /** What the store's tag invalidations say about an entry (persistent and shared stores keep their own). */
   tagVerdict(entry: StoredEntry): TagVerdict | Promise<TagVerdict>
   readonly clock: CacheConfig['clock']
+  /** Give calls that join a call in flight their own structured copy of its result (`clone: true`). */
+  readonly cloneShared?: boolean
 }
 
 /** Run the function as the call asked, in a fresh computation context. */
@@ -117,7 +125,10 @@ function storeBare(plan: MemoryCallPlan, key: unknown, result: unknown, computat
   plan.counters.sets++
 }
 
-/** The miss of a plain memory cache: compute, store the result as it is (a promise at once), count. */
+/**
+ * The miss of a plain memory cache: compute, store the result as it is (a promise at once), count. The fast paths
+ * call it on a miss; it is large enough that V8 does not inline it into them, which would take their inlining budget.
+ */
 export function memoryMiss(plan: MemoryCallPlan, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
   const { engine, counters } = plan
   counters.misses++
@@ -148,9 +159,33 @@ export function memoryMiss(plan: MemoryCallPlan, self: unknown, key: unknown, ar
   return result
 }
 
-/** The general composition of plain memory caches: every call the fast paths leave to it. */
+/** The miss of a memory cache with a values stage: the caller gets the result, the store what the stage keeps. */
+function memoryMissKept(plan: MemoryCallPlan, values: MemoryValues, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
+  const { engine, counters } = plan
+  counters.misses++
+  const epoch = currentEpoch()
+  const { result, computation } = computeIn(plan, self, args)
+  if (!isThenable(result) && !keepResult(plan, result, computation, args)) return result
+  const stored = values.keep(result, () => {
+    if (engine.get(key) === stored) engine.delete(key)
+  })
+  if (stored === NOT_KEPT) return result
+  if (!isThenable(stored)) {
+    storeBare(plan, key, stored, computation, epoch, args)
+    return result
+  }
+  engine.set(key, stored)
+  counters.sets++
+  forgetOnRejection(engine, key, stored)
+  ;(stored as Promise<unknown>).then((value) => {
+    if (engine.get(key) === stored && !keepResult(plan, value, computation, args)) engine.delete(key)
+  }, () => undefined)
+  return result
+}
+
+/** The general composition of plain memory caches: every call the fast paths leave to it, and every call with a values stage. */
 export function memoryCall(plan: MemoryCallPlan): Function {
-  const { keys, engine, counters, asyncResults, mode } = plan
+  const { keys, engine, counters, asyncResults, mode, values } = plan
   return function cached(this: unknown) {
     if (mode.entries) return mode.entries.call.apply(this, arguments)
     let key: unknown
@@ -160,18 +195,27 @@ export function memoryCall(plan: MemoryCallPlan): Function {
       if (asyncResults) return Promise.reject(error)
       throw error
     }
+    if (isBypass(key)) return bypassCall(plan, this, arguments, key)
     const value = engine.get(key)
     if (value !== MISS) {
-      counters.hits++
-      return value
+      if (values === undefined) {
+        counters.hits++
+        return value
+      }
+      const handed = values.hand(value, arguments)
+      if (handed !== CHANGED) {
+        counters.hits++
+        return handed
+      }
+      engine.delete(key)
     }
-    return memoryMiss(plan, this, key, arguments)
+    return values === undefined ? memoryMiss(plan, this, key, arguments) : memoryMissKept(plan, values, this, key, arguments)
   }
 }
 
 /** The composition of persistent and shared caches. */
 export function settledCall(plan: SettledCallPlan): Function {
-  const { keys, store, counters, asyncResults, config, clock } = plan
+  const { keys, store, counters, asyncResults, config, clock, cloneShared } = plan
   const inFlight = new Map<unknown, Promise<unknown>>()
   const refresher = new Refresher(clock)
 
@@ -305,10 +349,12 @@ export function settledCall(plan: SettledCallPlan): Function {
       if (asyncResults) return Promise.reject(error)
       throw error
     }
+    if (isBypass(k)) return bypassCall(plan, this, arguments, k)
     const pending = inFlight.get(k)
     if (pending !== undefined) {
       counters.hits++
-      return pending
+      // Hits read back from the store are fresh values already; a call in flight is one value for all who join it.
+      return cloneShared ? pending.then(copyOrSame) : pending
     }
     const found = store.read(k)
     const self = this

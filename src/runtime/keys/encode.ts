@@ -1,11 +1,16 @@
 /**
  * The encoding of arguments into key text. Memory caches key a single primitive argument by the value itself (no
  * serialization); everything else becomes a type-tagged string so that f(1) and f('1') differ, {a, b} equals
- * {b, a}, and Maps, Sets, Dates, typed arrays and BigInts key by value. Hand-written: the JSON-based and hash-based
- * key packages either drop types (1 vs '1'), cost several times more, or hash (which memory keys must never pay
- * for). The key index (key-index.ts) hands back the same text without building it again.
+ * {b, a}, and Maps, Sets, Dates, typed arrays, BigInts and the built-ins of builtins.ts (URL, Error, Headers…) key
+ * by their real value. Hand-written: the JSON-based and hash-based key packages either drop types (1 vs '1'), cost
+ * several times more, or hash (which memory keys must never pay for). The key index (key-index.ts) hands back the
+ * same text without building it again.
+ *
+ * A value that cannot be keyed (a function, a symbol, a cycle, an object whose state the key cannot see) throws an
+ * {@link Unkeyable}, which the key stage (call-key.ts) turns into a bypass of the cache, or a CacheKeyError.
  */
-import { CacheKeyError } from '../report/errors.js'
+import { kindOf, withArticle, type ObjectKind } from './builtins.js'
+import { Unkeyable } from './unkeyable.js'
 
 /** First character of every composite memory key. A single string argument starting with it is encoded too. */
 export const COMPOSITE_MARK = '\u0001'
@@ -75,15 +80,9 @@ export function encodeValue(value: unknown, position: number, depth: number, anc
     case 'bigint':
       return 'b' + value + ';'
     case 'function':
-      throw new CacheKeyError(
-        `Cannot build a cache key from argument ${position} (a function${value.name ? ` named ${value.name}` : ''}); ` +
-          'pass a `key` option that returns a key for it, e.g. key: (fn, x) => x',
-      )
+      throw new Unkeyable(position, `a function${value.name ? ` named ${value.name}` : ''}`, 'functions have no value to key by')
     case 'symbol':
-      throw new CacheKeyError(
-        `Cannot build a cache key from argument ${position} (${value.toString()}); symbols have no stable value: ` +
-          'pass a `key` option that returns a key for it',
-      )
+      throw new Unkeyable(position, value.toString(), 'symbols have no stable value')
   }
   if (value === null) return 'l'
   return encodeObject(value as object, position, depth, ancestors)
@@ -122,7 +121,9 @@ export function sortedNames(names: string[]): string[] {
 
 function encodeObject(object: object, position: number, depth: number, ancestors: Set<object> | undefined): string {
   const prototype = Object.getPrototypeOf(object)
-  if (prototype === Object.prototype || prototype === null) return encodeProperties('{', object, position, depth, ancestors)
+  if (prototype === Object.prototype || prototype === null) {
+    return encodeProperties('{', object, Object.keys(object), position, depth, ancestors)
+  }
   if (Array.isArray(object)) {
     ancestors = enter(object, position, depth, ancestors)
     let out = '['
@@ -130,34 +131,83 @@ function encodeObject(object: object, position: number, depth: number, ancestors
     ancestors?.delete(object)
     return out + ']'
   }
-  if (object instanceof Date) return 'D' + object.getTime() + ';'
-  if (ArrayBuffer.isView(object)) {
-    const bytes = new Uint8Array(object.buffer, object.byteOffset, object.byteLength)
-    return encodeBytes(Object.getPrototypeOf(object) === TYPED_ARRAY_PROTOTYPE ? 'view' : object.constructor.name, bytes)
+  const kind = kindOf(prototype)
+  if (kind.type === 'instance') {
+    // Class instances without hidden state key by their class name and own enumerable properties.
+    return encodeProperties('O' + encodeString(kind.name) + '{', object, Object.keys(object), position, depth, ancestors)
   }
-  if (object instanceof ArrayBuffer) return encodeBytes('ArrayBuffer', new Uint8Array(object))
-  if (object instanceof RegExp) return 'R' + encodeString(object.source) + encodeString(object.flags)
-  if (object instanceof Map) {
-    ancestors = enter(object, position, depth, ancestors)
-    const entries: string[] = []
-    for (const [k, v] of object) entries.push(encodeValue(k, position, depth + 1, ancestors) + encodeValue(v, position, depth + 1, ancestors))
-    ancestors?.delete(object)
-    return 'M' + entries.length + '{' + entries.sort().join('') + '}'
+  if (kind.type === 'unkeyable') throw new Unkeyable(position, kind.what, kind.why)
+  try {
+    const value = encodeBuiltin(object, kind, position, depth, ancestors)
+    // Own properties someone added to a built-in are state too (errors encode theirs already; a view's are its indices).
+    if (kind.type === 'error' || kind.type === 'bytes' || kind.type === 'buffer') return value
+    const own = Object.keys(object)
+    return own.length === 0 ? value : value + encodeProperties('+{', object, own, position, depth, ancestors)
+  } catch (error) {
+    if (error instanceof Unkeyable) throw error
+    // A built-in's own reader refused the object: it only has the prototype (Object.create(URL.prototype)).
+    throw new Unkeyable(position, `an object with the prototype of ${withArticle(kind.name)}`, `it is not a real ${kind.name}`)
   }
-  if (object instanceof Set) {
-    ancestors = enter(object, position, depth, ancestors)
-    const items: string[] = []
-    for (const item of object) items.push(encodeValue(item, position, depth + 1, ancestors))
-    ancestors?.delete(object)
-    return 'S' + items.length + '{' + items.sort().join('') + '}'
-  }
-  // Class instances key by their class name and own enumerable properties.
-  return encodeProperties('O' + encodeString(prototype.constructor?.name ?? '') + '{', object, position, depth, ancestors)
 }
 
-function encodeProperties(open: string, object: object, position: number, depth: number, ancestors: Set<object> | undefined): string {
+/** Own properties of an Error that its class, name, message and cause already cover, or that differ per throw. */
+const ERROR_OWN_SKIPPED = new Set(['stack', 'name', 'message', 'cause', 'errors'])
+
+function encodeBuiltin(object: object, kind: Exclude<ObjectKind, { type: 'instance' | 'unkeyable' }>, position: number, depth: number, ancestors: Set<object> | undefined): string {
+  switch (kind.type) {
+    case 'date':
+      // An invalid date writes NaN: every invalid date keys alike, apart from every valid one.
+      return 'D' + (object as Date).getTime() + ';'
+    case 'bytes': {
+      if (!ArrayBuffer.isView(object)) throw new TypeError('not a view')
+      const bytes = new Uint8Array(object.buffer, object.byteOffset, object.byteLength)
+      return encodeBytes(Object.getPrototypeOf(object) === TYPED_ARRAY_PROTOTYPE ? 'view' : object.constructor.name, bytes)
+    }
+    case 'buffer':
+      return encodeBytes(kind.tag, new Uint8Array(object as ArrayBuffer))
+    case 'regexp': {
+      const regexp = object as RegExp
+      // lastIndex is where the next exec/test of a global or sticky RegExp starts: part of its value when set.
+      const at = regexp.lastIndex
+      return 'R' + encodeString(regexp.source) + encodeString(regexp.flags) + (at === 0 ? '' : '@' + at + ';')
+    }
+    case 'map': {
+      ancestors = enter(object, position, depth, ancestors)
+      const entries: string[] = []
+      for (const [k, v] of object as Map<unknown, unknown>) {
+        entries.push(encodeValue(k, position, depth + 1, ancestors) + encodeValue(v, position, depth + 1, ancestors))
+      }
+      ancestors?.delete(object)
+      return 'M' + entries.length + '{' + entries.sort().join('') + '}'
+    }
+    case 'set': {
+      ancestors = enter(object, position, depth, ancestors)
+      const items: string[] = []
+      for (const item of object as Set<unknown>) items.push(encodeValue(item, position, depth + 1, ancestors))
+      ancestors?.delete(object)
+      return 'S' + items.length + '{' + items.sort().join('') + '}'
+    }
+    case 'error': {
+      // Class, name, message and cause (AggregateError: its errors too), then own enumerable properties (code,
+      // status…). Not the stack: it differs for every error thrown, equal ones included.
+      const error = object as Error & { cause?: unknown; errors?: unknown }
+      ancestors = enter(object, position, depth, ancestors)
+      let out = 'E' + encodeString(kind.name) + encodeValue(error.name, position, depth + 1, ancestors) + encodeValue(error.message, position, depth + 1, ancestors)
+      if (Object.prototype.hasOwnProperty.call(error, 'cause')) out += 'c' + encodeValue(error.cause, position, depth + 1, ancestors)
+      if (Object.prototype.hasOwnProperty.call(error, 'errors')) out += 'a' + encodeValue(error.errors, position, depth + 1, ancestors)
+      const names = Object.keys(error).filter((name) => !ERROR_OWN_SKIPPED.has(name))
+      out += encodeProperties('{', error, names, position, depth, ancestors)
+      ancestors?.delete(object)
+      return out
+    }
+    case 'read':
+      return kind.tag + encodeValue(kind.read(object), position, depth + 1, ancestors)
+  }
+}
+
+function encodeProperties(open: string, object: object, own: string[], position: number, depth: number, ancestors: Set<object> | undefined): string {
   ancestors = enter(object, position, depth, ancestors)
-  const names = sortedNames(Object.keys(object))
+  const names = sortedNames(own)
   let out = open
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!
@@ -172,10 +222,7 @@ function enter(object: object, position: number, depth: number, ancestors: Set<o
   if (depth < CYCLE_CHECK_DEPTH) return ancestors
   ancestors ??= new Set()
   if (ancestors.has(object)) {
-    throw new CacheKeyError(
-      `Cannot build a cache key from argument ${position}: it contains a circular reference; ` +
-        'pass a `key` option that returns a key for it',
-    )
+    throw new Unkeyable(position, 'a circular structure', 'it contains a reference to itself')
   }
   ancestors.add(object)
   return ancestors

@@ -14,13 +14,15 @@ import {
   type Backend,
   type Compression,
   type EngineName,
+  type KeyBy,
   type OptionName,
   type Policy,
+  type VersionScope,
   OPTION_NAMES,
 } from './schema.js'
 
-export { BACKENDS, COMPRESSIONS, ENGINES, OPTION_ALIASES, OPTION_NAMES, POLICIES, validateOption } from './schema.js'
-export type { Backend, Compression, EngineName, Policy } from './schema.js'
+export { BACKENDS, COMPRESSIONS, ENGINES, KEY_BY, OPTION_ALIASES, OPTION_NAMES, POLICIES, VERSION_SCOPES, validateOption } from './schema.js'
+export type { Backend, Compression, EngineName, KeyBy, Policy, VersionScope } from './schema.js'
 export { didYouMean } from './suggestions.js'
 /** Every option name (camelCase), for "did you mean" suggestions. */
 export const OPTION_NAME_LIST: readonly string[] = OPTION_NAMES
@@ -55,6 +57,14 @@ export interface CacheOptions {
   readonly name?: string
   /** Version of the function; persistent entries of another version are never returned. @default hash of fn.toString() */
   readonly version?: string
+  /**
+   * What the build step computes a persistent cache's version from: `'deps'` (the function, the declarations of its
+   * module it reads and the modules it imports, transitively), `'module'` (the whole module) or `'function'` (the
+   * function alone); formatting and comments never count. A build-time option: the runtime accepts it and ignores
+   * it, since without the build step the version is a hash of `fn.toString()`. Memory caches ignore versions.
+   * @default 'deps'
+   */
+  readonly versionScope?: VersionScope
   /** acache: a keyv 5 instance or keyv store adapter (Redis, memcached, SQLite…). */
   readonly store?: object
   /** acache: a backend URL, `redis://…` or `memcache://…`. */
@@ -88,6 +98,25 @@ export interface CacheOptions {
   readonly tags?: readonly string[]
   /** `(result, ...args) => boolean`: false returns the result without storing it. */
   readonly shouldCache?: (result: any, ...args: any[]) => boolean
+  /**
+   * How memory caches key object arguments. `'value'`: equal content, equal key (`f({id: 1})` twice is one entry),
+   * right for functions of data. `'identity'`: objects, arrays, functions and symbols key by reference (a WeakMap
+   * gives each a number, so no entry keeps an argument alive), right for functions that look at identity, for
+   * arguments that cannot be keyed by value (callbacks: `map(list, fn)`), and for large arguments that are
+   * passed again as the same object. Primitives key by value either way. Persistent and shared caches reject
+   * 'identity' (a reference means nothing to another process): use `key` there. Tag: `key_by=identity`.
+   * @default 'value'
+   */
+  readonly keyBy?: KeyBy
+  /**
+   * Every hit of a memory cache returns a `structuredClone` of the cached value (a cached promise: a promise of a
+   * clone), and the first call's result is stored as a copy: for callers that change what they get. A result that
+   * a clone would not reproduce (functions, class instances) is returned but not cached, with a
+   * TWAT_CACHE_SERIALIZATION warning. Disk caches decode a fresh value on every hit already: there it only gives
+   * calls that join a call in flight their own copy. Tag: `clone=true`.
+   * @default false
+   */
+  readonly clone?: boolean
 }
 
 /** The validated, frozen form of {@link CacheOptions}. Durations are milliseconds. */
@@ -118,6 +147,8 @@ export interface CacheConfig {
   readonly refreshAhead: number
   readonly tags: readonly string[]
   readonly shouldCache: ((result: any, ...args: any[]) => boolean) | undefined
+  readonly keyBy: KeyBy
+  readonly clone: boolean
 }
 
 /**
@@ -166,6 +197,8 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     refreshAhead: (given.refreshAhead as number | null | undefined) ?? 0,
     tags: Object.freeze([...((given.tags as readonly string[] | undefined) ?? [])]),
     shouldCache: given.shouldCache as CacheConfig['shouldCache'],
+    keyBy: (given.keyBy as KeyBy | undefined) ?? 'value',
+    clone: (given.clone as boolean | undefined) ?? false,
   }
   return Object.freeze(config)
 }

@@ -1,14 +1,30 @@
-/** Environment variables: `TWAT_CACHE_DIR` (root folder of persistent caches), `TWAT_CACHE_DISABLE=1` (cache nothing). */
+/**
+ * Environment variables: `TWAT_CACHE_DIR` (root folder of persistent caches), `TWAT_CACHE_DISABLE=1` (cache
+ * nothing), `TWAT_CACHE_CHECK=1` (check that memory hits were not changed by a caller), the Redis and memcached URLs.
+ */
 
 function readEnv(name: string): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
   return env?.[name]
 }
 
+function isOn(name: string): boolean {
+  const value = readEnv(name)
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim())
+}
+
 /** True when `TWAT_CACHE_DISABLE` is set to 1/true/yes: every cache calls straight through. Read at cache creation. */
 export function cachingDisabled(): boolean {
-  const value = readEnv('TWAT_CACHE_DISABLE')
-  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim())
+  return isOn('TWAT_CACHE_DISABLE')
+}
+
+/**
+ * True when `TWAT_CACHE_CHECK` is set to 1/true/yes: memory caches fingerprint each result they store and check it
+ * on every hit, so a caller that changed a cached result is caught (for tests and dev servers). Read at cache
+ * creation, so caches created without it keep their fast paths.
+ */
+export function mutationCheckEnabled(): boolean {
+  return isOn('TWAT_CACHE_CHECK')
 }
 
 /** The root folder given by `TWAT_CACHE_DIR`, if any. */

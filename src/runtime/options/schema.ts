@@ -33,10 +33,19 @@ export type EngineName = (typeof ENGINES)[number]
 export const BACKENDS = ['memory', 'redis', 'memcache'] as const
 export type Backend = (typeof BACKENDS)[number]
 
+/** What the build step computes a persistent cache's version from (the runtime ignores it). */
+export const VERSION_SCOPES = ['function', 'module', 'deps'] as const
+export type VersionScope = (typeof VERSION_SCOPES)[number]
+
+/** How memory caches key object arguments: by value (equal content, equal key) or by reference (identity). */
+export const KEY_BY = ['value', 'identity'] as const
+export type KeyBy = (typeof KEY_BY)[number]
+
 /** Every option name (camelCase), in the order messages list them. */
 export const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
-  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'store', 'url', 'backend', 'strict', 'clock',
+  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
+  'keyBy', 'clone',
   'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
@@ -56,6 +65,8 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   hard_timeout: 'hardTimeout',
   refresh_ahead: 'refreshAhead',
   should_cache: 'shouldCache',
+  version_scope: 'versionScope',
+  key_by: 'keyBy',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
@@ -109,6 +120,7 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   key: [(v) => typeof v === 'function', 'expected a function that receives the arguments and returns the key'],
   name: [nonEmptyString, 'expected a non-empty string'],
   version: [(v) => typeof v === 'string', 'expected a string'],
+  versionScope: [oneOf(VERSION_SCOPES), `expected one of ${VERSION_SCOPES.join(', ')}`],
   store: [isObject, 'expected a keyv 5 instance or keyv store adapter object'],
   url: [
     (v) => typeof v === 'string' && /^(redis|rediss|memcache|memcached):\/\//.test(v),
@@ -127,6 +139,8 @@ const RULES: { readonly [K in OptionName]: Rule } = {
     'expected a list of tag names (non-empty strings of at most 256 characters, without line breaks), e.g. ["prices", "eu"]',
   ],
   shouldCache: [(v) => typeof v === 'function', 'expected a function (result, ...args) => boolean: false returns the result without storing it'],
+  keyBy: [oneOf(KEY_BY), `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`],
+  clone: [isBoolean, TRUE_FALSE],
 }
 
 /** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
@@ -188,4 +202,20 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   if ((level as number) < low || (level as number) > high) {
     throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${algorithm}"${compress === true ? ' (true means brotli)' : ''}`)
   }
+}
+
+/**
+ * `keyBy: 'identity'` where entries outlive the process or are shared with others (bcache, fcache, acache on a
+ * shared store): a reference to an object in this process names nothing there. `where` says which, e.g. "bcache
+ * keeps entries on disk". Returns the error to throw, or undefined when keyBy is not 'identity'.
+ */
+export function identityKeysError(keyBy: unknown, where: string): ValidationError | undefined {
+  if (keyBy !== 'identity') return undefined
+  return new ValidationError(
+    'keyBy',
+    keyBy,
+    `${where}, where a reference to an object in this process names nothing (another process, or this one after a ` +
+      'restart, would never find the entry); key by value (the default), or pass a `key` option that returns a ' +
+      'value to key by, e.g. key: (user) => user.id',
+  )
 }

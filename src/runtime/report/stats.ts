@@ -17,6 +17,11 @@ export interface CacheStatsSnapshot {
   readonly staleIfError: number
   /** Entries found invalidated by a tag and recomputed. */
   readonly invalidations: number
+  /**
+   * Calls that went through uncached because an argument could not be keyed (a callback, a symbol, a cycle, an
+   * object whose state the key cannot see); neither hits nor misses.
+   */
+  readonly bypassed: number
   /** Entries currently held (for shared stores, as far as this process can tell). */
   readonly size: number
   /** hits / (hits + misses), 0 before the first call. */
@@ -34,9 +39,10 @@ export class CacheCounters {
   refreshes = 0
   staleIfError = 0
   invalidations = 0
+  bypassed = 0
 
   reset(): void {
-    this.hits = this.misses = this.sets = this.evictions = this.errors = 0
+    this.hits = this.misses = this.sets = this.evictions = this.errors = this.bypassed = 0
     this.stale = this.refreshes = this.staleIfError = this.invalidations = 0
   }
 
@@ -54,6 +60,7 @@ export class CacheCounters {
       refreshes: this.refreshes,
       staleIfError: this.staleIfError,
       invalidations: this.invalidations,
+      bypassed: this.bypassed,
       size,
       hitRate: calls === 0 ? 0 : this.hits / calls,
     }

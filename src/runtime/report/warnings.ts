@@ -15,6 +15,10 @@ export const WarningCode = {
   corrupt: 'TWAT_CACHE_CORRUPT',
   /** cacheLife, cacheTag or noStore was called outside a cached computation; it did nothing. */
   context: 'TWAT_CACHE_CONTEXT',
+  /** An argument could not be keyed (a callback, a symbol, a cycle…); the call ran uncached. */
+  key: 'TWAT_CACHE_KEY',
+  /** A caller changed a result a memory cache had handed out (seen with TWAT_CACHE_CHECK=1); the entry was dropped. */
+  mutated: 'TWAT_CACHE_MUTATED',
 } as const
 
 const warned = new Set<string>()

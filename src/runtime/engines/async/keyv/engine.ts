@@ -143,7 +143,8 @@ export interface KeyvEngineOptions {
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
 export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
   const { name, keyv, prefix, checkValues, gate, before, after, where, clock, tagPrefix } = options
-  const round = (ms: number) => (options.roundTtl ? options.roundTtl(ms) : ms)
+  // Entry times may carry fractions of a millisecond (tags/registry.ts `stamp`); stores take whole milliseconds.
+  const round = (ms: number) => (options.roundTtl ? options.roundTtl(ms) : Math.ceil(ms))
   const written = new Set<string>()
 
   async function operate<T>(what: string, run: () => Promise<T>): Promise<T> {
