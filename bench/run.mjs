@@ -11,8 +11,12 @@
  *   BENCH_PREVIOUS=/path/to/old/dist/runtime node bench/run.mjs
  *                                        also run every twat-cache contender on a previous build, in the same run,
  *                                        and print "this build ÷ previous build" per contender (the 1.1× rule)
+ *   BENCH_JSON=bench/results.json npm run bench
+ *                                        also save every group's results, the goals and the ratios as JSON, the
+ *                                        input of scripts/perf-chart.mjs (docs/performance.svg)
  */
 import { spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -62,6 +66,18 @@ function runChild(file, name, dist) {
   return JSON.parse(line.slice('RESULT '.length))
 }
 
+/** A group's results for BENCH_JSON; a contender also gets its baseline (`vs`) and its ratio to it. */
+function savedResults(group, results) {
+  const saved = {}
+  for (const [name, r] of Object.entries(results)) {
+    const vs = group.contenders?.[name]?.vs
+    const base = vs !== undefined ? results[vs] : undefined
+    const ratio = r.ns !== undefined && base?.ns !== undefined && vs !== name ? r.ns / base.ns : undefined
+    saved[name] = { ...r, ...(vs !== undefined ? { vs } : {}), ...(ratio !== undefined ? { ratio } : {}) }
+  }
+  return saved
+}
+
 function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ')
@@ -73,6 +89,8 @@ console.log(`twat-cache benchmarks — ${machine()}${QUICK ? ' — QUICK run, nu
 const allGoals = []
 const sections = []
 const againstPrevious = []
+/** What BENCH_JSON saves of each group: every measurement, and each contender's baseline and ratio. */
+const savedGroups = []
 
 for (const id of selected) {
   const file = path.join(here, `${id}.mjs`)
@@ -130,6 +148,7 @@ for (const id of selected) {
   for (const note of notes) console.log(`  note: ${note}`)
   console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
   allGoals.push(...goals)
+  savedGroups.push({ id, title: group.title, header, rows, notes, results: savedResults(group, results) })
   sections.push(`### ${group.title}\n\n${markdownTable(header, rows)}${notes.map((n) => `\n\n${n}`).join('')}`)
 }
 
@@ -147,5 +166,20 @@ console.log('### Goals\n')
 console.log(markdownTable(GOAL_HEADER, goalRows(allGoals)))
 console.log('\n' + sections.join('\n\n'))
 console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(0)} s; load average now ${os.loadavg()[0].toFixed(2)}`)
+if (process.env.BENCH_JSON) {
+  const file = path.resolve(process.env.BENCH_JSON)
+  mkdirSync(path.dirname(file), { recursive: true })
+  const saved = {
+    format: 1,
+    measured: new Date().toISOString(),
+    machine: machine(),
+    quick: QUICK,
+    goals: allGoals,
+    groups: savedGroups,
+    ...(againstPrevious.length ? { previous: { build: PREVIOUS, rows: againstPrevious } } : {}),
+  }
+  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`)
+  console.log(`Results saved to ${path.relative(process.cwd(), file) || file} (node scripts/perf-chart.mjs draws docs/performance.svg)`)
+}
 const missed = allGoals.filter((g) => g.pass === false).length
 console.log(`${allGoals.filter((g) => g.pass).length} goals met, ${missed} missed, ${allGoals.filter((g) => g.pass === undefined).length} not measured`)
