@@ -35,7 +35,9 @@ export interface LoadFailure {
 
 /** The plugins that keep native and missing optional packages external, named in the bundle advice. */
 const PLUGIN_NAMES = 'twat-cache/webpack, /rspack, /esbuild, /vite, /rollup or /rolldown'
-const REBUILD = 'npm rebuild better-sqlite3 (pnpm: pnpm approve-builds, then pnpm rebuild better-sqlite3)'
+// npm 11 skips the install scripts of packages it was not told to allow, and then skips them in `npm rebuild` too.
+const REBUILD =
+  'npm install-scripts approve better-sqlite3 && npm rebuild better-sqlite3 (an npm without install-scripts: npm rebuild better-sqlite3; pnpm: pnpm approve-builds, then pnpm rebuild better-sqlite3)'
 
 /** The errors of `bindings`: no addon in the package's build/ folder; no package.json above the calling file. */
 const NOT_BUILT = /Could not locate the bindings file/

@@ -5,7 +5,7 @@
  */
 import { validateOption } from '../../options/config.js'
 import { cacheDirFromEnv } from '../../options/environment.js'
-import { TwatCacheError } from '../../report/errors.js'
+import { UnsupportedRuntimeError } from '../../report/errors.js'
 import { nodeBuiltin } from '../../platform/optional.js'
 
 type Fs = typeof import('node:fs')
@@ -35,9 +35,8 @@ export function nodePath(): Path {
 function requireBuiltin<T>(id: string): T {
   const module = nodeBuiltin<T>(id)
   if (!module) {
-    throw new TwatCacheError(
+    throw new UnsupportedRuntimeError(
       `Persistent caches (bcache, fcache) need Node.js ${id}, which this runtime does not have; use mcache or acache here`,
-      'TWAT_CACHE_UNSUPPORTED',
     )
   }
   return module
