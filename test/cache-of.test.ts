@@ -131,6 +131,47 @@ export const fetched = acache(async (id: string) => {
 export function plain(n: number) {
   return n
 }
+
+export function strictOuter(n: number) {
+  'use strict'
+  const before = cacheOf(twice).stats().misses
+  twice(n)
+  twice(n)
+  return { before, stats: cacheOf(twice).stats() }
+
+  /** @mcache */
+  function twice(k: number) {
+    return k * 2
+  }
+}
+
+export function chosen(kind: string, n: number) {
+  switch (kind) {
+    case 'square':
+      /** @mcache */
+      function inCase(k: number) {
+        return k * k
+      }
+      inCase(n)
+      inCase(n)
+      return cacheOf(inCase).stats()
+    default:
+      return undefined
+  }
+}
+
+export class Registry {
+  static stats: unknown
+  static {
+    /** @mcache */
+    function add(k: number) {
+      return k + 1
+    }
+    add(1)
+    add(1)
+    Registry.stats = cacheOf(add).stats()
+  }
+}
 `
 
 type Handle = ReturnType<typeof cacheOf>
@@ -153,6 +194,9 @@ interface Module {
   marked(n: number): number
   fetched(id: string): Promise<number>
   plain(n: number): number
+  strictOuter(n: number): { before: number; stats: CacheStatsSnapshot }
+  chosen(kind: string, n: number): CacheStatsSnapshot | undefined
+  Registry: { stats: CacheStatsSnapshot }
 }
 
 const { module: m, code, cleanup } = await loadTransformed<Module>(SOURCE, 'cache-of-shapes.ts')
@@ -188,6 +232,14 @@ shapes('should give declarations nested in a function, in a block and in a names
   assert.is(m.Geometry.circle(2), 12)
   assert.is(m.Geometry.circle(2), 12)
   assert.equal(counts(cacheOf(m.Geometry.circle).stats()), [1, 1])
+})
+
+shapes('should register declarations after a directive, in a case clause and in a static block', () => {
+  const strict = m.strictOuter(4)
+  assert.is(strict.before, 0, 'registered above the first statement, after the directive')
+  assert.equal(counts(strict.stats), [1, 1])
+  assert.equal(counts(m.chosen('square', 3)), [1, 1])
+  assert.equal(counts(m.Registry.stats), [1, 1])
 })
 
 shapes('should give an anonymous default export its cache and keep its name "default"', () => {

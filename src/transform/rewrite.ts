@@ -135,13 +135,16 @@ export class Rewriter {
       s.appendLeft(parent.getStart(sourceFile) + 1, ` ${statement}`)
     } else if (ts.isBlock(parent)) {
       let at = parent.getStart(sourceFile) + 1
+      let separator = ' '
       if (ts.isFunctionLike(parent.parent)) {
-        for (const statement of parent.statements) {
-          if (ts.isExpressionStatement(statement) && ts.isStringLiteral(statement.expression)) at = statement.end
-          else break
+        for (const directive of parent.statements) {
+          if (!ts.isExpressionStatement(directive) || !ts.isStringLiteral(directive.expression)) break
+          at = directive.end
+          // A directive ended by a line break: the statement on its line needs the semicolon.
+          separator = sourceFile.text[at - 1] === ';' ? ' ' : '; '
         }
       }
-      s.appendLeft(at, ` ${statement}`)
+      s.appendLeft(at, `${separator}${statement}`)
     } else if (ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
       s.appendLeft(fn.end, ` ${statement}`)
     }
