@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { createApp, FIXTURE_APP, packPackage, type PackedPackage } from './support/build-package.js'
+import { nodeLoadsIn } from './support/node-code.js'
 
 const s = suite('browser bundle', { timeoutMs: 180_000 })
 let packed: PackedPackage
@@ -51,27 +52,9 @@ function buildForBrowser(): Promise<{ file: string; text: string; warnings: stri
   return bundle
 }
 
-/**
- * Code that loads a Node module: imports and requires of built-ins or better-sqlite3, `process.getBuiltinModule`,
- * `createRequire`, a call whose argument is such a module name, and Vite's stub for a built-in it had to drop.
- * Comments are left out first, and so are bare names in data (the list of engine names a user may ask for).
- */
-const NODE_LOADS: readonly RegExp[] = [
-  /\bfrom\s*["'](?:node:|fs\b|zlib\b|better-sqlite3\b)[^"']*["']/g,
-  /\bimport\s*\(\s*["'](?:node:|fs\b|zlib\b|better-sqlite3\b)[^"']*["']/g,
-  /\brequire\s*\(/g,
-  /\bcreateRequire\b/g,
-  /\bgetBuiltinModule\b/g,
-  /\(\s*["'](?:node:[\w/]+|fs|fs\/promises|zlib|better-sqlite3)["']\s*[,)]/g,
-  /__vite-browser-external/g,
-]
-
 s('should leave every Node-only module out of the browser bundle', async () => {
   const { text, warnings } = await buildForBrowser()
-  const code = withoutComments(text)
-  const leaks = NODE_LOADS.flatMap((pattern) =>
-    [...code.matchAll(pattern)].map((match) => `${match[0]}  in: ${lineAt(code, match.index)}`),
-  )
+  const leaks = nodeLoadsIn(text)
   assert.equal(leaks, [], `Node-only code in the browser bundle:\n${leaks.join('\n')}\n${warnings.join('\n')}`)
   assert.equal(warnings.filter((w) => /externalized for browser compatibility/.test(w)), [])
 })
@@ -83,17 +66,5 @@ s('should still cache in the browser bundle (marker call and tag)', async () => 
   assert.equal(values, [4, 4, '#1', '#1'])
   assert.is(runs, 2, 'one run for cachedTwice(2), one for label(1)')
 })
-
-/** The bundle without block comments and whole-line comments (kept by Vite in an unminified build). */
-function withoutComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
-}
-
-/** The trimmed line around an index, to find a leak quickly. */
-function lineAt(text: string, index = 0): string {
-  const start = text.lastIndexOf('\n', index) + 1
-  const end = text.indexOf('\n', index)
-  return text.slice(start, end === -1 ? undefined : end).trim().slice(0, 120)
-}
 
 s.run()

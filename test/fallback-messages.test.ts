@@ -1,7 +1,7 @@
 // Each reason an optional engine cannot load gets a warning that names the real cause and the real fix: not
 // installed, installed without its native addon built (install scripts skipped), an addon built for something else,
 // bundled when it must stay external, an ES module bundle without require, and the browser (real Chromium).
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,6 +11,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createApp, packPackage, REPO, type PackedPackage } from './support/build-package.js'
 import { runChild, RUNTIME_URL } from './support/child.js'
+import { chromiumBody } from './support/chromium.js'
 
 const run = promisify(execFile)
 
@@ -178,29 +179,6 @@ s('should say an ES module bundle has no require, and how to give it one (no plu
   assert.match(message, /twat-cache bundler plugin \(twat-cache\/webpack, .*\/esbuild.*\): it keeps better-sqlite3 external/)
 })
 
-/** Runs `html` in headless Chromium and returns the text of its body once its scripts are done. */
-function chromiumBody(html: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'chromium',
-      ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', pathToFileURL(html).href],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', (error) => reject(new Error(`chromium could not be started (${error.message}); install it: apt-get install -y chromium`)))
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      const body = /<body>([\s\S]*)<\/body>/.exec(stdout)?.[1]
-      if (code !== 0 || body === undefined) reject(new Error(`chromium exited with ${code}:\n${stdout}\n${stderr}`))
-      else resolve(body.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').trim())
-    })
-  })
-}
-
 s('should say there is no disk and no Redis in the browser, without install advice (Chromium)', async () => {
   packed = await packPackage()
   const app = await createApp(packed, 'fallbacks-browser', { src: path.join(REPO, 'fixtures/fallbacks/browser') })
@@ -225,7 +203,7 @@ s('should say there is no disk and no Redis in the browser, without install advi
       '(e) => { document.body.textContent = JSON.stringify({ error: String(e && e.stack || e) }) })' +
       '</script></body></html>',
   )
-  const report = JSON.parse(await chromiumBody(html)) as { values: number[]; runs: number; engines: string[]; warnings: string[]; error?: string }
+  const report = JSON.parse(await chromiumBody(pathToFileURL(html).href)) as { values: number[]; runs: number; engines: string[]; warnings: string[]; error?: string }
   assert.is(report.error, undefined, report.error)
   assert.equal(report.values, [2, 2, 2, 2])
   assert.is(report.runs, 2, 'both caches still cache, in memory')

@@ -15,6 +15,8 @@ import { buildNextApp, createNextApp, fetchReport, startNextApp, type NextBundle
 interface Report {
   values: number[]
   runs: { square: number; cube: number }
+  /** cacheOf(slowSquare).stats().hits after the request's calls. */
+  squareHits: number
   extra: string
 }
 
@@ -91,6 +93,10 @@ for (const bundler of ['turbopack', 'webpack'] as const) {
     assert.is(first.runs.square, 1, 'slowSquare(7) twice in one request')
     assert.equal(second.values, [49, 49, 27])
     assert.is(second.runs.square, 1, 'the second request is a hit')
+    // cacheOf finds the tagged declaration's cache in the server bundle: the second request's two calls are its hits
+    // (the server may have rendered the page before the first request, when it checked it was up).
+    assert.ok(first.squareHits >= 1, `hits ${first.squareHits}`)
+    assert.is(second.squareHits - first.squareHits, 2, 'cacheOf counts the second request\'s two hits')
   })
 
   s(`${build}: should keep a bcache entry on disk, found by a restarted server`, async () => {

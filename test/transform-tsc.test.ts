@@ -137,9 +137,12 @@ tsc('should say how to configure it when used as a source transformer', () => {
   assert.throws(() => asSourceTransformer(program, {}, undefined), /add "transformProgram": true/)
 })
 
-tsc('should leave the program alone when disabled or when nothing is tagged', () => {
+tsc('should only register tagged functions when disabled, and leave the program alone when nothing is tagged', () => {
   const program = ts.createProgram([path.join(project.dir, 'src/app/main.ts')], { noEmit: true, types: [] })
-  assert.is(twatCacheProgramTransformer(program, undefined, { enabled: false }, { ts }), program)
+  const disabled = twatCacheProgramTransformer(program, undefined, { enabled: false }, { ts })
+  const disabledText = disabled.getSourceFile(path.join(project.dir, 'src/app/main.ts'))!.text
+  assert.match(disabledText, /__twat_registerDisabledSite\(fib, \{ name: "[^"]*src\/app\/main\.ts#fib", kind: "mcache" \}\);/)
+  assert.not.match(disabledText, '__twat$fib$impl')
   project.write('src/plain/plain.ts', 'export const plain = (n: number) => n\n')
   const plain = ts.createProgram([path.join(project.dir, 'src/plain/plain.ts')], { noEmit: true, types: [] })
   assert.is(twatCacheProgramTransformer(plain, undefined, {}, { ts }), plain)

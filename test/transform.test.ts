@@ -104,19 +104,65 @@ fastPath('should return null for files importing the runtime without calling a c
 
 const disabled = suite('transform: enabled false')
 
-disabled('should emit no caching code, parse nothing and report nothing when disabled', () => {
+disabled('should emit no caching code and report nothing when disabled: tagged sites are only registered', () => {
   const marker = "import { mcache } from 'twat-cache'\nexport const g = mcache((n: number) => n)\n"
   const badTag = '/** @mcache maxsize=-1 */\nexport function f(n: number) { return n }\n'
-  let results: unknown[] = []
+  let results: Array<{ code: string } | null> = []
   const parses = countParses(() => {
     results = [TAGGED, marker, badTag].map((code) => transform(code, ID, { root: ROOT, enabled: false }))
   })
-  assert.equal(results, [null, null, null])
-  assert.is(parses, 0)
+  // Files with a tag are parsed to register their sites; a file with only a marker call is left unparsed.
+  assert.is(parses, 2)
+  assert.is(results[1], null)
+  for (const result of [results[0], results[2]]) {
+    assert.ok(result)
+    assert.not.match(result.code, '__twat_mcache')
+    assert.match(result.code, '__twat_registerDisabledSite(f, { name: "src/a.ts#f", kind: "mcache" });')
+    assert.match(result.code, 'export function f(n: number)')
+  }
   // The same inputs with the transform on: rewritten, and the bad tag is an error.
   assert.match(transform(TAGGED, ID, { root: ROOT })!.code, '__twat_mcache(')
   assert.match(transform(marker, ID, { root: ROOT })!.code, 'name: "src/a.ts#g"')
   assert.throws(() => transform(badTag, ID, { root: ROOT }), (e: unknown) => e instanceof TransformError)
+})
+
+disabled('should register every kind of site as it would be named, with the shape of its handle', () => {
+  const code = [
+    '/** @cache acache */',
+    'export async function load(id: string) { return id }',
+    '/** @cache */',
+    'export async function chosen(id: string) { return id }',
+    '/** @cache folder_name=x */',
+    'export async function onDisk(id: string) { return id }',
+    '/** @mcache name=custom */',
+    'export const area = (w: number) => w',
+    'export class Prices {',
+    '  /** @mcache */',
+    '  of(sku: string) { return sku }',
+    '  /** @mcache */',
+    '  #weight(sku: string) { return sku }',
+    '  weigh(sku: string) { return this.#weight(sku) }',
+    '}',
+    'export const api = {',
+    '  /** @mcache */',
+    '  get(id: number) { return id },',
+    '}',
+    '/** @mcache */',
+    'export default function (x: number) { return x }',
+  ].join('\n')
+  const out = transform(code, ID, { root: ROOT, enabled: false })!.code
+  assert.match(out, '__twat_registerDisabledSite(load, { name: "src/a.ts#load", kind: "acache", async: true });')
+  assert.match(out, '__twat_registerDisabledSite(chosen, { name: "src/a.ts#chosen", kind: "ucache", async: true });')
+  assert.match(out, '__twat_registerDisabledSite(onDisk, { name: "src/a.ts#onDisk", kind: "ucache" });')
+  assert.match(out, 'export const area = __twat_registerDisabledSite((w: number) => w, { name: "custom", kind: "mcache", functionName: "area" })')
+  assert.match(out, 'static { __twat_registerDisabledSite(this.prototype.of, { name: "src/a.ts#Prices.of", kind: "mcache" }); }')
+  assert.match(out, '__twat_registerDisabledSite(f, { name: "src/a.ts#Prices.#weight", kind: "mcache" })')
+  assert.match(out, 'get: __twat_registerDisabledSite({ get(this: any, id: number) { return id } }.get, { name: "src/a.ts#api.get", kind: "mcache" })')
+  assert.match(out, 'export default function __twat$default$fn (x: number)')
+  assert.match(out, '__twat_registerDisabledSite(__twat$default$fn, { name: "src/a.ts#default", kind: "mcache", functionName: "default" });')
+  assert.not.match(out, /__twat_(?:m|a|u)cache\b|cachedMethod/)
+  const diagnostics = typeCheck(out)
+  assert.equal(diagnostics, [])
 })
 
 const ids = suite('transform: ids and versions')

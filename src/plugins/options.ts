@@ -20,6 +20,8 @@ export interface Options {
   readonly exclude?: FilterPattern | undefined
   /**
    * `false` strips the tags and caches nothing: every tagged function runs as written. Useful for a debug build.
+   * Files with tags are still parsed, to register each tagged function as disabled, so that `cacheOf(fn)` warns
+   * once and returns a handle that does nothing instead of throwing.
    * @default true
    */
   readonly enabled?: boolean | undefined

@@ -38,8 +38,11 @@ export interface TransformOptions {
   /** Import path of the runtime in the emitted code. @default 'twat-cache' */
   runtime?: string
   /**
-   * `false` turns the transform off: every file comes back as `null`, tagged functions run uncached, marker calls
-   * stay as written (they still cache: they are ordinary runtime calls). @default true
+   * `false` turns the transform off: tagged functions stay as written and run uncached, marker calls stay as written
+   * (they still cache: they are ordinary runtime calls). Nothing is checked or reported. A file with a cache tag is
+   * still parsed, and each tagged function registered as a disabled site (`registerDisabledSite`), so that
+   * `cacheOf(fn)` warns once and returns a handle that does nothing instead of throwing; other files come back as
+   * `null` unparsed. @default true
    */
   enabled?: boolean
   /** Options merged under every site's options; the site's own options win. e.g. `{ ttl: '1h' }` */
@@ -160,10 +163,11 @@ function hasSyntaxErrors(sourceFile: TS.SourceFile): boolean {
  */
 export function transform(code: string, id: string, options: TransformOptions = {}): TransformResult | null {
   if (!TRIGGER_TEXT.test(code)) return null
-  if (options.enabled === false) return null
+  const disabled = options.enabled === false
   const file = fileOfId(id)
   if (/\.d\.[cm]?tsx?$/.test(file)) return null
-  if (!EXACT_TRIGGER_TEXT.test(code) && !mayHoldMisspeltTag(code)) return null
+  // Disabled, only tagged functions are registered (markers cache anyway, misspelt tags are not reported).
+  if (disabled ? !CACHE_TAG_TEXT.test(code) : !EXACT_TRIGGER_TEXT.test(code) && !mayHoldMisspeltTag(code)) return null
   const root = options.root ?? process.cwd()
   if (options.typescript) useTypeScript(options.typescript)
   else loadTypeScript(root)
@@ -174,11 +178,61 @@ export function transform(code: string, id: string, options: TransformOptions = 
 
   const label = relativeLabel(file, root)
   const errors = new ErrorReporter(file, label, code)
+  if (disabled) return registerDisabled(code, file, sourceFile, scriptKind, errors, options)
   try {
     return rewrite(code, file, sourceFile, scriptKind, errors, options)
   } finally {
     // Warnings first, then the errors: both reach the user from one build.
     for (const warning of errors.warnings) options.onWarning?.(warning)
+  }
+}
+
+/**
+ * The disabled transform: every tagged function stays as written and is registered as a disabled site (see
+ * rewrite.ts). Problems are recorded in `errors` and never reported: the plugin is off.
+ */
+function registerDisabled(
+  code: string,
+  file: string,
+  sourceFile: TS.SourceFile,
+  scriptKind: TS.ScriptKind,
+  errors: ErrorReporter,
+  options: TransformOptions,
+): TransformResult | null {
+  const sites = findTagSites(sourceFile, errors)
+  if (!sites.length) return null
+  let defaults: ResolvedDefaults
+  try {
+    defaults = resolveDefaults(options.defaults)
+  } catch {
+    defaults = new Map()
+  }
+  const root = options.root ?? process.cwd()
+  const s = new (loadMagicString(root))(code)
+  const rewriter = new Rewriter({
+    s,
+    sourceFile,
+    errors,
+    ids: new IdAllocator(errors.label),
+    defaults,
+    typed: scriptKind === ts.ScriptKind.TS || scriptKind === ts.ScriptKind.TSX,
+    runtime: options.runtime ?? 'twat-cache',
+    commonJs: isCommonJsScript(file, sourceFile),
+    // Neither versions nor closure checks are asked for by a disabled site.
+    versions: new SiteVersions({ sourceFile, file, graph: new ModuleGraph(), references: () => new ReferenceIndex(new FileScopes(sourceFile)) }),
+    checkClosures: () => undefined,
+    strict: false,
+    disabled: true,
+  })
+  for (const site of sites) errors.attempt(() => rewriter.rewriteSite(site))
+  rewriter.flushClassBlocks()
+  // A module-level declaration's registration is only written with the import.
+  rewriter.emitImport()
+  if (!s.hasChanged()) return null
+  return {
+    code: s.toString(),
+    map: s.generateMap({ hires: true, source: file, file: path.basename(file), includeContent: true }),
+    dependencies: [],
   }
 }
 

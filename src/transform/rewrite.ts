@@ -9,7 +9,7 @@ import { ts } from './typescript.js'
 import type { IdAllocator } from './ids.js'
 import type { MarkerCall } from './markers.js'
 import { checkCombination, optionCode, renderOptions, tagOptions, type SiteOption } from './options.js'
-import { siteFacts, type KnownOptions } from './site-facts.js'
+import { asyncHandle, siteFacts, type KnownOptions } from './site-facts.js'
 import { siteQualifiedName, type BindingSite, type DeclarationSite, type MethodSite, type ObjectMethodSite, type PrivateMethodSite, type TagSite } from './sites.js'
 import type { ClosureSite } from './closures.js'
 import type { ErrorReporter } from './errors.js'
@@ -18,7 +18,7 @@ import type { CacheKindName } from './tags.js'
 import type { SiteVersions } from './versions.js'
 
 /** Runtime exports the emitted code imports, in the order the import lists them. */
-const RUNTIME_EXPORTS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache', 'cachedMethod'] as const
+const RUNTIME_EXPORTS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache', 'cachedMethod', 'registerDeclaredCache', 'registerDisabledSite'] as const
 type RuntimeExport = (typeof RUNTIME_EXPORTS)[number]
 
 /** The plugin's defaults: option name → value code and the value itself (for build-time checks). */
@@ -42,6 +42,11 @@ export interface RewriteContext {
   readonly checkClosures: (site: ClosureSite) => void
   /** The plugin's `strict`: closure problems are errors in every site. */
   readonly strict: boolean
+  /**
+   * The plugin is disabled (`enabled: false`): every tagged function stays as written and is only registered as a
+   * disabled site, so `cacheOf` can tell it was tagged (see runtime/api/cache-of.ts).
+   */
+  readonly disabled?: boolean
 }
 
 /** Options the build step reads and the runtime does not need: left out of the emitted options. */
@@ -50,6 +55,8 @@ const BUILD_ONLY_OPTIONS: ReadonlySet<string> = new Set(['versionScope'])
 /** Collects the runtime names a file uses and emits the import for them. */
 export class Rewriter {
   private readonly used = new Set<RuntimeExport>()
+  /** Statements for the top of the module, emitted right after the runtime import (registrations). */
+  private readonly moduleTop: string[] = []
 
   constructor(readonly ctx: RewriteContext) {}
 
@@ -93,6 +100,57 @@ export class Rewriter {
   }
 
   /**
+   * `{ name, kind, async?, functionName? }` for a tagged site of a disabled build: how the enabled build would have
+   * named it and whether its handle would answer with promises. Nothing is checked or reported (the plugin is off).
+   */
+  private disabledSiteCode(site: TagSite, fn: TS.SignatureDeclaration, functionName?: string): string {
+    const { errors, ids, defaults } = this.ctx
+    const options = new Map<string, { literal: true; value: unknown } | { literal: false }>()
+    for (const [name, d] of defaults) options.set(name, { literal: true, value: d.value })
+    for (const o of tagOptions(site.tag, errors)) options.set(o.name, o.value.literal ? o.value : { literal: false })
+    const given = options.get('name')
+    const name = given?.literal && typeof given.value === 'string' ? given.value : ids.claim(siteQualifiedName(site))
+    const isAsync = ts.getModifiers(fn as TS.HasModifiers)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false
+    const entries: [string, string][] = [
+      ['name', JSON.stringify(name)],
+      ['kind', JSON.stringify(site.tag.kind)],
+    ]
+    if (asyncHandle(site.tag.kind, options, isAsync)) entries.push(['async', 'true'])
+    if (functionName !== undefined) entries.push(['functionName', JSON.stringify(functionName)])
+    return renderOptions(entries)
+  }
+
+  /**
+   * Put `statement` where the declaration `fn` is hoisted to, so it runs before any other code of that scope: the
+   * top of the module (after the runtime import), of a namespace, of a function body (after its directives) or of a
+   * block. A declaration directly in a `case` clause gets it right after itself; one directly under `if` or a label
+   * (sloppy-mode JavaScript) gets none, and is then not found by cacheOf.
+   */
+  private atScopeTop(fn: TS.FunctionDeclaration, statement: string): void {
+    const { s, sourceFile } = this.ctx
+    const parent = fn.parent
+    if (ts.isSourceFile(parent)) {
+      this.moduleTop.push(statement)
+    } else if (ts.isModuleBlock(parent)) {
+      s.appendLeft(parent.getStart(sourceFile) + 1, ` ${statement}`)
+    } else if (ts.isBlock(parent)) {
+      let at = parent.getStart(sourceFile) + 1
+      let separator = ' '
+      if (ts.isFunctionLike(parent.parent)) {
+        for (const directive of parent.statements) {
+          if (!ts.isExpressionStatement(directive) || !ts.isStringLiteral(directive.expression)) break
+          at = directive.end
+          // A directive ended by a line break: the statement on its line needs the semicolon.
+          separator = sourceFile.text[at - 1] === ';' ? ' ' : '; '
+        }
+      }
+      s.appendLeft(at, `${separator}${statement}`)
+    } else if (ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+      s.appendLeft(fn.end, ` ${statement}`)
+    }
+  }
+
+  /**
    * The version of a site, computed as its options ask (versions.ts), after the check of what its function reads
    * (closures.ts), which depends on the same facts.
    */
@@ -131,19 +189,26 @@ export class Rewriter {
 
   /**
    * A declaration stays a declaration, so it is still hoisted: a wrapper with the same name, parameters and
-   * modifiers (`export`, `default`, `async`) creates the cache on its first call and forwards `this` and
-   * `arguments`; the original becomes `__twat$name$impl` in place. Recursive calls name the wrapper, so they go
-   * through the cache. Overload signatures above stay attached to the wrapper.
+   * modifiers (`export`, `default`, `async`) creates the cache on its first call (through `__twat$name$cache`, also
+   * declared, so hoisted) and forwards `this` and `arguments`; the original becomes `__twat$name$impl` in place.
+   * Recursive calls name the wrapper, so they go through the cache. Overload signatures above stay attached to the
+   * wrapper. The top of the scope registers the wrapper with its cache maker, for cacheOf. An anonymous
+   * `export default function` wrapper gets a name to be registered by, and its name "default" back.
    *
-   *   function fib(n) { return (__twat$fib ??= __twat_mcache(__twat$fib$impl, {…})).apply(this, arguments) }
-   *   var __twat$fib; function __twat$fib$impl(n) { …original body… }
+   *   registerDeclaredCache(fib, __twat$fib$cache)     (top of the scope)
+   *   function fib(n) { return (__twat$fib ?? __twat$fib$cache()).apply(this, arguments) } var __twat$fib;
+   *   function __twat$fib$cache() { return __twat$fib ??= __twat_mcache(__twat$fib$impl, {…}) }
+   *   function __twat$fib$impl(n) { …original body… }
    */
   private declaration(site: DeclarationSite): void {
+    if (this.ctx.disabled) return this.disabledDeclaration(site)
     const { s, sourceFile } = this.ctx
     const fn = site.node
     const base = fn.name?.text ?? 'default'
     const store = `__twat$${base}`
     const impl = `__twat$${base}$impl`
+    const maker = `__twat$${base}$cache`
+    const wrapperName = fn.name?.text ?? `__twat$${base}$fn`
     const options = this.tagOptionsCode(site)
     const cache = this.use(site.tag.kind)
     const modifiers = ts.getModifiers(fn) ?? []
@@ -154,20 +219,22 @@ export class Rewriter {
     const { list, refs } = this.wrapperParameters(fn, implType)
     const returnType = fn.type ? `: ${this.text(fn.type)}` : this.typed ? `: ReturnType<${implType}>` : ''
     const args = this.typed && refs.length ? `arguments as unknown as [${refs.join(', ')}]` : 'arguments'
-    const header = `${has(ts.SyntaxKind.ExportKeyword) ? 'export ' : ''}${has(ts.SyntaxKind.DefaultKeyword) ? 'default ' : ''}${has(ts.SyntaxKind.AsyncKeyword) ? 'async ' : ''}function${fn.name ? ` ${fn.name.text}` : ''}`
-    const wrapper = `${header}${typeParameters}(${list.join(', ')})${returnType} { return (${store} ??= ${cache}(${impl}, ${options})).apply(this, ${args}) }`
+    const header = `${has(ts.SyntaxKind.ExportKeyword) ? 'export ' : ''}${has(ts.SyntaxKind.DefaultKeyword) ? 'default ' : ''}${has(ts.SyntaxKind.AsyncKeyword) ? 'async ' : ''}function ${wrapperName}`
+    const wrapper = `${header}${typeParameters}(${list.join(', ')})${returnType} { return (${store} ?? ${maker}()).apply(this, ${args}) }`
     const storeDeclaration = `${store}${this.typed ? ': Function | undefined' : ''};`
+    const makerDeclaration = `function ${maker}()${this.typed ? ': Function' : ''} { return ${store} ??= ${cache}(${impl}, ${options}) }`
 
     const start = fn.getStart(sourceFile)
     const blockStart = nestedBlockStart(fn, sourceFile)
     if (blockStart === undefined) {
-      s.appendLeft(start, `${wrapper} var ${storeDeclaration} `)
+      s.appendLeft(start, `${wrapper} var ${storeDeclaration} ${makerDeclaration} `)
     } else {
       // In a nested block the function is created on each entry to the block: a block-scoped store gives each
       // instance its own cache, and sits at the top of the block so calls hoisted above the function find it.
       s.appendLeft(blockStart, ` let ${storeDeclaration}`)
-      s.appendLeft(start, `${wrapper} `)
+      s.appendLeft(start, `${wrapper} ${makerDeclaration} `)
     }
+    this.atScopeTop(fn, `${this.use('registerDeclaredCache')}(${wrapperName}, ${maker}${fn.name ? '' : ', "default"'});`)
     // The implementation loses export/default (the wrapper has them) and takes the impl name.
     const keyword = fn.getChildren(sourceFile).find((child) => child.kind === ts.SyntaxKind.FunctionKeyword)!
     const firstKept = modifiers.find((m) => m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword)
@@ -176,6 +243,24 @@ export class Rewriter {
     if (fn.name) s.overwrite(fn.name.getStart(sourceFile), fn.name.end, impl)
     else if (sourceFile.text[keyword.end] === ' ') s.appendLeft(keyword.end + 1, impl)
     else s.appendLeft(keyword.end, ` ${impl}`)
+  }
+
+  /**
+   * A declaration of a disabled build stays exactly as written (an anonymous `export default function` gets a name
+   * to be registered by, and "default" back); the top of its scope registers it as a disabled site.
+   */
+  private disabledDeclaration(site: DeclarationSite): void {
+    const { s, sourceFile } = this.ctx
+    const fn = site.node
+    let reference = fn.name?.text
+    if (!reference) {
+      reference = '__twat$default$fn'
+      const keyword = fn.getChildren(sourceFile).find((child) => child.kind === ts.SyntaxKind.FunctionKeyword)!
+      const star = fn.asteriskToken ? fn.asteriskToken.end : keyword.end
+      s.appendLeft(star, ` ${reference}`)
+    }
+    const info = this.disabledSiteCode(site, fn, fn.name ? undefined : 'default')
+    this.atScopeTop(fn, `${this.use('registerDisabledSite')}(${reference}, ${info});`)
   }
 
   /**
@@ -217,6 +302,12 @@ export class Rewriter {
    */
   private binding(site: BindingSite): void {
     const { s, sourceFile } = this.ctx
+    if (this.ctx.disabled) {
+      const info = this.disabledSiteCode(site, site.node, site.node.name ? undefined : site.name)
+      s.prependRight(site.expression.getStart(sourceFile), `${this.use('registerDisabledSite')}(`)
+      s.appendLeft(site.expression.end, `, ${info})`)
+      return
+    }
     const options = this.tagOptionsCode(site)
     const cache = this.use(site.tag.kind)
     const anonymous = !site.node.name
@@ -235,8 +326,9 @@ export class Rewriter {
     const name = site.node.name
     const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify((name as TS.StringLiteral).text)}]`
     const target = site.isStatic ? 'this' : 'this.prototype'
-    const options = this.tagOptionsCode(site)
-    const statement = `${target}${access} = ${this.use('cachedMethod')}(${this.use(site.tag.kind)}, ${target}${access}, ${options});`
+    const statement = this.ctx.disabled
+      ? `${this.use('registerDisabledSite')}(${target}${access}, ${this.disabledSiteCode(site, site.node)});`
+      : `${target}${access} = ${this.use('cachedMethod')}(${this.use(site.tag.kind)}, ${target}${access}, ${this.tagOptionsCode(site)});`
     const pending = this.classBlocks.get(site.owner) ?? []
     pending.push(statement)
     this.classBlocks.set(site.owner, pending)
@@ -263,8 +355,9 @@ export class Rewriter {
     const name = node.name.text
     const impl = `#__twat$${name.slice(1)}`
     const store = `#__twat$${name.slice(1)}$cached`
-    const options = this.tagOptionsCode(site)
-    const cached = `Object.defineProperty(${this.use('cachedMethod')}(${this.use(site.tag.kind)}, f, ${options}), "name", { value: ${JSON.stringify(name)} })`
+    const cached = this.ctx.disabled
+      ? `${this.use('registerDisabledSite')}(f, ${this.disabledSiteCode(site, node)})`
+      : `Object.defineProperty(${this.use('cachedMethod')}(${this.use(site.tag.kind)}, f, ${this.tagOptionsCode(site)}), "name", { value: ${JSON.stringify(name)} })`
     const prefix = site.isStatic ? 'static ' : ''
     const getter = `${prefix}get ${name}() { const f = this.${impl}; return (${site.className}.${store} ??= ${cached})${this.typed ? ' as typeof f' : ''} }`
     s.appendLeft(node.getStart(sourceFile), `${getter} static ${store}${this.typed ? ': Function | undefined' : ''}; `)
@@ -282,8 +375,10 @@ export class Rewriter {
     const name = node.name as TS.Identifier | TS.StringLiteral | TS.NumericLiteral
     const key = ts.isIdentifier(name) ? name.text : name.getText(sourceFile)
     const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify(name.text)}]`
-    const options = this.tagOptionsCode(site)
-    s.prependRight(node.getStart(sourceFile), `${key}: ${this.use('cachedMethod')}(${this.use(site.tag.kind)}, { `)
+    const disabled = this.ctx.disabled === true
+    const options = disabled ? this.disabledSiteCode(site, node) : this.tagOptionsCode(site)
+    const wrap = disabled ? `${this.use('registerDisabledSite')}(` : `${this.use('cachedMethod')}(${this.use(site.tag.kind)}, `
+    s.prependRight(node.getStart(sourceFile), `${key}: ${wrap}{ `)
     const first = node.parameters[0]
     const declaresThis = first && ts.isIdentifier(first.name) && first.name.text === 'this'
     if (this.typed && !declaresThis) s.appendLeft(node.parameters.pos, `this: any${node.parameters.length ? ', ' : ''}`)
@@ -334,9 +429,10 @@ export class Rewriter {
     if (!this.used.size) return
     const { s, sourceFile, runtime, commonJs } = this.ctx
     const names = RUNTIME_EXPORTS.filter((name) => this.used.has(name))
-    const code = commonJs
+    const importCode = commonJs
       ? `const { ${names.map((n) => `${n}: __twat_${n}`).join(', ')} } = require(${JSON.stringify(runtime)});`
       : `import { ${names.map((n) => `${n} as __twat_${n}`).join(', ')} } from ${JSON.stringify(runtime)};`
+    const code = [importCode, ...this.moduleTop].join(' ')
     const text = sourceFile.text
     let position = 0
     if (text.startsWith('#!')) {

@@ -75,3 +75,23 @@ export function siteFacts(kind: CacheKindName, options: KnownOptions, complete =
     hasKey: options.has('key'),
   }
 }
+
+const ASYNC_ENGINES: ReadonlySet<string> = new Set(['keyv', 'memory-async'])
+
+/**
+ * Whether the site's handle answers with promises: acache, or ucache choosing acache (the rules of `chooseCache` in
+ * src/runtime/caches/ucache.ts, on the options known at build time). `isAsync`: the function is declared `async`.
+ */
+export function asyncHandle(kind: CacheKindName, options: KnownOptions, isAsync: boolean): boolean {
+  if (kind === 'acache') return true
+  if (kind !== 'ucache') return false
+  const literal = (name: string) => {
+    const option = options.get(name)
+    return option?.literal ? option.value : undefined
+  }
+  if (options.has('preferredEngine')) return ASYNC_ENGINES.has(literal('preferredEngine') as string)
+  if (options.has('store') || options.has('url') || options.has('backend')) return true
+  if (literal('useAsync') === true) return true
+  if (options.has('folderName') || options.has('cacheDir')) return false
+  return isAsync && literal('useAsync') !== false
+}

@@ -114,8 +114,8 @@ export default function twatCacheProgramTransformer(
   }
   const ts = extras.ts
   assertTscTypeScript(ts)
+  // Disabled, files with tags are still rewritten: their functions stay as written and are registered for cacheOf.
   const options = transformOptions(program, config ?? {}, ts, host)
-  if (options.enabled === false) return program
 
   const replaced = new Map<string, string>()
   const errors: TS.DiagnosticWithLocation[] = []

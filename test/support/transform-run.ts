@@ -7,14 +7,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import ts from 'typescript'
-import { transform } from '../../src/transform/index.js'
+import { transform, type TransformOptions } from '../../src/transform/index.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const RUNTIME_URL = pathToFileURL(path.join(repo, 'src/runtime/index.ts')).href
 
 /** The transformed, compiled module, and a function that removes its temporary folder. */
-export async function loadTransformed<T>(source: string, name = 'module.ts'): Promise<{ module: T; code: string; cleanup: () => void }> {
-  const result = transform(source, path.join(repo, 'src', name), { root: repo, runtime: RUNTIME_URL })
+export async function loadTransformed<T>(
+  source: string,
+  name = 'module.ts',
+  options: TransformOptions = {},
+): Promise<{ module: T; code: string; cleanup: () => void }> {
+  const result = transform(source, path.join(repo, 'src', name), { root: repo, runtime: RUNTIME_URL, ...options })
   if (!result) throw new Error('the transform returned null')
   const js = ts.transpileModule(result.code, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, useDefineForClassFields: true },

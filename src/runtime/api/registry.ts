@@ -4,6 +4,7 @@
  */
 import type { AnyCacheHandle } from '../call/handle.js'
 import type { CacheStatsSnapshot } from '../report/stats.js'
+import { cacheOf } from './cache-of.js'
 
 const byName = new Map<string, Set<WeakRef<AnyCacheHandle>>>()
 const cleanup = new FinalizationRegistry<{ name: string; ref: WeakRef<AnyCacheHandle> }>(({ name, ref }) => {
@@ -32,12 +33,26 @@ function liveHandles(name?: string): AnyCacheHandle[] {
   return handles
 }
 
-/** Statistics of every live cache, or of the caches named `name` (several caches may share a name). */
-export function getStats(name?: string): CacheStatsSnapshot[] {
-  return liveHandles(name).map((handle) => handle.stats())
+/** The handles `getStats`/`clearCache` act on: every live one, those named `name`, or the cache of a function. */
+function handlesFor(target?: string | Function): AnyCacheHandle[] {
+  if (typeof target === 'function') return [cacheOf(target as (...args: unknown[]) => unknown)]
+  return liveHandles(target)
 }
 
-/** Clear every live cache, or those named `name`. Resolves when async caches are cleared too. */
-export async function clearCache(name?: string): Promise<void> {
-  await Promise.all(liveHandles(name).map((handle) => handle.clear()))
+/**
+ * Statistics of every live cache, of the caches named `name` (several caches may share a name), or of the cache of a
+ * function (see `cacheOf`; a cached method: summed over its instances).
+ * @throws NotCachedError when given a function that is not cached
+ */
+export function getStats(nameOrFunction?: string | Function): CacheStatsSnapshot[] {
+  return handlesFor(nameOrFunction).map((handle) => handle.stats())
+}
+
+/**
+ * Clear every live cache, those named `name`, or the cache of a function (see `cacheOf`). Resolves when async caches
+ * are cleared too.
+ * @throws NotCachedError (as a rejection) when given a function that is not cached
+ */
+export async function clearCache(nameOrFunction?: string | Function): Promise<void> {
+  await Promise.all(handlesFor(nameOrFunction).map((handle) => handle.clear()))
 }

@@ -11,3 +11,10 @@ export interface Clock {
 
 /** `Date.now()`, looked up at each call so that fake timers (Vitest, Sinon) which replace it are seen. */
 export const systemClock: Clock = { now: () => Date.now() }
+
+/**
+ * Whether engines must read the system clock at every expiry check instead of keeping a reading briefly (lru-cache's
+ * `ttlResolution`, see engines/memory/lru.ts): on in tests that set the time without running timers
+ * (`vi.setSystemTime`), through `followFakeTimers()` of `twat-cache/testing`. Read when an engine is created.
+ */
+export const clockReadings = { exact: false }

@@ -83,6 +83,14 @@ export class UnsupportedRuntimeError extends TwatCacheError {
   }
 }
 
+/** `cacheOf` (or getStats/clearCache given a function) was handed a function that is not cached. */
+export class NotCachedError extends TwatCacheError {
+  static readonly code = 'TWAT_CACHE_NOT_CACHED'
+  constructor(message: string) {
+    super(message, NotCachedError.code)
+  }
+}
+
 /** Every error class, by name: `error instanceof errors.CacheKeyError`; each has a stable static `code`. */
 export const errors = {
   TwatCacheError,
@@ -92,4 +100,5 @@ export const errors = {
   CacheFaultError,
   CacheTimeoutError,
   UnsupportedRuntimeError,
+  NotCachedError,
 } as const

@@ -19,6 +19,8 @@ export const WarningCode = {
   key: 'TWAT_CACHE_KEY',
   /** A caller changed a result a memory cache had handed out (seen with TWAT_CACHE_CHECK=1); the entry was dropped. */
   mutated: 'TWAT_CACHE_MUTATED',
+  /** cacheOf was given a tagged function of a build with the twat-cache plugin disabled; its handle does nothing. */
+  disabled: 'TWAT_CACHE_DISABLED',
 } as const
 
 const warned = new Set<string>()

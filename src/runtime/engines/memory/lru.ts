@@ -3,7 +3,7 @@
  * dependency, imported statically so that every bundler bundles it.
  */
 import { LRUCache } from 'lru-cache'
-import { systemClock } from '../../platform/clock.js'
+import { clockReadings, systemClock } from '../../platform/clock.js'
 import { MISS, type EngineContext, type MemoryEngine } from '../contract.js'
 import { UNDEFINED_BOX } from './undefined-box.js'
 
@@ -31,10 +31,11 @@ export function directLruStore(engine: MemoryEngine): LRUCache<{}, {}> | undefin
  * meaning "no ttl") and, by default, keeps what `now()` returned for `ttlResolution` (1 ms) of real time, reset by a
  * timer. That is right for the system clock, whose time moves with the timers (fake timers move both). Another
  * clock can move without the timers, so it is read on every check (`ttlResolution: 0`): expiry then follows it
- * exactly, for a clock.now() per hit.
+ * exactly, for a clock.now() per hit. So is the system clock in tests that move it without the timers.
  */
 function clockOptions(context: EngineContext): Pick<LRUCache.Options<{}, {}, unknown>, 'perf' | 'ttlResolution'> {
-  return context.clock === systemClock ? { perf: systemClock } : { perf: context.clock, ttlResolution: 0 }
+  // Tests that set the time without running timers (vi.setSystemTime) ask for exact readings (clockReadings).
+  return context.clock === systemClock && !clockReadings.exact ? { perf: systemClock } : { perf: context.clock, ttlResolution: 0 }
 }
 
 export function createLruEngine(options: LruEngineOptions, context: EngineContext): MemoryEngine {
