@@ -118,7 +118,7 @@ test('should clear everything with --all, and need names or --all', async () => 
   await fill(PRICES)
   const usage = await cli(['clear', '--yes'])
   assert.is(usage.code, 2)
-  assert.match(usage.stderr, /name the functions to clear .* or pass --all/)
+  assert.match(usage.stderr, /name the functions to clear .*, pass --all, or --tag <tag>/)
   const all = jsonOf(await cli(['clear', '--all', '--yes', '--json']))
   assert.is(all.removed.entries, 5)
   assert.is(jsonOf(await cli(['stats', '--json'])).totals.entries, 0)
@@ -134,13 +134,6 @@ test('should ask before clearing on a terminal, and delete only on yes', async (
   assert.is(yes.code, 0, yes.stdout)
   assert.match(yes.stdout, /Removed 3 entries/)
   assert.is(jsonOf(await cli(['stats', '--json'])).totals.entries, 2)
-})
-
-test('should refuse --tag with a clear error (tags are not stored yet)', async () => {
-  const result = await cli(['clear', '--tag', 'prices', '--yes', '--json'])
-  assert.is(result.code, 2)
-  assert.equal(jsonOf(result).error.code, 'TWAT_CACHE_CLI_NO_TAGS')
-  assert.match(jsonOf(result).error.message, /tags are not stored by this version/)
 })
 
 test('should prune expired entries, old versions, stale temp files and damaged databases, and report the bytes', async () => {

@@ -76,14 +76,15 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
     })
 
   cli
-    .command('clear [...names]', 'Delete the stored entries of functions (ids or globs, as stats shows them), or --all')
+    .command('clear [...names]', 'Delete the stored entries of functions (ids or globs, as stats shows them), --all, or those carrying a --tag')
     .option('--all', 'Every function')
     .option('--dir <dir>', 'Cache root (default: $TWAT_CACHE_DIR, else the platform cache folder)')
     .option('--folder <name>', 'Only this cache folder (folderName)')
     .option('--url <url>', 'Also clear in Redis (redis://host:port)')
     .option('--yes', 'Do not ask (needed when not on a terminal)')
-    .option('--tag <tag>', 'Entries with this tag (not stored by this version: refused)')
+    .option('--tag <tag>', 'Only the entries carrying this tag (repeatable); without names, also invalidated in every store, as invalidateTag does')
     .example('twat-cache clear "src/prices.ts#*" --yes')
+    .example('twat-cache clear --tag prices --url redis://127.0.0.1:6379 --yes')
     .action((names: unknown[], o: Options) => {
       run = async () => (await import('./commands/clear.js')).clear(
         { names: list(names), all: o.all === true, dir: text(o.dir), folder: text(o.folder), url: text(o.url), yes: o.yes === true, tags: list(o.tag), interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) },
@@ -113,7 +114,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
     })
 
   cli.help((sections) => {
-    sections.push({ title: 'Exit codes', body: '  0  done, nothing wrong found\n  1  problems found (scan errors, failed doctor checks), nothing matched, or a store failed\n  2  usage error (bad flag or value; clear without --yes off a terminal; --tag)' })
+    sections.push({ title: 'Exit codes', body: '  0  done, nothing wrong found\n  1  problems found (scan errors, failed doctor checks), nothing matched, or a store failed\n  2  usage error (bad flag or value; clear without --yes off a terminal)' })
   })
   cli.version(version)
 

@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { HEADER_BYTES, readEntryHeader } from '../../runtime/engines/disk/codec.js'
+import { HEADER_BYTES, entryTagBytes, readEntryHeader, readEntryTags } from '../../runtime/engines/disk/codec.js'
+import { TAG_LOG_FILE, appendTagTimes } from '../../runtime/engines/disk/file-tag-book.js'
 import { ENTRY_SUFFIX, STALE_TEMP_MS, TEMP_SUFFIX } from '../../runtime/engines/disk/file.js'
 import { summarize, type FunctionSummary, type VersionSummary } from './model.js'
 import type { Removed } from './sqlite.js'
@@ -176,4 +177,50 @@ export function pruneFunctionFolders(functions: readonly FunctionFolder[], now: 
     }
   }
   return { expired, oldVersions, tempFiles }
+}
+
+/** The tags of an entry file, read from its header (undefined when the header is not an intact one of this format). */
+export function entryTags(file: string): readonly string[] | undefined {
+  let fd: number | undefined
+  try {
+    fd = fs.openSync(file, 'r')
+    const header = Buffer.alloc(HEADER_BYTES)
+    if (fs.readSync(fd, header, 0, HEADER_BYTES, 0) < HEADER_BYTES) return undefined
+    const tagBytes = entryTagBytes(header)
+    if (tagBytes === undefined) return undefined
+    const whole = Buffer.alloc(HEADER_BYTES + tagBytes)
+    const read = fs.readSync(fd, whole, 0, whole.length, 0)
+    return readEntryTags(whole.subarray(0, read))
+  } catch {
+    return undefined
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd)
+  }
+}
+
+/** The function folder with only its entries that carry one of `tags` (none: undefined). */
+export function taggedEntries(fn: FunctionFolder, tags: readonly string[]): FunctionFolder | undefined {
+  const wanted = new Set(tags)
+  const versions = fn.versions
+    .map((v) => ({ ...v, entries: v.entries.filter((e) => entryTags(e.path)?.some((tag) => wanted.has(tag))), temps: [] }))
+    .filter((v) => v.entries.length > 0)
+  return versions.length ? { ...fn, versions } : undefined
+}
+
+/** Remove the entry files of a (tag-filtered) function folder, one by one as the engine does. */
+export function removeEntries(fn: FunctionFolder): Removed {
+  const removed: Removed = { entries: 0, bytes: 0 }
+  for (const version of fn.versions) {
+    for (const entry of version.entries) {
+      if (!removeFile(entry.path)) continue
+      removed.entries++
+      removed.bytes += entry.bytes
+    }
+  }
+  return removed
+}
+
+/** Record `tags` as invalidated at `at` in a cache folder's tag log, as `invalidateTag` does (tags.log, 0600). */
+export function recordInvalidation(folder: string, tags: readonly string[], at: number): void {
+  appendTagTimes(path.join(folder, TAG_LOG_FILE), tags, 'invalidate', at, true)
 }

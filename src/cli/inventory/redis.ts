@@ -5,7 +5,7 @@
  * adapter, an optional peer dependency); every command is bounded by a timeout.
  */
 import { KEYV_NAMESPACE, bounded } from '../../runtime/engines/async/keyv/engine.js'
-import { CONNECT_TIMEOUT_MS } from '../../runtime/engines/async/keyv/connections.js'
+import { CONNECT_TIMEOUT_MS, TAG_PART } from '../../runtime/engines/async/keyv/connections.js'
 import { requireOptional } from '../../runtime/platform/optional.js'
 import { CommandFailure, UsageError } from '../exit.js'
 import { summarize, type FunctionSummary, type VersionSummary } from './model.js'
@@ -68,9 +68,12 @@ export async function connectRedis(url: string, timeoutMs = CONNECT_TIMEOUT_MS):
   }
 }
 
-/** A key's function part and version part, or undefined for a key acache did not write. */
+/** Where acache keeps tag invalidation times in Redis: `twat-cache::__tags__:i:<tag>` (and `r:` for revalidations). */
+export const REDIS_TAG_PREFIX = `${REDIS_KEY_PREFIX}${TAG_PART}`
+
+/** A key's function part and version part, or undefined for a key acache did not write (or a tag time). */
 export function parseKey(key: string): { fn: string; version: string } | undefined {
-  if (!key.startsWith(REDIS_KEY_PREFIX)) return undefined
+  if (!key.startsWith(REDIS_KEY_PREFIX) || key.startsWith(REDIS_TAG_PREFIX)) return undefined
   const [fn, version, hash, ...rest] = key.slice(REDIS_KEY_PREFIX.length).split(':')
   if (!fn || version === undefined || !hash || rest.length) return undefined
   return { fn, version }
@@ -129,4 +132,67 @@ export async function deleteRedisFunctions(redis: RedisConnection, fns: readonly
 /** A Redis MATCH pattern that matches `text` literally. */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&')
+}
+
+/** The tags of a stored value: keyv's JSON `{"value": <box>}`, the box holding its tags in `t` (engine.ts). */
+function tagsOfValue(raw: string | null): readonly string[] {
+  if (raw === null) return []
+  try {
+    const tags = (JSON.parse(raw) as { value?: { t?: unknown } }).value?.t
+    return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+/** Every acache key whose entry carries one of `tags`, with its value size, one SCAN page (and one MGET) at a time. */
+async function* taggedKeys(redis: RedisConnection, tags: readonly string[]): AsyncGenerator<Array<{ key: string; bytes: number }>> {
+  const wanted = new Set(tags)
+  for await (const keys of scanKeys(redis, `${REDIS_KEY_PREFIX}*`)) {
+    const mine = keys.filter((key) => parseKey(key) !== undefined)
+    if (!mine.length) continue
+    const values = await redis.command<Array<string | null>>('MGET', ...mine)
+    const found = mine.flatMap((key, i) => (tagsOfValue(values[i] ?? null).some((tag) => wanted.has(tag)) ? [{ key, bytes: Buffer.byteLength(values[i] ?? '') }] : []))
+    if (found.length) yield found
+  }
+}
+
+/** acache's entries in Redis that carry one of `tags`, per function and version. */
+export async function summarizeRedisTagged(redis: RedisConnection, tags: readonly string[]): Promise<FunctionSummary[]> {
+  const byFunction = new Map<string, Map<string, { entries: number; bytes: number }>>()
+  for await (const page of taggedKeys(redis, tags)) {
+    for (const { key, bytes } of page) {
+      const parsed = parseKey(key)!
+      const versions = byFunction.get(parsed.fn) ?? new Map()
+      const version = versions.get(parsed.version) ?? { entries: 0, bytes: 0 }
+      version.entries++
+      version.bytes += bytes
+      versions.set(parsed.version, version)
+      byFunction.set(parsed.fn, versions)
+    }
+  }
+  return [...byFunction]
+    .map(([fn, versions]) => summarize(fn, 'redis', [...versions].map(([version, v]) => ({ version, ...v, expired: 0, oldest: null, newest: null }))))
+    .sort((a, b) => a.id.localeCompare(b.id))
+}
+
+/**
+ * Remove the entries carrying one of `tags` (of the function parts `fns` only, when given) and, with
+ * `invalidatedAt`, record the tags as invalidated then, as `invalidateTag` does, so every process using the server
+ * discards the entries it was computing meanwhile.
+ */
+export async function deleteRedisTagged(redis: RedisConnection, tags: readonly string[], fns: readonly string[] | undefined, invalidatedAt: number | undefined): Promise<Removed> {
+  const removed: Removed = { entries: 0, bytes: 0 }
+  if (invalidatedAt !== undefined) {
+    // keyv's JSON form of a number without expiry, as the runtime's keyv.set(key, time) writes it.
+    for (const tag of tags) await redis.command('SET', `${REDIS_TAG_PREFIX}i:${tag}`, JSON.stringify({ value: invalidatedAt }))
+  }
+  const only = fns && new Set(fns)
+  for await (const page of taggedKeys(redis, tags)) {
+    const chosen = only ? page.filter(({ key }) => only.has(parseKey(key)!.fn)) : page
+    if (!chosen.length) continue
+    removed.entries += Number(await redis.command<number>('UNLINK', ...chosen.map(({ key }) => key)))
+    removed.bytes += chosen.reduce((sum, { bytes }) => sum + bytes, 0)
+  }
+  return removed
 }

@@ -5,7 +5,7 @@
  * runtime's tables (schema.ts), never creating or migrating them.
  */
 import { betterSqlite3Driver, nodeSqliteDriver, type SqlDatabase, type SqliteDriver } from '../../runtime/engines/disk/sqlite/driver.js'
-import { SCHEMA_VERSION, TABLES, transaction } from '../../runtime/engines/disk/sqlite/schema.js'
+import { SCHEMA_VERSION, TABLES, prepareTagStatements, transaction } from '../../runtime/engines/disk/sqlite/schema.js'
 import { summarize, type FunctionSummary, type VersionSummary } from './model.js'
 
 const { entries: ENTRIES } = TABLES
@@ -165,4 +165,56 @@ export function pruneDatabase(db: SqlDatabase, now: number, dryRun: boolean): Pr
   if (dryRun) run()
   else transaction(db, run)
   return { expired, oldVersions }
+}
+
+/** The SQL condition "the entry carries one of these tags" (the tags column holds them joined by line breaks). */
+function carriesTag(tags: readonly string[]): string {
+  return `(${tags.map(() => `instr(char(10) || tags || char(10), char(10) || ? || char(10)) > 0`).join(' OR ')})`
+}
+
+/** The entries carrying one of `tags`, per function and version (for `clear --tag`). */
+export function summarizeTagged(db: SqlDatabase, tags: readonly string[], now: number): FunctionSummary[] {
+  const rows = db
+    .prepare(
+      `SELECT fn, version, count(*) AS entries, coalesce(sum(size), 0) AS bytes,
+         sum(CASE WHEN expires > 0 AND expires <= ? THEN 1 ELSE 0 END) AS expired,
+         min(accessed) AS oldest, max(accessed) AS newest
+       FROM ${ENTRIES} WHERE ${carriesTag(tags)} GROUP BY fn, version`,
+    )
+    .all(now, ...tags) as VersionRow[]
+  const byFunction = new Map<string, VersionSummary[]>()
+  for (const row of rows) {
+    const versions = byFunction.get(row.fn) ?? []
+    versions.push({
+      version: row.version,
+      entries: Number(row.entries),
+      bytes: Number(row.bytes),
+      expired: Number(row.expired),
+      oldest: Math.floor(Number(row.oldest) / TICKS_PER_MS),
+      newest: Math.floor(Number(row.newest) / TICKS_PER_MS),
+    })
+    byFunction.set(row.fn, versions)
+  }
+  return [...byFunction].map(([fn, versions]) => summarize(fn, 'sqlite', versions))
+}
+
+/**
+ * Delete the entries carrying one of `tags` (of the functions `ids` only, when given) and, with `invalidatedAt`,
+ * record the tags as invalidated then, as `invalidateTag` does (so processes using the database discard entries
+ * they were computing meanwhile), in one write transaction.
+ */
+export function deleteTagged(db: SqlDatabase, tags: readonly string[], ids: readonly string[] | undefined, invalidatedAt: number | undefined): Removed {
+  const total: Removed = { entries: 0, bytes: 0 }
+  transaction(db, () => {
+    const parts = ids === undefined ? [counted(db, carriesTag(tags), [...tags])] : ids.map((id) => counted(db, `fn = ? AND ${carriesTag(tags)}`, [id, ...tags]))
+    for (const part of parts) {
+      total.entries += part.entries
+      total.bytes += part.bytes
+    }
+    if (invalidatedAt !== undefined) {
+      const { invalidate } = prepareTagStatements(db)
+      for (const tag of tags) invalidate.run(tag, invalidatedAt)
+    }
+  })
+  return total
 }

@@ -4,8 +4,9 @@
  * Persistent and shared caches (bcache, fcache, acache on Redis…) keep one cache for all instances, keyed by the
  * arguments only: results must not depend on instance state, or a `key` option (called with `this`) must say how.
  */
-import { createHandle, finishWrapper, type AnyCacheHandle } from '../call/handle.js'
+import { createHandle, finishWrapper, type AnyCacheHandle, type CachePeek } from '../call/handle.js'
 import { createCacheConfig, type CacheConfig, type CacheOptions } from '../options/config.js'
+import { ValidationError } from '../report/errors.js'
 import { CacheCounters, type CacheStatsSnapshot } from '../report/stats.js'
 import { definitionOf, wrapRegistered, type CacheKindDefinition } from './kinds.js'
 import { registerCache } from './registry.js'
@@ -45,6 +46,24 @@ export function cachedMethod<F extends AnyFunction>(cacheFunction: Function, met
 function anyOf(results: Array<boolean | Promise<boolean>>): boolean | Promise<boolean> {
   if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.some(Boolean))
   return results.some(Boolean)
+}
+
+/** The first thing found (peek over every instance's cache). */
+function firstOf<T>(results: Array<T | undefined | Promise<T | undefined>>): T | undefined | Promise<T | undefined> {
+  if (results.some((r) => r instanceof Promise)) return Promise.all(results).then((all) => all.find((r) => r !== undefined))
+  return (results as Array<T | undefined>).find((r) => r !== undefined)
+}
+
+/** refresh / warm on the unbound handle of a per-instance cache: which instance's? */
+function needsInstance(operation: string, async: boolean): never | Promise<never> {
+  const error = new ValidationError(
+    `.cache.${operation}`,
+    'unbound',
+    `this method keeps one cache per instance, and computing needs the instance: ${operation} through its handle, ` +
+      `e.g. Class.prototype.method.cache.bind(instance).${operation}(…)`,
+  )
+  if (async) return Promise.reject(error)
+  throw error
 }
 
 export function cacheMethod(definition: CacheKindDefinition, method: AnyFunction, config: CacheConfig): AnyFunction {
@@ -92,12 +111,18 @@ export function cacheMethod(definition: CacheKindDefinition, method: AnyFunction
       stats: () => sumStats(name, liveCaches().map((c) => c.cache.stats()), engine()),
       has: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.has as AnyFunction)(...Array.from(args)))),
       delete: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.delete as AnyFunction)(...Array.from(args)))),
+      expire: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.expire as AnyFunction)(...Array.from(args)))),
+      peek: (_self, args) => firstOf<CachePeek<unknown>>(liveCaches().map((c) => (c.cache.peek as AnyFunction)(...Array.from(args)))),
+      // Computing needs the instance: its `this` (and its own cache) is what the result is for.
+      refresh: () => needsInstance('refresh', async),
+      warm: () => needsInstance('warm', true) as Promise<never>,
       clear() {
         const results = liveCaches().map((c) => c.cache.clear())
         return async ? Promise.all(results).then(() => undefined) : undefined
       },
       close: () => Promise.all(liveCaches().map((c) => (c.cache as { close?: () => Promise<void> }).close?.())).then(() => undefined),
-      bound: (self) => cacheFor(self).cache,
+      // The instance's own handle, with `this` = the instance for the computations of refresh and warm.
+      bound: (self) => cacheFor(self).cache.bind(self),
     },
     async,
   )

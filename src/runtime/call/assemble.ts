@@ -10,11 +10,13 @@ import type { CacheCounters } from '../report/stats.js'
 import { createHandle, finishWrapper, keyedOperations, type CacheKind, type KeyedOperations } from './handle.js'
 import { listenForTags, type TagListener, type TagVerdict } from '../tags/registry.js'
 import { callsContextFunctions } from './computation.js'
+import { memoryEntryAccess, settledEntryAccess } from './entry-access.js'
+import { entryOperations } from './entry-operations.js'
 import { needsEntries } from './freshness.js'
 import { memoryEntries, type MemoryEntries } from './memory-entries.js'
 import { memoryCachedCall } from './memory-fast-path.js'
 import { checkedValues, cloningValues, type MemoryValues } from './memory-values.js'
-import { settledCall, type MemoryMode } from './pipeline.js'
+import { settledComposition, type MemoryMode } from './pipeline.js'
 import type { SettledStore } from './settled-stores.js'
 
 type AnyFunction = (...args: any[]) => any
@@ -70,7 +72,8 @@ export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: Cache
     },
   }
   if (needsEntries(config)) mode.switchToEntries()
-  const call = memoryCachedCall({ ...base, engine, mode })
+  const plan = { ...base, engine, mode }
+  const call = memoryCachedCall(plan)
   // Memory caches whose tags are all their own (the `tags` option) are cleared when one of them is invalidated;
   // entries remember their epoch instead. The listener lives as long as the cached function (it holds it).
   const tagListener: TagListener | undefined = config.tags.length
@@ -97,6 +100,7 @@ export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: Cache
       store: () => (entriesEngine ?? engine).store,
       size: () => engine.size() + (entriesEngine && entriesEngine !== engine ? entriesEngine.size() : 0),
       ...keyedOperations(keys, { has: live, delete: (key) => engine.delete(key) || (entriesEngine?.delete(key) ?? false) }, asyncResults),
+      ...entryOperations(keys, memoryEntryAccess(plan, () => entries), asyncResults),
       clear: () => {
         engine.clear()
         entriesEngine?.clear()
@@ -133,7 +137,7 @@ export interface SettledAssembly {
 /** A function cached in a store of settled values (persistent or shared). */
 export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembly: SettledAssembly): AnyFunction {
   const { name, keys, store, counters, asyncResults, operations, config } = assembly
-  const call = settledCall({
+  const { call, refresh } = settledComposition({
     fn,
     name,
     keys,
@@ -156,6 +160,11 @@ export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembl
       store: assembly.storeObject,
       size: assembly.size,
       ...keyedOperations(keys, operations, asyncResults),
+      ...entryOperations(
+        keys,
+        settledEntryAccess({ name, fn, counters, asyncResults, store, clock: config.clock, refreshAhead: config.refreshAhead, tagVerdict: assembly.tagVerdict, refresh }),
+        asyncResults,
+      ),
       clear: () => operations.clear(),
       close: assembly.close ?? (() => Promise.resolve()),
     },

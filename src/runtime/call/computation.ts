@@ -90,6 +90,8 @@ const PROFILES: Readonly<Record<string, LifeOverride>> = {
   max: { ttlMs: 2_592_000_000, staleWhileRevalidateMs: 28_944_000_000 },
 }
 
+const LIFE_FIELDS: readonly string[] = ['ttl', 'staleWhileRevalidate', 'staleIfError']
+
 /** How `cacheLife` may be called: a duration (the ttl), a profile name, or the three windows. */
 export type CacheLife =
   | number
@@ -104,8 +106,25 @@ export type CacheLife =
 export function cacheLife(life: CacheLife): void {
   let override: LifeOverride
   if (typeof life === 'string' && Object.prototype.hasOwnProperty.call(PROFILES, life)) override = PROFILES[life]!
-  else if (typeof life === 'number' || typeof life === 'string') override = { ttlMs: duration('ttl', life) }
+  else if (typeof life === 'string' && parseDuration(life) === undefined) {
+    throw new ValidationError(
+      'cacheLife',
+      life,
+      `expected a duration such as "30s" or "10m", or a profile (${Object.keys(PROFILES).join(', ')})` +
+        (life === 'default' ? "; Next.js's default profile is the cache's own options here: call no cacheLife" : ''),
+    )
+  } else if (typeof life === 'number' || typeof life === 'string') override = { ttlMs: duration('ttl', life) }
   else if (life !== null && typeof life === 'object') {
+    for (const name of Object.keys(life)) {
+      if (!LIFE_FIELDS.includes(name)) {
+        throw new ValidationError(
+          `cacheLife ${name}`,
+          (life as Record<string, unknown>)[name],
+          `cacheLife takes { ttl, staleWhileRevalidate, staleIfError }; Next.js's { revalidate, expire } is ` +
+            '{ ttl: revalidate, staleWhileRevalidate: expire - revalidate } (its client-side stale has no counterpart here)',
+        )
+      }
+    }
     override = {
       ttlMs: duration('ttl', life.ttl),
       staleWhileRevalidateMs: duration('staleWhileRevalidate', life.staleWhileRevalidate),

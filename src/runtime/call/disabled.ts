@@ -1,11 +1,13 @@
 /**
  * `TWAT_CACHE_DISABLE=1`: the one wrapper of every cache when caching is off. It calls straight through and stores
- * nothing (acache still returns promises), with a handle whose engine says 'disabled'.
+ * nothing (acache still returns promises), with a handle whose engine says 'disabled': it finds no entries,
+ * `refresh` computes without storing, `warm` computes nothing.
  */
 import type { CacheConfig } from '../options/config.js'
 import { CacheCounters } from '../report/stats.js'
 import { cacheName } from './assemble.js'
 import { compute, computeAsync } from './compute.js'
+import { warmArguments } from './entry-operations.js'
 import { createHandle, finishWrapper, type CacheKind } from './handle.js'
 
 type AnyFunction = (...args: any[]) => any
@@ -24,6 +26,18 @@ export function disabledCache(kind: CacheKind, fn: AnyFunction, config: CacheCon
       size: () => 0,
       has: () => answer(false),
       delete: () => answer(false),
+      expire: () => answer(false),
+      peek: () => answer(undefined),
+      refresh: (self, args) => (asyncResults ? computeAsync(fn, self, args) : compute(fn, self, args)),
+      // Nothing is stored, so there is nothing to fill: the arguments are checked, nothing is computed.
+      warm: (_self, argsList, options) => {
+        try {
+          warmArguments(argsList, options)
+          return Promise.resolve({ computed: 0, skipped: 0, failed: 0 })
+        } catch (error) {
+          return Promise.reject(error)
+        }
+      },
       clear: () => undefined,
       close: () => Promise.resolve(),
     },

@@ -67,6 +67,15 @@ export function expiredNow(entry: StoredEntry, now: number): StoredEntry {
   return { ...entry, freshUntil: now, staleUntil: now + swr, errorUntil: sie > 0 ? now + sie : 0 }
 }
 
+/**
+ * `.cache.expire()`: the entry stale from `now` on, or undefined when it has no window to be served in (no
+ * staleWhileRevalidate, no staleIfError): then it is to be removed, a miss.
+ */
+export function expiredAt(entry: StoredEntry, now: number): StoredEntry | undefined {
+  const expired = expiredNow(entry, now)
+  return judge(expired, now, 'valid', 0) === 'gone' ? undefined : expired
+}
+
 /** What `entry` is worth at `now`, given what tag invalidations say about it and the cache's refreshAhead. */
 export function judge(entry: StoredEntry, now: number, verdict: TagVerdict, refreshAhead: number): Freshness {
   if (verdict === 'invalid') return 'gone'

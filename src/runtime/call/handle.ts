@@ -1,11 +1,14 @@
 /**
  * The `.cache` handle every cached function carries, built by one factory ({@link createHandle}) for every cache,
- * for methods, for the disabled wrapper and for openCache. Its `has` and `delete` key their arguments with the
- * cache's own key stage and the same `this` as a call (`bind(self)` gives a handle for one instance), so they reach
- * exactly the entry a call made.
+ * for methods, for the disabled wrapper and for openCache. Its `has`, `delete`, `peek`, `expire` and `refresh` key
+ * their arguments with the cache's own key stage and the same `this` as a call (`bind(self)` gives a handle for one
+ * instance), so they reach exactly the entry a call made (the entry operations: entry-operations.ts).
  */
 import { isBypass, type KeyStage } from '../keys/call-key.js'
 import type { CacheCounters, CacheStatsSnapshot } from '../report/stats.js'
+import type { CachePeek, EntryOperations, WarmOptions, WarmReport } from './entry-operations.js'
+
+export type { CachePeek, PeekStatus, WarmOptions, WarmReport } from './entry-operations.js'
 
 export type CacheKind = 'mcache' | 'bcache' | 'fcache' | 'acache' | 'ucache'
 
@@ -33,6 +36,24 @@ export interface CacheHandle<A extends unknown[] = any[], R = unknown> {
   /** Whether there is a live entry for these arguments. */
   has(...args: A): boolean
   /**
+   * Make the entry for these arguments stale now: with `staleWhileRevalidate` the next call gets it at once while
+   * one refresh runs; without, the next call computes. True when there was a live entry.
+   */
+  expire(...args: A): boolean
+  /** Compute the result for these arguments now, store it and return it (the entry there stays if this fails). */
+  refresh(...args: A): R
+  /**
+   * The value a call with these arguments would return now, and whether it is fresh or stale; undefined when
+   * there is no live entry. Computes nothing and counts nothing (tags and invalidations apply, as for a call).
+   */
+  peek(...args: A): CachePeek<R> | undefined
+  /**
+   * Fill the cache ahead of use: compute and store every argument list that has no fresh entry, at most
+   * `concurrency` (default 4) at a time; a failure does not stop the others.
+   * @example await price.cache.warm([['sku-1'], ['sku-2']], { concurrency: 8 }) // { computed: 2, skipped: 0, failed: 0 }
+   */
+  warm(argsList: Iterable<Readonly<A>>, options?: WarmOptions): Promise<WarmReport>
+  /**
    * This handle as seen from `self`: `has`/`delete` key their arguments with `this` = `self`, as a call of
    * `self.method(…)` does (a `key` option that reads `this`, or a method's per-instance memory cache).
    * @example Reports.prototype.build.cache.bind(reports).delete('2024')
@@ -51,6 +72,10 @@ export interface AsyncCacheHandle<A extends unknown[] = any[], R = unknown> {
   clear(): Promise<void>
   delete(...args: A): Promise<boolean>
   has(...args: A): Promise<boolean>
+  expire(...args: A): Promise<boolean>
+  refresh(...args: A): Promise<R>
+  peek(...args: A): Promise<CachePeek<R> | undefined>
+  warm(argsList: Iterable<Readonly<A>>, options?: WarmOptions): Promise<WarmReport>
   bind(self: unknown): AsyncCacheHandle<A, R>
   /**
    * Release the connection this cache opened (Redis, memcached; closed when the last cache using it is closed).
@@ -61,8 +86,12 @@ export interface AsyncCacheHandle<A extends unknown[] = any[], R = unknown> {
 
 export type AnyCacheHandle = CacheHandle | AsyncCacheHandle
 
-/** What a handle is built from: the cache's identity, counters, and its operations on (this, arguments). */
-export interface HandleSource {
+/**
+ * What a handle is built from: the cache's identity, counters, and its operations on (this, arguments). The entry
+ * operations (peek, expire, refresh, warm) are there for every cached function (openCache's internal handle has
+ * none).
+ */
+export interface HandleSource extends Partial<EntryOperations> {
   readonly name: string
   readonly kind: CacheKind
   readonly counters: CacheCounters
@@ -134,10 +163,21 @@ export function createHandle(source: HandleSource, async: boolean, self?: unknow
     },
     delete: (...args: unknown[]) => source.delete(self, args),
     has: (...args: unknown[]) => source.has(self, args),
+    ...(source.expire ? entryMethods(source as HandleSource & EntryOperations, self) : {}),
     bind: (other: unknown) => (source.bound ? source.bound(other) : createHandle(source, async, other)),
     ...(async ? { close: () => source.close?.() ?? Promise.resolve() } : {}),
   }
   return handle as unknown as AnyCacheHandle
+}
+
+/** The handle's entry operations, for `this` = `self`. */
+function entryMethods(source: EntryOperations, self: unknown) {
+  return {
+    expire: (...args: unknown[]) => source.expire(self, args),
+    refresh: (...args: unknown[]) => source.refresh(self, args),
+    peek: (...args: unknown[]) => source.peek(self, args),
+    warm: (argsList: unknown, options?: unknown) => source.warm(self, argsList, options),
+  }
 }
 
 /** Give `wrapper` the wrapped function's name and length, and attach its handle. */

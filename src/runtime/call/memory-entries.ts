@@ -11,7 +11,8 @@ import { isThenable } from '../platform/thenable.js'
 import { currentEpoch, epochVerdict } from '../tags/registry.js'
 import { bypassCall } from './bypass.js'
 import type { Computation } from './computation.js'
-import { judge, lifeOf, newEntry, tagsOf, type Freshness } from './freshness.js'
+import type { EntryAccess } from './entry-operations.js'
+import { expiredAt, judge, lifeOf, newEntry, tagsOf, type Freshness } from './freshness.js'
 import { CHANGED, NOT_KEPT, type MemoryValues } from './memory-values.js'
 import { computeIn, keepResult, type CallPlan, type EntriesMode } from './pipeline.js'
 import { Refresher } from './refresh.js'
@@ -22,6 +23,15 @@ export interface MemoryEntry extends StoredEntry {
   readonly epoch: number
 }
 
+/**
+ * A stored entry with its epoch, written out field by field: V8 reads the fields of an object made by a spread
+ * (`{ ...entry, epoch }`) several times slower, and every hit of this composition reads them (bench/freshness.mjs).
+ */
+function memoryEntry(entry: StoredEntry, epoch: number): MemoryEntry {
+  const { value, promise, created, freshUntil, staleUntil, errorUntil, tags } = entry
+  return { value, promise, created, freshUntil, staleUntil, errorUntil, tags, epoch }
+}
+
 export interface EntriesPlan extends CallPlan {
   /** The engine the entries are kept in. */
   readonly engine: MemoryEngine
@@ -29,11 +39,11 @@ export interface EntriesPlan extends CallPlan {
   readonly values?: MemoryValues | undefined
 }
 
-/** The entries composition, and what the handle needs of it. */
-export interface MemoryEntries extends EntriesMode {
-  /** The live entry of `key` and what it is worth now, or undefined. */
-  find(key: unknown): { entry: MemoryEntry; worth: Freshness } | undefined
-  /** Replace an entry (`.cache.expire()`). */
+/** The entries composition, and what the handle needs of it (its entry operations: entry-operations.ts). */
+export interface MemoryEntries extends EntriesMode, Omit<EntryAccess, 'bypass'> {
+  /** The entry of `key` and what it is worth now, or undefined; `count` an invalidation found (calls do, peeks do not). */
+  find(key: unknown, count?: boolean): { entry: MemoryEntry; worth: Freshness } | undefined
+  /** Replace an entry. */
   replace(key: unknown, entry: MemoryEntry): void
 }
 
@@ -74,19 +84,18 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
   function put(key: unknown, value: unknown, computation: Computation, epoch: number, count = true): void {
     const now = clock.now()
     // Tags are judged by the epoch; the windows run from when the value is stored.
-    const base = newEntry(value, false, now, lifeOf(config, computation.life), tagsOf(config, computation.tags))
-    const entry: MemoryEntry = { ...base, epoch }
+    const entry = memoryEntry(newEntry(value, false, now, lifeOf(config, computation.life), tagsOf(config, computation.tags)), epoch)
     const expiry = physicalExpiry(entry)
     engine.set(key, entry, expiry > 0 ? Math.max(1, expiry - now) : undefined)
     if (count) counters.sets++
   }
 
-  function find(key: unknown): { entry: MemoryEntry; worth: Freshness } | undefined {
+  function find(key: unknown, count = true): { entry: MemoryEntry; worth: Freshness } | undefined {
     const found = engine.get(key)
     if (found === MISS) return undefined
     const entry = found as MemoryEntry
     const verdict = entry.tags.length ? epochVerdict(entry.tags, entry.epoch) : 'valid'
-    if (verdict === 'invalid') counters.invalidations++
+    if (verdict === 'invalid' && count) counters.invalidations++
     return { entry, worth: judge(entry, clock.now(), verdict, config.refreshAhead) }
   }
 
@@ -214,12 +223,53 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
     }
   }
 
+  function replace(key: unknown, entry: MemoryEntry): void {
+    const expiry = physicalExpiry(entry)
+    engine.set(key, entry, expiry > 0 ? Math.max(1, expiry - clock.now()) : undefined)
+  }
+
+  /**
+   * `.cache.refresh()`: compute and store now (not counted as a call). The entry there stays until the result is
+   * stored: a failure leaves it, and reaches the caller.
+   */
+  function refresh(self: unknown, args: ArrayLike<unknown>, key: unknown): unknown {
+    const epoch = currentEpoch()
+    const { result, computation } = computeIn(plan, self, args)
+    if (!isThenable(result)) {
+      if (keepResult(plan, result, computation, args)) keepAndPut(key, result, computation, epoch)
+      refresher.succeeded(key)
+      return result
+    }
+    const original = result as Promise<unknown>
+    const stored = original.then((value) => {
+      refresher.succeeded(key)
+      if (keepResult(plan, value, computation, args)) keepAndPut(key, original, computation, epoch)
+      return value
+    })
+    return rejectAfter(stored, config.hardTimeoutMs, plan.name, () => undefined)
+  }
+
   return {
     call,
     find,
-    replace(key, entry) {
-      const expiry = physicalExpiry(entry)
-      engine.set(key, entry, expiry > 0 ? Math.max(1, expiry - clock.now()) : undefined)
+    replace,
+    refresh,
+    peek(key, args) {
+      const found = find(key, false)
+      if (found === undefined || found.worth === 'gone') return undefined
+      const value = handOut(key, found.entry, args)
+      return value === CHANGED ? undefined : { value, worth: found.worth }
+    },
+    expire(key) {
+      const found = find(key, false)
+      if (found === undefined) return false
+      const expired = found.worth === 'gone' ? undefined : expiredAt(found.entry, clock.now())
+      if (expired === undefined) {
+        engine.delete(key)
+        return found.worth !== 'gone'
+      }
+      replace(key, memoryEntry(expired, found.entry.epoch))
+      return true
     },
     storeResult(key, result, computation, epoch) {
       put(key, result, computation, epoch)

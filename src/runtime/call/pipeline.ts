@@ -213,8 +213,41 @@ export function memoryCall(plan: MemoryCallPlan): Function {
   }
 }
 
+/**
+ * `.cache.refresh()` of a plain memory cache: the miss stage computes and stores the result over the entry there.
+ * A refresh is not a call, so the miss that stage counts is taken back; a promise that rejects puts the entry it
+ * replaced back (the rejection reaches the caller), as a failed refresh leaves a persistent entry as it was.
+ */
+export function memoryRefresh(plan: MemoryCallPlan, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
+  const { engine, counters, values } = plan
+  const previous = engine.get(key)
+  let result: unknown
+  try {
+    result = values === undefined ? memoryMiss(plan, self, key, args) : memoryMissKept(plan, values, self, key, args)
+  } finally {
+    counters.misses--
+  }
+  if (previous !== MISS && isThenable(result)) {
+    ;(result as Promise<unknown>).then(undefined, () => {
+      // The miss stage removed the rejected promise first (its handler was attached first).
+      if (!engine.has(key)) engine.set(key, previous)
+    })
+  }
+  return result
+}
+
 /** The composition of persistent and shared caches. */
 export function settledCall(plan: SettledCallPlan): Function {
+  return settledComposition(plan).call
+}
+
+/** The settled composition: its cached function, and `.cache.refresh()` on its calls in flight. */
+export interface SettledComposition {
+  readonly call: Function
+  refresh(self: unknown, args: ArrayLike<unknown>, key: unknown): unknown
+}
+
+export function settledComposition(plan: SettledCallPlan): SettledComposition {
   const { keys, store, counters, asyncResults, config, clock, cloneShared } = plan
   const inFlight = new Map<unknown, Promise<unknown>>()
   const refresher = new Refresher(clock)
@@ -341,7 +374,21 @@ export function settledCall(plan: SettledCallPlan): Function {
     return isThenable(verdict) ? (verdict as Promise<TagVerdict>).then(decide) : decide(verdict as TagVerdict)
   }
 
-  return function cached(this: unknown) {
+  /**
+   * `.cache.refresh()`: recompute and store now. After a call in flight for the key, so that it cannot store an
+   * older result over the refresh; calls meanwhile join the refresh. A failure leaves the entry as it was.
+   */
+  function refresh(self: unknown, args: ArrayLike<unknown>, k: unknown): unknown {
+    const pending = inFlight.get(k)
+    if (pending === undefined) {
+      const result = recompute(self, args, k, false)
+      return isThenable(result) ? track(k, result as Promise<unknown>) : result
+    }
+    const after = () => recompute(self, args, k, false)
+    return track(k, pending.then(after, after))
+  }
+
+  const call = function cached(this: unknown) {
     let k: unknown
     try {
       k = keys.keyOf(this, arguments)
@@ -363,4 +410,5 @@ export function settledCall(plan: SettledCallPlan): Function {
     const result = settle(self, args, k, found as ReadResult)
     return isThenable(result) ? track(k, result as Promise<unknown>) : result
   }
+  return { call, refresh }
 }

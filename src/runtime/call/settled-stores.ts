@@ -23,6 +23,10 @@ export interface SettledStore {
   read(key: unknown): ReadResult | Promise<ReadResult>
   /** Store a settled entry. Settles when stored. */
   write(key: unknown, entry: StoredEntry): void | Promise<void>
+  /** Store `entry` in place of the entry there, with its life changed (`.cache.expire()`): not counted as a set. */
+  replace(key: unknown, entry: StoredEntry): void | Promise<void>
+  /** Remove an entry; whether there was one (false after a fault). */
+  remove(key: unknown): boolean | Promise<boolean>
 }
 
 /** Who reports a fault, and how: the cache's name, its engine, its counters, strict or not. */
@@ -63,6 +67,21 @@ export function persistentStore(engine: PersistentEngine, policy: FaultPolicy): 
         writeFailed(policy, error)
       }
     },
+    replace(key, entry) {
+      try {
+        engine.set(key as string, entry)
+      } catch (error) {
+        writeFailed(policy, error)
+      }
+    },
+    remove(key) {
+      try {
+        return engine.delete(key as string)
+      } catch (error) {
+        reportFault(policy.name, engine.name, 'delete', error, policy.counters, policy.strict)
+        return false
+      }
+    },
   }
 }
 
@@ -85,6 +104,23 @@ export function asyncStore(engineFor: () => Promise<AsyncEngine>, policy: FaultP
         policy.counters.sets++
       } catch (error) {
         writeFailed(policy, error)
+      }
+    },
+    async replace(key, entry) {
+      const engine = await engineFor()
+      try {
+        await engine.set(key as string, entry)
+      } catch (error) {
+        writeFailed(policy, error)
+      }
+    },
+    async remove(key) {
+      const engine = await engineFor()
+      try {
+        return await engine.delete(key as string)
+      } catch (error) {
+        reportFault(policy.name, engine.name, 'delete', error, policy.counters, policy.strict)
+        return false
       }
     },
   }

@@ -142,8 +142,11 @@ export function verdictFromTimes(tags: readonly string[], created: number, times
     const times = timesOf(tag)
     if (!times) continue
     // Entries are stamped with the time their computation started: one that started after the invalidation is valid.
-    if (times.invalidated > created) return 'invalid'
-    if (times.revalidated > created) verdict = 'stale'
+    // Stamps are strictly ordered within a process only; another process's invalidation in the same millisecond as
+    // a computation here may have come first, so a tie counts as before it (one extra recomputation, never a stale
+    // answer).
+    if (times.invalidated >= created) return 'invalid'
+    if (times.revalidated >= created) verdict = 'stale'
   }
   return verdict
 }

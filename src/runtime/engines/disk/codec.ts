@@ -287,6 +287,28 @@ export function readEntryHeader(header: Uint8Array): EntryHeader | undefined {
   return { expires: view.readDoubleLE(40), payloadBytes: view.readDoubleLE(48) }
 }
 
+/** Bytes of the tags block that follows the fixed header (read from the header's length field), or undefined. */
+export function entryTagBytes(header: Uint8Array): number | undefined {
+  if (header.length < HEADER_BYTES) return undefined
+  const view = Buffer.from(header.buffer, header.byteOffset, HEADER_BYTES)
+  if (view.readUInt32LE(0) !== MAGIC || view[4] !== FORMAT_VERSION) return undefined
+  return view.readUInt16LE(6)
+}
+
+/**
+ * The tags of a stored entry, from its header and the tags block after it (`entryTagBytes` says how long), with the
+ * header check verified; undefined when they are not the start of an intact entry of this format (by `twat-cache
+ * clear --tag`).
+ */
+export function readEntryTags(headerAndTags: Uint8Array): readonly string[] | undefined {
+  const tagBytes = entryTagBytes(headerAndTags)
+  if (tagBytes === undefined || headerAndTags.length < HEADER_BYTES + tagBytes) return undefined
+  const zlib = builtin<Zlib>('node:zlib')
+  const view = Buffer.from(headerAndTags.buffer, headerAndTags.byteOffset, HEADER_BYTES + tagBytes)
+  if (view.readUInt32LE(60) !== zlib.crc32(view.subarray(HEADER_BYTES), zlib.crc32(view.subarray(0, 60)))) return undefined
+  return tagBytes ? view.toString('utf8', HEADER_BYTES).split('\n') : NO_TAGS
+}
+
 /** Join an encoded entry into one buffer (for a SQLite BLOB). */
 export function joinEntry(entry: EncodedEntry): Buffer {
   return Buffer.concat([entry.header, entry.payload], entry.size)

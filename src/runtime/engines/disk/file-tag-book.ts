@@ -65,10 +65,14 @@ class FileTagBook implements TagListener {
   }
 
   onTags(tags: readonly string[], mode: TagMode): void {
-    const at = stamp(this.clock)
-    const lines = tags.map((tag) => `${mode === 'invalidate' ? 'i' : 'r'} ${at} ${tag}\n`).join('')
-    nodeFs().appendFileSync(this.file, lines, { mode: fileMode(this.secure) })
+    appendTagTimes(this.file, tags, mode, stamp(this.clock), this.secure)
   }
+}
+
+/** Append the invalidation of `tags` at `at` to the log `file`, in one write (also `twat-cache clear --tag`). */
+export function appendTagTimes(file: string, tags: readonly string[], mode: TagMode, at: number, secure: boolean): void {
+  const lines = tags.map((tag) => `${mode === 'invalidate' ? 'i' : 'r'} ${at} ${tag}\n`).join('')
+  nodeFs().appendFileSync(file, lines, { mode: fileMode(secure) })
 }
 
 const books = new Map<string, { book: FileTagBook; stop: () => void }>()

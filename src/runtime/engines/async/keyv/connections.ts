@@ -10,8 +10,11 @@ import type { AsyncEngine, EngineContext } from '../../contract.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
-/** The key fragment under which tag invalidation times are kept (no function id can be `__tags__`: ids hold `#`). */
-const TAG_PART = '__tags__:'
+/**
+ * The key fragment under which tag invalidation times are kept (no function id can be `__tags__`: ids hold `#`):
+ * `<TAG_PART>i:<tag>` and `<TAG_PART>r:<tag>` hold the last invalidation and revalidation times.
+ */
+export const TAG_PART = '__tags__:'
 
 /** Longest wait for a connection to Redis; after it the call is a miss and the connection is retried later. */
 export const CONNECT_TIMEOUT_MS = 2000

@@ -1,7 +1,10 @@
 /**
  * The tag invalidations of one SQLite database, shared by every process using it: `invalidateTag` in any process
  * writes a row, and every connection reads the table again when `PRAGMA data_version` says another connection
- * committed since, so a tagged hit costs one small PRAGMA on top of its SELECT.
+ * committed since. That PRAGMA costs about what the hit's own SELECT does, so it runs once per task: the tagged
+ * hits of one synchronous run share it. That loses nothing another process could order: whatever tells this
+ * process that an invalidation happened (a message, a request, a timer) arrives in a later task, and the check is
+ * made again for the first tagged hit there.
  */
 import { listenForTags, stamp, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../../tags/registry.js'
 import type { Clock } from '../../../platform/clock.js'
@@ -15,6 +18,11 @@ export class SqliteTagBook implements TagListener {
   private seenVersion: unknown = undefined
   private readonly times = new Map<string, TagTimes>()
   private readonly stopListening: () => void
+  /** Whether data_version was read in the current task (cleared when its microtasks are done). */
+  private checkedThisTask = false
+  private readonly endOfTask = () => {
+    this.checkedThisTask = false
+  }
 
   constructor(
     private readonly connection: () => SqlDatabase,
@@ -35,6 +43,9 @@ export class SqliteTagBook implements TagListener {
   }
 
   private refresh(): void {
+    if (this.checkedThisTask) return
+    this.checkedThisTask = true
+    queueMicrotask(this.endOfTask)
     const s = this.sql()
     const version = s.dataVersion.get()
     if (version === this.seenVersion) return
