@@ -4,7 +4,7 @@
  * cannot keep, through the project's tsconfig.json), the folders it skips, --include/--exclude, and the progress
  * bar (on a terminal only). The project is copied to a temp folder so that tests can add files to it.
  */
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import * as assert from 'uvu/assert'
@@ -26,6 +26,15 @@ test.before.each(async () => {
 })
 test.after.each(async () => {
   await rm(project, { recursive: true, force: true })
+})
+
+test("should print the README's scan of the demo app, as the README shows it", async () => {
+  const result = await runCli(['scan', 'examples/demo'], { cwd: REPO_ROOT })
+  assert.is(result.code, 0, result.stderr)
+  const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8')
+  const shown = /`twat-cache scan examples\/demo` \(the demo app\):\n\n```\n([\s\S]*?)```/.exec(readme)
+  assert.ok(shown, 'the README shows a scan of the demo app')
+  assert.fixture(result.stdout, shown![1]!, 'the README block is what the command prints today (versions included)')
 })
 
 test('should list every site with its kind, store, id, version and options', async () => {
