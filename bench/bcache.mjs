@@ -16,7 +16,7 @@ export const processes = 3
 
 const KEYS = 1000
 const WRITES = 100
-const valueOf = (k) => ({ id: k, name: `item-${k}`, tags: ['a', 'b'], price: 9.99 })
+const valueFor = (k) => ({ id: k, name: `item-${k}`, tags: ['a', 'b'], price: 9.99 })
 const keys = Array.from({ length: KEYS }, (_, i) => `sku-${i}`)
 const order = randomOrder(1000, KEYS)
 
@@ -45,7 +45,7 @@ export const contenders = {
     async setup() {
       const db = await rawDatabase()
       const insert = db.prepare('INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)')
-      for (const k of keys) insert.run(k, v8.serialize(valueOf(k)))
+      for (const k of keys) insert.run(k, v8.serialize(valueFor(k)))
       const select = db.prepare('SELECT value FROM entries WHERE key = ?').pluck()
       const get = (k) => v8.deserialize(select.get(k)).id
       return { body: loopOne(get, keys, order), ops: order.length, teardown: () => db.close() }
@@ -55,7 +55,7 @@ export const contenders = {
     vs: 'hit: better-sqlite3 get + v8.deserialize',
     async setup() {
       const { bcache } = await importBuilt('index.js')
-      const cached = bcache(valueOf, { cacheDir: temporaryFolder(), name: 'bench-hit', maxsize: 10_000 })
+      const cached = bcache(valueFor, { cacheDir: temporaryFolder(), name: 'bench-hit', maxsize: 10_000 })
       if (cached.cache.engine !== 'better-sqlite3') throw new Error(`bcache runs on ${cached.cache.engine}, not better-sqlite3`)
       for (const k of keys) cached(k)
       return { body: loopOne((k) => cached(k).id, keys, order), ops: order.length }
@@ -66,7 +66,7 @@ export const contenders = {
     async setup() {
       const db = await rawDatabase()
       const insert = db.prepare('INSERT OR REPLACE INTO entries (key, value) VALUES (?, ?)')
-      return { body: freshKeys((k) => insert.run(k, v8.serialize(valueOf(k))).changes), ops: WRITES, teardown: () => db.close() }
+      return { body: freshKeys((k) => insert.run(k, v8.serialize(valueFor(k))).changes), ops: WRITES, teardown: () => db.close() }
     },
   },
   'miss+store: bcache': {
@@ -74,7 +74,7 @@ export const contenders = {
     async setup() {
       const { bcache } = await importBuilt('index.js')
       // maxsize far above what the run writes: this measures a store, not eviction.
-      const cached = bcache(valueOf, { cacheDir: temporaryFolder(), name: 'bench-miss', maxsize: 100_000_000 })
+      const cached = bcache(valueFor, { cacheDir: temporaryFolder(), name: 'bench-miss', maxsize: 100_000_000 })
       return { body: freshKeys((k) => cached(k).id), ops: WRITES }
     },
   },

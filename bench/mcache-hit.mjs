@@ -3,7 +3,6 @@
  * LRUCache, nothing else) and the memoization packages people reach for. Two access patterns: one hot key, and
  * 1,000 warm keys visited in a precomputed random order.
  */
-import { LRUCache } from 'lru-cache'
 import { importBuilt, importPeer } from './harness/built.mjs'
 import { loopOne, randomOrder } from './harness/measure.mjs'
 import { lruMemo } from './harness/baselines.mjs'

@@ -60,8 +60,8 @@ export async function measureAll() {
 
   const keys = Array.from({ length: ENTRIES }, (_, i) => `sku-${i}`)
   const values = Array.from({ length: ENTRIES }, (_, i) => ({ id: i }))
-  const valueOf = new Map(keys.map((k, i) => [k, values[i]]))
-  const lookup = (k) => valueOf.get(k)
+  const valueByKey = new Map(keys.map((k, i) => [k, values[i]]))
+  const lookup = (k) => valueByKey.get(k)
   const raw = bytesPerEntry(
     () => new LRUCache({ max: ENTRIES }),
     (lru) => {

@@ -4,7 +4,6 @@
  * calls the function, stores, and evicts the oldest entry: the steady state of a bounded cache under a stream of
  * new keys, with a constant entry count. Baseline: calling the function directly with the same keys.
  */
-import { LRUCache } from 'lru-cache'
 import { importBuilt } from './harness/built.mjs'
 import { lruMemo } from './harness/baselines.mjs'
 

@@ -31,7 +31,7 @@ export function headlineRatios(results) {
 }
 
 /** Text for SVG content and attribute values. */
-function escape(text) {
+function escapeXml(text) {
   return String(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
 }
 
@@ -68,10 +68,10 @@ export function renderChart(results) {
   const out = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="title desc">`)
   out.push(`<title id="title">twat-cache against its baselines (lower is better)</title>`)
-  out.push(`<desc id="desc">${escape(bars.map((b) => `${b.label}: ${b.ratio.toFixed(2)}× (goal ≤ ${b.limit}×)`).join('; ') || 'no ratio goals measured')}</desc>`)
+  out.push(`<desc id="desc">${escapeXml(bars.map((b) => `${b.label}: ${b.ratio.toFixed(2)}× (goal ≤ ${b.limit}×)`).join('; ') || 'no ratio goals measured')}</desc>`)
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`)
   out.push(`<text x="12" y="24" ${FONT} font-size="15" font-weight="600" fill="${COLORS.limit}">twat-cache ÷ baseline measured in the same run (lower is better)</text>`)
-  out.push(`<text x="12" y="44" ${FONT} font-size="11" fill="${COLORS.axis}">${escape(subtitle)}</text>`)
+  out.push(`<text x="12" y="44" ${FONT} font-size="11" fill="${COLORS.axis}">${escapeXml(subtitle)}</text>`)
 
   // Grid lines every 0.5×, the baseline (1×) drawn darker.
   for (let tick = 0; tick <= scaleMax + 1e-9; tick += 0.5) {
@@ -87,8 +87,8 @@ export function renderChart(results) {
     const end = x(bar.ratio)
     const beyond = bar.ratio > scaleMax
     out.push(`<g class="bar">`)
-    out.push(`<title>${escape(`${bar.label}: ${bar.ratio.toFixed(2)}× ${bar.baseline}; goal ≤ ${bar.limit}× (${bar.pass === true ? 'met' : bar.pass === false ? 'missed' : 'not judged'})`)}</title>`)
-    out.push(`<text x="${left - 8}" y="${y + 17}" ${FONT} font-size="12" fill="${COLORS.limit}" text-anchor="end">${escape(shorten(bar.label))}</text>`)
+    out.push(`<title>${escapeXml(`${bar.label}: ${bar.ratio.toFixed(2)}× ${bar.baseline}; goal ≤ ${bar.limit}× (${bar.pass === true ? 'met' : bar.pass === false ? 'missed' : 'not judged'})`)}</title>`)
+    out.push(`<text x="${left - 8}" y="${y + 17}" ${FONT} font-size="12" fill="${COLORS.limit}" text-anchor="end">${escapeXml(shorten(bar.label))}</text>`)
     out.push(`<rect x="${left}" y="${y + 5}" width="${px(Math.max(1, end - left))}" height="${rowHeight - 10}" fill="${color}" rx="2"/>`)
     out.push(`<line x1="${px(x(bar.limit))}" y1="${y + 2}" x2="${px(x(bar.limit))}" y2="${y + rowHeight - 2}" stroke="${COLORS.limit}" stroke-width="2" stroke-dasharray="3 2"/>`)
     // The value goes right of the bar, or right of the limit mark when that is just past the bar's end.

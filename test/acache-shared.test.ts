@@ -217,7 +217,7 @@ test('should connect to $TWAT_CACHE_REDIS_URL with backend "redis"', async () =>
   const fn = counted(async (x: number) => x)
   const previous = process.env.TWAT_CACHE_REDIS_URL
   process.env.TWAT_CACHE_REDIS_URL = redis.url
-  let viaBackend
+  let viaBackend: ReturnType<typeof acache<typeof fn>> | undefined
   try {
     viaBackend = track(acache(fn, { backend: 'redis', name }))
   } finally {

@@ -80,7 +80,7 @@ test('should warn about a misspelt tag, sync functions with async-only stores, a
     /^async-store src\/stores\.ts:14 ucache picks acache here \(for url\), which makes choosesRedis return a Promise/,
   ]
   assert.is(warnings.length, expected.length, warnings.join('\n'))
-  expected.forEach((pattern, i) => assert.match(warnings[i], pattern))
+  for (const [i, pattern] of expected.entries()) assert.match(warnings[i], pattern)
   // Plain data on disk (an interface of strings, numbers and a Date; a Map of arrays) and async acache are fine.
   assert.not.ok(warnings.some((w: string) => /quoteOf|totals|fine/.test(w)))
 })

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import * as assert from 'uvu/assert'
-import { createApp, packPackage, REPO, type App, type PackedPackage } from './support/build-package.js'
+import { createApp, packPackage, type App, type PackedPackage } from './support/build-package.js'
 import { suite } from './support/suite.js'
 
 const s = suite('dev servers: Vite and Vitest watch', { timeoutMs: 240_000 })

@@ -63,7 +63,7 @@ for (const kind of ['bcache', 'fcache'] as const) {
       const start = performance.timeOrigin + performance.now()
       for (let i = 0; i < 500; i++) { f('w${k}-' + i); if (i % 5 === 0) f('shared-' + (i / 5)) }
       return { span: { start, end: performance.timeOrigin + performance.now() } }`
-    let writers
+    let writers: Awaited<ReturnType<typeof child>>[] | undefined
     try {
       const running = Promise.all([child(kind, cacheDir, writer(0)), child(kind, cacheDir, writer(1))])
       await barrier.release(2)

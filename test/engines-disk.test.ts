@@ -96,7 +96,7 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
       opened.push(made)
       return made
     }
-    return { clock, counters, engine, closeAll: () => opened.forEach((e) => e.close()) }
+    return { clock, counters, engine, closeAll: () => { for (const e of opened) e.close() } }
   }
 
   s('should not store an entry larger than the whole byte budget, removing the one it replaces, and count an eviction', () => {

@@ -1,4 +1,3 @@
-import { systemClock } from '../src/runtime/platform/clock.js'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { createMemoryEngine } from '../src/runtime/engines/memory/chain.js'
 import { createLruEngine } from '../src/runtime/engines/memory/lru.js'

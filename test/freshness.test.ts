@@ -117,7 +117,7 @@ for (const [label, { make, async }] of Object.entries(KINDS)) {
   test('should start a refresh ahead of expiry past refreshAhead × ttl', async () => {
     const clock = new ManualClock()
     let calls = 0
-    const f = make((n: number) => (calls++, calls), { name: name(), ttl: 100, refreshAhead: 0.8, clock })
+    const f = make((_n: number) => (calls++, calls), { name: name(), ttl: 100, refreshAhead: 0.8, clock })
     assert.is(await f(1), 1)
     clock.advance(50_000)
     assert.is(await f(1), 1)

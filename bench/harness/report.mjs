@@ -25,7 +25,7 @@ export function formatRatio(ratio) {
   return ratio === undefined ? '–' : `${ratio.toFixed(2)}×`
 }
 
-function valueOf(result) {
+function measuredValue(result) {
   return result?.ns ?? result?.value
 }
 
@@ -43,7 +43,7 @@ export function ratioGoal(results, { goal, subject, baseline, max, note }) {
   if (!a || !b || a.skip || b.skip) {
     return { goal, value: describe(a?.skip ? a : b), target: `≤ ${max}× ${baseline}`, pass: undefined, note: a?.skip ?? b?.skip ?? note }
   }
-  const ratio = valueOf(a) / valueOf(b)
+  const ratio = measuredValue(a) / measuredValue(b)
   return {
     goal,
     value: `${describe(a)} vs ${describe(b)}`,
@@ -59,12 +59,12 @@ export function limitGoal(results, { goal, subject, max, min, unit = 'ns', refer
   const a = results[subject]
   const target = max !== undefined ? `≤ ${formatNumber(max)} ${unit}` : `≥ ${formatNumber(min)} ${unit}`
   if (!a || a.skip) return { goal, value: describe(a), target, pass: undefined, note: a?.skip ?? note }
-  const value = valueOf(a)
+  const value = measuredValue(a)
   const ref = reference ? results[reference] : undefined
   return {
     goal,
     value: describe(a, unit),
-    ratio: ref && !ref.skip ? value / valueOf(ref) : undefined,
+    ratio: ref && !ref.skip ? value / measuredValue(ref) : undefined,
     target,
     pass: (max === undefined || value <= max) && (min === undefined || value >= min),
     note: note ?? (ref && !ref.skip ? `ratio vs ${reference}` : undefined),
@@ -77,11 +77,11 @@ export function verdict(pass) {
 
 /** A markdown table from a header and rows of cells. */
 export function markdownTable(header, rows) {
-  const escape = (cell) => String(cell ?? '').replaceAll('|', '\\|')
+  const escapeCell = (cell) => String(cell ?? '').replaceAll('|', '\\|')
   return [
-    `| ${header.map(escape).join(' | ')} |`,
+    `| ${header.map(escapeCell).join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
   ].join('\n')
 }
 

@@ -175,7 +175,7 @@ function parseMap(map: LoaderSourceMap | undefined): EncodedSourceMap | undefine
  * the map of the loaders before it, which is traced through so that positions still point at the original file.
  */
 function combineMaps(map: EncodedSourceMap, inputMap: EncodedSourceMap | undefined): EncodedSourceMap {
-  if (!inputMap || !inputMap.mappings) return map
+  if (!inputMap?.mappings) return map
   const loaded = requireBuildPackage<typeof remappingFunction | { default: typeof remappingFunction }>('@jridgewell/remapping')
   const remapping = 'default' in loaded ? loaded.default : loaded
   const combined = remapping([map, inputMap], () => null)

@@ -76,7 +76,7 @@ export class TransformError extends Error {
     this.offset = located.offset
     this.length = located.length
     this.text = located.text
-    this.errors = errors && errors.length ? errors : [this]
+    this.errors = errors?.length ? errors : [this]
   }
 }
 

@@ -188,7 +188,7 @@ export class ModuleGraph {
 }
 
 /** `import type { A } from './a'` and `export type { A } from './a'`: no code (TypeScript drops them). */
-const TYPE_ONLY_IMPORT = /^(?:import|export)\s+type\s+(?!from\b)[^]*\bfrom\s*$/
+const TYPE_ONLY_IMPORT = /^(?:import|export)\s+type\s+(?!from\b)[\s\S]*\bfrom\s*$/
 const STATEMENT_KEYWORD = /\b(?:import|export)\b/g
 
 /** Whether the statement that ends in `before` (the text up to a specifier) is a type-only import or export. */

@@ -105,7 +105,7 @@ export type CacheLife =
  */
 export function cacheLife(life: CacheLife): void {
   let override: LifeOverride
-  if (typeof life === 'string' && Object.prototype.hasOwnProperty.call(PROFILES, life)) override = PROFILES[life]!
+  if (typeof life === 'string' && Object.hasOwn(PROFILES, life)) override = PROFILES[life]!
   else if (typeof life === 'string' && parseDuration(life) === undefined) {
     throw new ValidationError(
       'cacheLife',

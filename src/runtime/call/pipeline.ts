@@ -404,10 +404,9 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
       return cloneShared ? pending.then(copyOrSame) : pending
     }
     const found = store.read(k)
-    const self = this
     const args = arguments
-    if (isThenable(found)) return track(k, (found as Promise<ReadResult>).then((result) => settle(self, args, k, result)))
-    const result = settle(self, args, k, found as ReadResult)
+    if (isThenable(found)) return track(k, (found as Promise<ReadResult>).then((result) => settle(this, args, k, result)))
+    const result = settle(this, args, k, found as ReadResult)
     return isThenable(result) ? track(k, result as Promise<unknown>) : result
   }
   return { call, refresh }

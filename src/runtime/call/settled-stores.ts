@@ -4,7 +4,7 @@
  * that cannot be stored returned to the caller and reported once (or a SerializationError in strict mode). A cache
  * fault never costs the caller its result.
  */
-import { MISS, type AsyncEngine, type PersistentEngine, type StoredEntry } from '../engines/contract.js'
+import type { MISS, AsyncEngine, PersistentEngine, StoredEntry } from '../engines/contract.js'
 import { isThenable } from '../platform/thenable.js'
 import { SerializationError } from '../report/errors.js'
 import { reportFault } from '../report/faults.js'

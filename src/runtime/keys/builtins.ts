@@ -129,19 +129,19 @@ function register(prototype: unknown, kind: KindFor): boolean {
 }
 
 for (const [name, kind, scope = globals] of BUILTINS) {
-  const constructor = peek(scope, name)
-  if (constructor === NOT_LOADED) LAZY.set(name, { kind, scope })
-  else register((constructor as { prototype?: unknown } | undefined)?.prototype, kind)
+  const maker = peek(scope, name)
+  if (maker === NOT_LOADED) LAZY.set(name, { kind, scope })
+  else register((maker as { prototype?: unknown } | undefined)?.prototype, kind)
 }
 KNOWN.set(Object.getPrototypeOf(Uint8Array.prototype) as object, { type: 'bytes' })
 
-/** The kind of a built-in prototype (resolving a lazy one whose constructor is `constructor`), or undefined. */
-function knownKind(prototype: object, constructor: unknown): KnownKind | undefined {
+/** The kind of a built-in prototype (resolving a lazy one whose constructor is `maker`), or undefined. */
+function knownKind(prototype: object, maker: unknown): KnownKind | undefined {
   const kind = KNOWN.get(prototype)
-  if (kind !== undefined || LAZY.size === 0 || typeof constructor !== 'function') return kind
-  const lazy = LAZY.get(constructor.name)
-  if (lazy === undefined || load(lazy.scope, constructor.name) !== constructor) return undefined
-  LAZY.delete(constructor.name)
+  if (kind !== undefined || LAZY.size === 0 || typeof maker !== 'function') return kind
+  const lazy = LAZY.get(maker.name)
+  if (lazy === undefined || load(lazy.scope, maker.name) !== maker) return undefined
+  LAZY.delete(maker.name)
   register(prototype, lazy.kind)
   return KNOWN.get(prototype)
 }
@@ -166,22 +166,22 @@ function isNative(value: unknown): boolean {
 
 /** Why instances that have `prototype` in their chain hide state from the key, or undefined when they do not. */
 function hiddenState(prototype: object): { what: string; why: string } | undefined {
-  const constructor = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown
-  if (typeof constructor === 'function') {
-    const name = constructor.name || 'an anonymous class'
+  const maker = Object.getOwnPropertyDescriptor(prototype, 'constructor')?.value as unknown
+  if (typeof maker === 'function') {
+    const name = maker.name || 'an anonymous class'
     // A plain object of another realm (a vm context): its Object.prototype, whose own prototype is null.
     if (name === 'Object' && Object.getPrototypeOf(prototype) === null) return undefined
-    if (constructor !== Object && load(globals, name) === constructor) {
+    if (maker !== Object && load(globals, name) === maker) {
       return { what: withArticle(name), why: `${name} is a built-in whose internal state the key cannot see` }
     }
-    if (isNative(constructor)) {
-      return { what: withArticle(name), why: `${constructor.name || 'its native base class'} is a built-in or host object whose internal state the key cannot see` }
+    if (isNative(maker)) {
+      return { what: withArticle(name), why: `${maker.name || 'its native base class'} is a built-in or host object whose internal state the key cannot see` }
     }
-    if (PRIVATE_ACCESS.test(functionSource.call(constructor))) {
+    if (PRIVATE_ACCESS.test(functionSource.call(maker))) {
       return { what: `an instance of ${name}`, why: `class ${name} keeps state in #private fields, which the key cannot see` }
     }
   }
-  // Iterators, generators and host objects have no constructor of their own, but native methods that read slots.
+  // Iterators, generators and host objects have no maker of their own, but native methods that read slots.
   for (const member of Reflect.ownKeys(prototype)) {
     const descriptor = Object.getOwnPropertyDescriptor(prototype, member)
     if (descriptor && (isNative(descriptor.value) || isNative(descriptor.get) || isNative(descriptor.set))) {

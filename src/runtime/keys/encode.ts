@@ -193,8 +193,8 @@ function encodeBuiltin(object: object, kind: Exclude<ObjectKind, { type: 'instan
       const error = object as Error & { cause?: unknown; errors?: unknown }
       ancestors = enter(object, position, depth, ancestors)
       let out = 'E' + encodeString(kind.name) + encodeValue(error.name, position, depth + 1, ancestors) + encodeValue(error.message, position, depth + 1, ancestors)
-      if (Object.prototype.hasOwnProperty.call(error, 'cause')) out += 'c' + encodeValue(error.cause, position, depth + 1, ancestors)
-      if (Object.prototype.hasOwnProperty.call(error, 'errors')) out += 'a' + encodeValue(error.errors, position, depth + 1, ancestors)
+      if (Object.hasOwn(error, 'cause')) out += 'c' + encodeValue(error.cause, position, depth + 1, ancestors)
+      if (Object.hasOwn(error, 'errors')) out += 'a' + encodeValue(error.errors, position, depth + 1, ancestors)
       const names = Object.keys(error).filter((name) => !ERROR_OWN_SKIPPED.has(name))
       out += encodeProperties('{', error, names, position, depth, ancestors)
       ancestors?.delete(object)

@@ -245,6 +245,7 @@ function walkArray(root: Map<unknown, unknown>, array: unknown[]): string | unde
 
 /** Equality as Map keys see it: NaN matches NaN, 0 matches -0. */
 function sameValueZero(a: unknown, b: unknown): boolean {
+  // biome-ignore lint/suspicious/noSelfCompare: x !== x is the NaN test, on a hot path where Number.isNaN costs a call
   return a === b || (a !== a && b !== b)
 }
 

@@ -72,7 +72,7 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
 export const CODE_OPTIONS: ReadonlySet<OptionName> = new Set(['key', 'store', 'clock', 'shouldCache'])
 
-const hasOwn = (object: object, name: string): boolean => Object.prototype.hasOwnProperty.call(object, name)
+const hasOwn = (object: object, name: string): boolean => Object.hasOwn(object, name)
 
 /**
  * The camelCase option for a name as written (alias or not), or undefined when there is no such option. Names of

@@ -121,7 +121,7 @@ export abstract class DiskEngine implements PersistentEngine {
       const bytes = this.load(key)
       if (bytes === undefined) return MISS
       const now = this.clock.now()
-      let entry
+      let entry: ReturnType<Codec['decode']>
       try {
         entry = this.codec.decode(bytes, now)
       } catch (error) {
