@@ -8,6 +8,9 @@
  * forwards without allocating an `arguments` object, so the hit path allocates nothing. A one-argument miss
  * therefore looks the key up twice; that costs far less than a miss does anyway.
  *
+ * While anyone listens to the trace channel (tracing.ts), each fast path hands every call to the traced general
+ * composition: one flag read is all tracing costs a hit when nobody listens.
+ *
  * Composite keys go through the key index (keys/key-index.ts), which hands back the same interned key text for the
  * same arguments instead of building it again. Memory keys are never hashed by us: the store's Map hashes them.
  */
@@ -16,6 +19,7 @@ import { directLruStore } from '../engines/memory/lru.js'
 import { UNDEFINED_BOX } from '../engines/memory/undefined-box.js'
 import { isOwnKey, type MemoryKeyStage } from '../keys/call-key.js'
 import { memoryCall, memoryMiss, type MemoryCallPlan } from './pipeline.js'
+import { tracedCall, tracing, withTracing } from './tracing.js'
 
 export interface MemoryFastPlan extends MemoryCallPlan {
   readonly keys: MemoryKeyStage
@@ -30,10 +34,11 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const generalCall = memoryCall(plan)
   const { keys, engine, counters, mode } = plan
   // A cache that keeps entries with a life from the start has no bare results to answer from.
-  if (mode.entries) return mode.entries.call
+  if (mode.entries) return withTracing(plan.site, mode.entries.call)
   const index = keys.index
-  if (!index || plan.values) return generalCall
-  if (plan.asyncResults) return oneKeyFastPath(plan, generalCall)
+  if (!index || plan.values) return withTracing(plan.site, generalCall)
+  const traced = tracedCall(plan.site, generalCall)
+  if (plan.asyncResults) return oneKeyFastPath(plan, generalCall, traced)
 
   /**
    * One primitive, two or three primitives, and one plain object or array (the common cases) are handled from
@@ -61,6 +66,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const store = directLruStore(engine)
   if (store) {
     return function cached(this: unknown, first: unknown) {
+      if (tracing.on) return traced.apply(this, arguments)
       if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
         const value = store.get(first)
         if (value !== undefined && value !== UNDEFINED_BOX) {
@@ -72,6 +78,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
     }
   }
   return function cached(this: unknown, first: unknown) {
+    if (tracing.on) return traced.apply(this, arguments)
     if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
       const value = engine.get(first)
       if (value !== MISS) {
@@ -84,9 +91,10 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
 }
 
 /** acache's local store: one number or string argument is its own key; the stored promise is the answer. */
-function oneKeyFastPath(plan: MemoryFastPlan, generalCall: Function): Function {
+function oneKeyFastPath(plan: MemoryFastPlan, generalCall: Function, traced: Function): Function {
   const { engine, counters, mode } = plan
   return function cached(this: unknown, first: unknown) {
+    if (tracing.on) return traced.apply(this, arguments)
     if (mode.entries) return mode.entries.call.apply(this, arguments)
     if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
       const value = engine.get(first)

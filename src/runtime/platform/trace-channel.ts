@@ -1,0 +1,58 @@
+/**
+ * The `twat-cache:call` TracingChannel of node:diagnostics_channel, taken from Node itself when first needed (no
+ * import, so bundles for runtimes without it load nothing). Browser bundles get trace-channel.browser.ts instead
+ * (package.json's `browser` field): no channel there, so tracing is never on.
+ *
+ * The call pipeline must know, at the cost of one flag read per call, whether anyone listens. Node has no event for
+ * a subscription, so the five channels' own subscribe, unsubscribe, bindStore and unbindStore are wrapped on these
+ * channel objects (the ones every `tracingChannel('twat-cache:call')`, `channel(name)` and `subscribe(name, fn)`
+ * reaches) to report the change. Hand-written: no package does this.
+ */
+import { nodeBuiltin } from './optional.js'
+
+/** One of the five channels, as far as the pipeline uses it. */
+export interface TracePart {
+  readonly hasSubscribers: boolean
+  publish(message: unknown): void
+  runStores<R>(message: unknown, fn: () => R): R
+}
+
+export interface TraceChannel {
+  readonly start: TracePart
+  readonly end: TracePart
+  readonly asyncStart: TracePart
+  readonly asyncEnd: TracePart
+  readonly error: TracePart
+}
+
+type Channels = { tracingChannel?: (name: string) => TraceChannel }
+
+const WATCHED = ['subscribe', 'unsubscribe', 'bindStore', 'unbindStore'] as const
+
+/** The channel `name`, with `onChange(listening)` told now and on every change of its subscribers; undefined outside Node. */
+export function openTraceChannel(name: string, onChange: (listening: boolean) => void): TraceChannel | undefined {
+  const channels = nodeBuiltin<Channels>('node:diagnostics_channel')
+  if (!channels?.tracingChannel) return undefined
+  const traced = channels.tracingChannel(name)
+  const parts = [traced.start, traced.end, traced.asyncStart, traced.asyncEnd, traced.error]
+  const update = () => onChange(parts.some((part) => part.hasSubscribers))
+  for (const part of parts) {
+    for (const method of WATCHED) {
+      // Looked up on the prototype at each call: a channel changes its prototype when its first subscriber comes
+      // and when its last one goes.
+      Object.defineProperty(part, method, {
+        configurable: true,
+        writable: true,
+        value: function (this: TracePart, ...args: unknown[]) {
+          try {
+            return (Object.getPrototypeOf(this)[method] as Function).apply(this, args)
+          } finally {
+            update()
+          }
+        },
+      })
+    }
+  }
+  update()
+  return traced
+}
