@@ -34,7 +34,10 @@ export interface CallTrace {
   readonly kind: Kind
   /** The engine that runs (`.cache.engine`). */
   readonly engine: string
-  /** What the call did; final at `end` when `async` is false, at `asyncEnd` when it is true; undefined at `start`. */
+  /**
+   * What the call did: final at `end` when `async` is false, at `asyncEnd` when it is true (a store read
+   * asynchronously decides after `end`); undefined at `start`.
+   */
   status: CallStatus | undefined
   /** The call returned a promise: it ends at `asyncEnd`. Set before `end`. */
   async: boolean
@@ -129,14 +132,18 @@ function runTraced(site: TraceSite, call: Function, self: unknown, args: ArrayLi
       throw error
     } finally {
       active = previous
-      if (trace.status === undefined) trace.status = 'miss'
+      // A store read asynchronously decides later (after `end`): the status of a promise is final at asyncEnd.
       if (isThenable(result)) trace.async = true
-      else trace.result = result
+      else {
+        trace.result = result
+        trace.status ??= 'miss'
+      }
       ch.end.publish(trace)
     }
     if (!trace.async) return result
     ;(result as PromiseLike<unknown>).then(
       (value) => {
+        trace.status ??= 'miss'
         trace.result = value
         ch.asyncStart.publish(trace)
         ch.asyncEnd.publish(trace)

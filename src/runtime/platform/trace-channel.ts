@@ -29,6 +29,13 @@ type Channels = { tracingChannel?: (name: string) => TraceChannel }
 
 const WATCHED = ['subscribe', 'unsubscribe', 'bindStore', 'unbindStore'] as const
 
+/**
+ * Everyone told of subscription changes, shared by every copy of twat-cache in the process (a bundled copy and an
+ * installed one wrap the same channel objects; each copy's flag must flip).
+ */
+const WATCHERS: Set<() => void> = ((globalThis as Record<symbol, unknown>)[Symbol.for('twat-cache.traceWatchers')] ??= new Set()) as Set<() => void>
+const WRAPPED = Symbol.for('twat-cache.traceWrapped')
+
 /** The channel `name`, with `onChange(listening)` told now and on every change of its subscribers; undefined outside Node. */
 export function openTraceChannel(name: string, onChange: (listening: boolean) => void): TraceChannel | undefined {
   const channels = nodeBuiltin<Channels>('node:diagnostics_channel')
@@ -36,7 +43,10 @@ export function openTraceChannel(name: string, onChange: (listening: boolean) =>
   const traced = channels.tracingChannel(name)
   const parts = [traced.start, traced.end, traced.asyncStart, traced.asyncEnd, traced.error]
   const update = () => onChange(parts.some((part) => part.hasSubscribers))
-  for (const part of parts) {
+  WATCHERS.add(update)
+  for (const part of parts as Array<TracePart & { [WRAPPED]?: true }>) {
+    if (part[WRAPPED]) continue
+    Object.defineProperty(part, WRAPPED, { value: true })
     for (const method of WATCHED) {
       // Looked up on the prototype at each call: a channel changes its prototype when its first subscriber comes
       // and when its last one goes.
@@ -47,7 +57,7 @@ export function openTraceChannel(name: string, onChange: (listening: boolean) =>
           try {
             return (Object.getPrototypeOf(this)[method] as Function).apply(this, args)
           } finally {
-            update()
+            for (const watcher of WATCHERS) watcher()
           }
         },
       })
