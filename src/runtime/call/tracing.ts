@@ -8,6 +8,8 @@
  * The stages note a status where they count it (`noteStatus`, beside `counters.hits++` and the rest). The trace of
  * the call running is a module slot, set for the synchronous part of the call; a stage that decides later (after an
  * asynchronous read, a rejection) keeps the trace it was called with (`currentTrace`, `resumeTrace`).
+ *
+ * Browser bundles get tracing.browser.ts instead (package.json's `browser` field): the same exports, doing nothing.
  */
 import { debugLinesEnabled, traceKeysFromEnv } from '../options/environment.js'
 import { isThenable } from '../platform/thenable.js'

@@ -1,7 +1,7 @@
 /**
  * The `twat-cache:call` TracingChannel of node:diagnostics_channel, taken from Node itself when first needed (no
- * import, so bundles for runtimes without it load nothing). Browser bundles get trace-channel.browser.ts instead
- * (package.json's `browser` field): no channel there, so tracing is never on.
+ * import, so bundles for runtimes without it load nothing). Browser bundles never load this module: they get
+ * call/tracing.browser.ts instead of the tracing stage (package.json's `browser` field).
  *
  * The call pipeline must know, at the cost of one flag read per call, whether anyone listens. Node has no event for
  * a subscription, so the five channels' own subscribe, unsubscribe, bindStore and unbindStore are wrapped on these
