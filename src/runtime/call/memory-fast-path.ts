@@ -38,6 +38,8 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const index = keys.index
   if (!index || plan.values) return withTracing(plan.site, generalCall)
   const traced = tracedCall(plan.site, generalCall)
+  // Read through this closure's own binding: an imported one is checked for initialisation at each read.
+  const flag = tracing
   if (plan.asyncResults) return oneKeyFastPath(plan, generalCall, traced)
 
   /**
@@ -66,7 +68,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const store = directLruStore(engine)
   if (store) {
     return function cached(this: unknown, first: unknown) {
-      if (tracing.on) return traced.apply(this, arguments)
+      if (flag.on) return traced.apply(this, arguments)
       if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
         const value = store.get(first)
         if (value !== undefined && value !== UNDEFINED_BOX) {
@@ -78,7 +80,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
     }
   }
   return function cached(this: unknown, first: unknown) {
-    if (tracing.on) return traced.apply(this, arguments)
+    if (flag.on) return traced.apply(this, arguments)
     if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
       const value = engine.get(first)
       if (value !== MISS) {

@@ -33,6 +33,7 @@ type Kind = 'mcache' | 'bcache' | 'fcache' | 'acache' | 'ucache'
 export interface CallTrace {
   /** The cache's name (`.cache.name`). */
   readonly name: string
+  /** The cache that runs, as `.cache.kind` says (a ucache names the cache it chose). */
   readonly kind: Kind
   /** The engine that runs (`.cache.engine`). */
   readonly engine: string
