@@ -8,8 +8,9 @@
  * forwards without allocating an `arguments` object, so the hit path allocates nothing. A one-argument miss
  * therefore looks the key up twice; that costs far less than a miss does anyway.
  *
- * While anyone listens to the trace channel (tracing.ts), each fast path hands every call to the traced general
- * composition: one flag read is all tracing costs a hit when nobody listens.
+ * While anyone listens to the trace channel (tracing.ts), a hit is not answered here: the call goes on to `general`,
+ * which hands it to the traced general composition. The flag is read on the hit branch only (where the value load
+ * hides it); that read is all tracing costs a hit when nobody listens (bench/tracing.mjs).
  *
  * Composite keys go through the key index (keys/key-index.ts), which hands back the same interned key text for the
  * same arguments instead of building it again. Memory keys are never hashed by us: the store's Map hashes them.
@@ -48,6 +49,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
    * else goes to the general composition as it is.
    */
   function general(this: unknown, a: unknown, b: unknown, c: unknown) {
+    if (flag.on) return traced.apply(this, arguments)
     if (mode.entries) return mode.entries.call.apply(this, arguments)
     const arity = arguments.length
     let key: unknown
@@ -68,10 +70,9 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const store = directLruStore(engine)
   if (store) {
     return function cached(this: unknown, first: unknown) {
-      if (flag.on) return traced.apply(this, arguments)
       if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
         const value = store.get(first)
-        if (value !== undefined && value !== UNDEFINED_BOX) {
+        if (value !== undefined && value !== UNDEFINED_BOX && !flag.on) {
           counters.hits++
           return value
         }
@@ -80,10 +81,9 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
     }
   }
   return function cached(this: unknown, first: unknown) {
-    if (flag.on) return traced.apply(this, arguments)
     if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
       const value = engine.get(first)
-      if (value !== MISS) {
+      if (value !== MISS && !flag.on) {
         counters.hits++
         return value
       }
