@@ -78,8 +78,8 @@ s('should show the check can fail: the Node build of the disk chain holds what t
   assert.ok(NODE_ENGINE_CODE.some((pattern) => pattern.test(node)), 'the markers are real SQLite code')
 })
 
-s('should give the browser chains the same exports as the Node chains', async () => {
-  for (const chain of ['engines/disk/chain', 'engines/async/chain']) {
+s('should give the browser chains (and the tracing stage) the same exports as the Node ones', async () => {
+  for (const chain of ['engines/disk/chain', 'engines/async/chain', 'call/tracing']) {
     const nodeBuild = await import(path.join(REPO_ROOT, `dist/runtime/${chain}.js`))
     const browserBuild = await import(path.join(REPO_ROOT, `dist/runtime/${chain}.browser.js`))
     assert.equal(Object.keys(browserBuild).sort(), Object.keys(nodeBuild).sort(), chain)

@@ -18,7 +18,7 @@ pkg('should load with require() from CommonJS (the ESM build has no top-level aw
 })
 
 pkg('should resolve every subpath export by the package name', () => {
-  const subpaths = ['twat-cache', 'twat-cache/transform', 'twat-cache/tsc', 'twat-cache/vite', 'twat-cache/webpack', 'twat-cache/rollup', 'twat-cache/esbuild', 'twat-cache/rspack', 'twat-cache/rolldown', 'twat-cache/testing']
+  const subpaths = ['twat-cache', 'twat-cache/transform', 'twat-cache/tsc', 'twat-cache/vite', 'twat-cache/webpack', 'twat-cache/rollup', 'twat-cache/esbuild', 'twat-cache/rspack', 'twat-cache/rolldown', 'twat-cache/testing', 'twat-cache/otel']
   // Self-reference: inside the package, its own name resolves through package.json "exports".
   const script = `for (const id of ${JSON.stringify(subpaths)}) { const m = await import(id); console.log(id, Object.keys(m).length > 0) }`
   const result = node(['--input-type=module', '-e', script])

@@ -18,6 +18,8 @@ export type { CacheHandleOf, DeclaredCacheHandle, MethodName, DisabledSite } fro
 export { cacheLife, cacheTag, noStore } from './call/computation.js'
 export type { CacheLife } from './call/computation.js'
 export { invalidateTag, revalidateTag } from './tags/registry.js'
+export { traceKeys, TRACE_CHANNEL } from './call/tracing.js'
+export type { CallTrace, CallStatus } from './call/tracing.js'
 export { getCachePath } from './engines/disk/folders.js'
 export { getAvailableBackends } from './api/backends.js'
 export { TwatCacheError, ValidationError, CacheKeyError, SerializationError, CacheFaultError, CacheTimeoutError, UnsupportedRuntimeError, NotCachedError, errors } from './report/errors.js'

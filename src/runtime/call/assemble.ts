@@ -54,7 +54,8 @@ export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: Cache
   const name = cacheName(fn, config)
   const keys = memoryKeyStage(config, () => engine.size())
   const values = memoryValues(config, name, counters)
-  const base = { fn, name, keys, counters, asyncResults, config, acrossAwaits: callsContextFunctions(fn), ...(values ? { values } : {}) }
+  const site = { name, kind, engine: () => engineName }
+  const base = { fn, name, keys, counters, asyncResults, config, acrossAwaits: callsContextFunctions(fn), site, ...(values ? { values } : {}) }
   let entries: MemoryEntries | undefined
   let entriesEngine: MemoryEngine | undefined
   const mode: MemoryMode = {
@@ -147,6 +148,7 @@ export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembl
     config,
     clock: config.clock,
     acrossAwaits: callsContextFunctions(fn),
+    site: { name, kind, engine: assembly.engine },
     tagVerdict: assembly.tagVerdict,
     cloneShared: config.clone,
   })

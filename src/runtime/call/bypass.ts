@@ -9,6 +9,7 @@ import { UNKEYABLE_FIX, type Unkeyable } from '../keys/unkeyable.js'
 import type { CacheCounters } from '../report/stats.js'
 import { WarningCode, warnOnce } from '../report/warnings.js'
 import { compute, computeAsync } from './compute.js'
+import { noteStatus } from './tracing.js'
 
 /** What the bypass stage needs of a call plan. */
 export interface BypassPlan {
@@ -18,12 +19,10 @@ export interface BypassPlan {
   readonly asyncResults: boolean
 }
 
-/**
- * Count and report a bypass. This is where the tracing stage will publish its `bypass` event: every composition
- * reports bypasses through here.
- */
+/** Count and report a bypass (and note it for the tracing stage): every composition reports bypasses through here. */
 export function reportBypass(plan: BypassPlan, unkeyable: Unkeyable): void {
   plan.counters.bypassed++
+  noteStatus('bypass')
   warnOnce(
     WarningCode.key,
     `Cache ${plan.name}: ${unkeyable.where()} cannot be keyed: ${unkeyable.why}. Calls like this one run uncached ` +

@@ -17,6 +17,7 @@ import { CHANGED, NOT_KEPT, type MemoryValues } from './memory-values.js'
 import { computeIn, keepResult, type CallPlan, type EntriesMode } from './pipeline.js'
 import { Refresher } from './refresh.js'
 import { orStaleAfter, rejectAfter } from './timeouts.js'
+import { currentTrace, noteStaleIfError, noteStatus } from './tracing.js'
 
 /** A memory entry: a stored entry, and the epoch its computation started in. */
 export interface MemoryEntry extends StoredEntry {
@@ -53,7 +54,7 @@ const NO_REQUESTS: Computation = Object.freeze({ life: undefined, tags: undefine
 export function memoryEntries(plan: EntriesPlan): MemoryEntries {
   const { keys, engine, counters, asyncResults, config, values } = plan
   const { clock } = config
-  const refresher = new Refresher(clock)
+  const refresher = new Refresher(clock, plan.site)
 
   /** What to store for a computed result (values stage), or NOT_KEPT. */
   const keep = (key: unknown, result: unknown): unknown =>
@@ -123,6 +124,8 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
    */
   function recompute(self: unknown, args: ArrayLike<unknown>, key: unknown, stale?: MemoryEntry): unknown {
     counters.misses++
+    noteStatus('miss', key)
+    const trace = currentTrace()
     const epoch = currentEpoch()
     let computed: { result: unknown; computation: Computation }
     try {
@@ -131,6 +134,7 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
       if (!stale) throw error
       refresher.failed(key)
       counters.staleIfError++
+      noteStaleIfError(trace)
       return stale.value
     }
     const { result, computation } = computed
@@ -152,9 +156,13 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
       let answer = original.catch(() => {
         refresher.failed(key)
         counters.staleIfError++
+        noteStaleIfError(trace)
         return stale.value
       })
-      answer = orStaleAfter(answer, config.timeoutMs, () => stale.value, () => counters.staleIfError++)
+      answer = orStaleAfter(answer, config.timeoutMs, () => stale.value, () => {
+        counters.staleIfError++
+        noteStaleIfError(trace)
+      })
       return refresher.track(key, rejectAfter(answer, config.hardTimeoutMs, plan.name, () => undefined))
     }
     // Concurrent calls share the call in flight through a provisional entry with the cache's own life; once it
@@ -202,20 +210,27 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
     switch (worth) {
       case 'fresh':
         counters.hits++
+        noteStatus('hit', key)
         return value
       case 'ahead':
         counters.hits++
+        noteStatus('hit', key)
         refreshInBackground(this, arguments, key)
         return value
       case 'stale':
         counters.stale++
+        noteStatus('stale', key)
         refreshInBackground(this, arguments, key)
         return value
       case 'error-only': {
         const shared = refresher.shared(key)
-        if (shared) return shared
+        if (shared) {
+          noteStatus('hit', key) // joins the recomputation in flight, as a call in flight is joined
+          return shared
+        }
         if (refresher.backingOff(key)) {
           counters.staleIfError++
+          noteStatus('stale-if-error', key)
           return value
         }
         return recompute(this, arguments, key, { ...entry, value })

@@ -8,6 +8,10 @@
  * forwards without allocating an `arguments` object, so the hit path allocates nothing. A one-argument miss
  * therefore looks the key up twice; that costs far less than a miss does anyway.
  *
+ * While anyone listens to the trace channel (tracing.ts), a hit is not answered here: the call goes on to `general`,
+ * which hands it to the traced general composition. The flag is read on the hit branch only (where the value load
+ * hides it); that read is all tracing costs a hit when nobody listens (bench/tracing.mjs).
+ *
  * Composite keys go through the key index (keys/key-index.ts), which hands back the same interned key text for the
  * same arguments instead of building it again. Memory keys are never hashed by us: the store's Map hashes them.
  */
@@ -16,6 +20,7 @@ import { directLruStore } from '../engines/memory/lru.js'
 import { UNDEFINED_BOX } from '../engines/memory/undefined-box.js'
 import { isOwnKey, type MemoryKeyStage } from '../keys/call-key.js'
 import { memoryCall, memoryMiss, type MemoryCallPlan } from './pipeline.js'
+import { tracedCall, tracing, withTracing } from './tracing.js'
 
 export interface MemoryFastPlan extends MemoryCallPlan {
   readonly keys: MemoryKeyStage
@@ -30,10 +35,13 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
   const generalCall = memoryCall(plan)
   const { keys, engine, counters, mode } = plan
   // A cache that keeps entries with a life from the start has no bare results to answer from.
-  if (mode.entries) return mode.entries.call
+  if (mode.entries) return withTracing(plan.site, mode.entries.call)
   const index = keys.index
-  if (!index || plan.values) return generalCall
-  if (plan.asyncResults) return oneKeyFastPath(plan, generalCall)
+  if (!index || plan.values) return withTracing(plan.site, generalCall)
+  const traced = tracedCall(plan.site, generalCall)
+  // Read through this closure's own binding: an imported one is checked for initialisation at each read.
+  const flag = tracing
+  if (plan.asyncResults) return oneKeyFastPath(plan, generalCall, traced)
 
   /**
    * One primitive, two or three primitives, and one plain object or array (the common cases) are handled from
@@ -41,6 +49,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
    * else goes to the general composition as it is.
    */
   function general(this: unknown, a: unknown, b: unknown, c: unknown) {
+    if (flag.on) return traced.apply(this, arguments)
     if (mode.entries) return mode.entries.call.apply(this, arguments)
     const arity = arguments.length
     let key: unknown
@@ -63,7 +72,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
     return function cached(this: unknown, first: unknown) {
       if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
         const value = store.get(first)
-        if (value !== undefined && value !== UNDEFINED_BOX) {
+        if (value !== undefined && value !== UNDEFINED_BOX && !flag.on) {
           counters.hits++
           return value
         }
@@ -74,7 +83,7 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
   return function cached(this: unknown, first: unknown) {
     if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
       const value = engine.get(first)
-      if (value !== MISS) {
+      if (value !== MISS && !flag.on) {
         counters.hits++
         return value
       }
@@ -84,9 +93,10 @@ export function memoryCachedCall(plan: MemoryFastPlan): Function {
 }
 
 /** acache's local store: one number or string argument is its own key; the stored promise is the answer. */
-function oneKeyFastPath(plan: MemoryFastPlan, generalCall: Function): Function {
+function oneKeyFastPath(plan: MemoryFastPlan, generalCall: Function, traced: Function): Function {
   const { engine, counters, mode } = plan
   return function cached(this: unknown, first: unknown) {
+    if (tracing.on) return traced.apply(this, arguments)
     if (mode.entries) return mode.entries.call.apply(this, arguments)
     if (arguments.length === 1 && (typeof first === 'number' || (typeof first === 'string' && first.charCodeAt(0) !== 1))) {
       const value = engine.get(first)

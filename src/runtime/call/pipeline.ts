@@ -34,6 +34,7 @@ import { CHANGED, NOT_KEPT, copyOrSame, type MemoryValues } from './memory-value
 import { Refresher } from './refresh.js'
 import { FAULT, then, type ReadResult, type SettledStore } from './settled-stores.js'
 import { orStaleAfter, rejectAfter } from './timeouts.js'
+import { currentTrace, noteStaleIfError, noteStatus, resumeTrace, withTracing, type TraceSite } from './tracing.js'
 
 /** What every composition needs. */
 export interface CallPlan {
@@ -47,6 +48,8 @@ export interface CallPlan {
   readonly config: CacheConfig
   /** Keep the computation context across `await`s: the function's own source calls cacheLife, cacheTag or noStore. */
   readonly acrossAwaits: boolean
+  /** The cache as trace events name it (the tracing stage, tracing.ts). */
+  readonly site: TraceSite
 }
 
 /** A memory cache's state: bare results, until a computation asks for entries with a life. */
@@ -132,6 +135,7 @@ function storeBare(plan: MemoryCallPlan, key: unknown, result: unknown, computat
 export function memoryMiss(plan: MemoryCallPlan, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
   const { engine, counters } = plan
   counters.misses++
+  noteStatus('miss', key)
   const epoch = currentEpoch()
   const { result, computation } = computeIn(plan, self, args)
   if (!isThenable(result)) {
@@ -163,6 +167,7 @@ export function memoryMiss(plan: MemoryCallPlan, self: unknown, key: unknown, ar
 function memoryMissKept(plan: MemoryCallPlan, values: MemoryValues, self: unknown, key: unknown, args: ArrayLike<unknown>): unknown {
   const { engine, counters } = plan
   counters.misses++
+  noteStatus('miss', key)
   const epoch = currentEpoch()
   const { result, computation } = computeIn(plan, self, args)
   if (!isThenable(result) && !keepResult(plan, result, computation, args)) return result
@@ -200,11 +205,13 @@ export function memoryCall(plan: MemoryCallPlan): Function {
     if (value !== MISS) {
       if (values === undefined) {
         counters.hits++
+        noteStatus('hit', key)
         return value
       }
       const handed = values.hand(value, arguments)
       if (handed !== CHANGED) {
         counters.hits++
+        noteStatus('hit', key)
         return handed
       }
       engine.delete(key)
@@ -250,7 +257,7 @@ export interface SettledComposition {
 export function settledComposition(plan: SettledCallPlan): SettledComposition {
   const { keys, store, counters, asyncResults, config, clock, cloneShared } = plan
   const inFlight = new Map<unknown, Promise<unknown>>()
-  const refresher = new Refresher(clock)
+  const refresher = new Refresher(clock, plan.site)
 
   const answer = (entry: StoredEntry): unknown => (asyncResults || entry.promise ? Promise.resolve(entry.value) : entry.value)
 
@@ -280,6 +287,7 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
    * its slot, so the next call starts afresh.
    */
   function recompute(self: unknown, args: ArrayLike<unknown>, k: unknown, skipWrite: boolean, stale?: StoredEntry): unknown {
+    const trace = currentTrace()
     const started = stamp(clock)
     let computed: { result: unknown; computation: Computation }
     try {
@@ -288,6 +296,7 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
       if (!stale) throw error
       refresher.failed(k)
       counters.staleIfError++
+      noteStaleIfError(trace)
       return answer(stale)
     }
     const { result, computation } = computed
@@ -306,9 +315,13 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
       settled = settled.catch(() => {
         refresher.failed(k)
         counters.staleIfError++
+        noteStaleIfError(trace)
         return stale.value
       })
-      settled = orStaleAfter(settled, config.timeoutMs, () => stale.value, () => counters.staleIfError++)
+      settled = orStaleAfter(settled, config.timeoutMs, () => stale.value, () => {
+        counters.staleIfError++
+        noteStaleIfError(trace)
+      })
     }
     // A rejection frees the call's slot in `inFlight` (track), so the next call starts afresh.
     return rejectAfter(settled, config.hardTimeoutMs, plan.name, () => undefined)
@@ -337,24 +350,30 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     switch (worth) {
       case 'fresh':
         counters.hits++
+        noteStatus('hit', k)
         return answer(entry)
       case 'ahead':
         counters.hits++
+        noteStatus('hit', k)
         refreshInBackground(self, args, k)
         return answer(entry)
       case 'stale':
         counters.stale++
+        noteStatus('stale', k)
         refreshInBackground(self, args, k)
         return answer(entry)
       case 'error-only':
         if (refresher.backingOff(k)) {
           counters.staleIfError++
+          noteStatus('stale-if-error', k)
           return answer(entry)
         }
         counters.misses++
+        noteStatus('miss', k)
         return recompute(self, args, k, false, entry)
       case 'gone':
         counters.misses++
+        noteStatus('miss', k)
         return recompute(self, args, k, false)
     }
   }
@@ -363,6 +382,7 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
   function settle(self: unknown, args: ArrayLike<unknown>, k: unknown, found: ReadResult): unknown {
     if (found === MISS || found === FAULT) {
       counters.misses++
+      noteStatus('miss', k)
       return recompute(self, args, k, found === FAULT)
     }
     const entry = found as StoredEntry
@@ -371,7 +391,9 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
       if (v === 'invalid') counters.invalidations++
       return act(self, args, k, entry, judge(entry, clock.now(), v, config.refreshAhead))
     }
-    return isThenable(verdict) ? (verdict as Promise<TagVerdict>).then(decide) : decide(verdict as TagVerdict)
+    if (!isThenable(verdict)) return decide(verdict as TagVerdict)
+    const trace = currentTrace()
+    return (verdict as Promise<TagVerdict>).then((v) => resumeTrace(trace, () => decide(v)))
   }
 
   /**
@@ -400,14 +422,18 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     const pending = inFlight.get(k)
     if (pending !== undefined) {
       counters.hits++
+      noteStatus('hit', k)
       // Hits read back from the store are fresh values already; a call in flight is one value for all who join it.
       return cloneShared ? pending.then(copyOrSame) : pending
     }
     const found = store.read(k)
     const args = arguments
-    if (isThenable(found)) return track(k, (found as Promise<ReadResult>).then((result) => settle(this, args, k, result)))
+    if (isThenable(found)) {
+      const trace = currentTrace()
+      return track(k, (found as Promise<ReadResult>).then((result) => resumeTrace(trace, () => settle(this, args, k, result))))
+    }
     const result = settle(this, args, k, found as ReadResult)
     return isThenable(result) ? track(k, result as Promise<unknown>) : result
   }
-  return { call, refresh }
+  return { call: withTracing(plan.site, call), refresh }
 }

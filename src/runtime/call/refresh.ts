@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../platform/clock.js'
 import { isThenable } from '../platform/thenable.js'
+import { traceRefresh, type TraceSite } from './tracing.js'
 
 /** First pause after a failure; it doubles with each failure in a row, up to {@link MAX_BACKOFF_MS}. */
 const FIRST_BACKOFF_MS = 500
@@ -18,7 +19,11 @@ export class Refresher {
   private readonly running = new Map<unknown, Promise<unknown>>()
   private readonly failures = new Map<unknown, { count: number; until: number }>()
 
-  constructor(private readonly clock: Clock) {}
+  /** `site`: the cache whose refreshes are traced (status `refresh`). */
+  constructor(
+    private readonly clock: Clock,
+    private readonly site?: TraceSite,
+  ) {}
 
   /** Whether a refresh of `key` is under way. */
   isRunning(key: unknown): boolean {
@@ -56,7 +61,7 @@ export class Refresher {
     const started = new Promise<unknown>((resolve) => afterThisTask(() => resolve(undefined))).then(() => {
       let result: unknown
       try {
-        result = run()
+        result = traceRefresh(this.site, key, run)
       } catch (error) {
         settle(error, true)
         return

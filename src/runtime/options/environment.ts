@@ -1,6 +1,7 @@
 /**
  * Environment variables: `TWAT_CACHE_DIR` (root folder of persistent caches), `TWAT_CACHE_DISABLE=1` (cache
- * nothing), `TWAT_CACHE_CHECK=1` (check that memory hits were not changed by a caller), the Redis and memcached URLs.
+ * nothing), `TWAT_CACHE_CHECK=1` (check that memory hits were not changed by a caller), `TWAT_CACHE_DEBUG=1` (a line
+ * per call on stderr), `TWAT_CACHE_TRACE_KEYS=1` (keys in trace events), the Redis and memcached URLs.
  */
 
 function readEnv(name: string): string | undefined {
@@ -41,4 +42,17 @@ export function redisUrlFromEnv(): string | undefined {
 /** The memcached URL given by `TWAT_CACHE_MEMCACHE_URL`, used by `backend: 'memcache'` without a `url`. */
 export function memcacheUrlFromEnv(): string | undefined {
   return readEnv('TWAT_CACHE_MEMCACHE_URL') || undefined
+}
+
+/**
+ * True when `TWAT_CACHE_DEBUG` is set to 1/true/yes: every cached call prints one line to stderr (its cache, status
+ * and time). Read once, when the runtime is loaded. (The command line also prints stack traces with it.)
+ */
+export function debugLinesEnabled(): boolean {
+  return isOn('TWAT_CACHE_DEBUG')
+}
+
+/** True when `TWAT_CACHE_TRACE_KEYS` is set to 1/true/yes: trace events carry keys unredacted (see `traceKeys`). */
+export function traceKeysFromEnv(): boolean {
+  return isOn('TWAT_CACHE_TRACE_KEYS')
 }
