@@ -3,8 +3,9 @@
  * condition `default`) for the bundled runtime in dist/node/: the same loader (optional-modules.cts), required on
  * first need rather than imported. Importing a CommonJS module from an ES module makes a fresh Node process start
  * its CommonJS loader, which costs about as much as importing lru-cache (bench/import-time.mjs); no cache needs the
- * loader until it opens SQLite or keyv. Bundlers take the condition `module` (the CommonJS file itself, whose
- * literal requires they follow); file tracers (@vercel/nft) take this file and follow the createRequire below.
+ * loader until it opens SQLite or keyv. Bundlers take the condition `module` (optional-modules.bundler.ts, which
+ * imports the CommonJS file, whose literal requires they follow); file tracers (@vercel/nft) take this file and
+ * follow the createRequire below.
  */
 import { createRequire } from 'node:module'
 import type OptionalModules from './optional-modules.cjs'
