@@ -11,6 +11,7 @@
  *   npm run build && node bench/plugin-cost.mjs     3 rounds, the median of each counts
  *   BENCH_ROUNDS=1 node bench/plugin-cost.mjs       one round (a smoke run)
  *   BENCH_KEEP=1 node bench/plugin-cost.mjs         keep the generated project and print its folder
+ *   BENCH_PROJECT_ONLY=1 node bench/plugin-cost.mjs write the project, print its folder, run nothing
  */
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -156,6 +157,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1]
 const fmt = (s) => (s === undefined ? '–' : `${s.toFixed(2)} s`)
 
 const dir = writeProject()
+if (process.env.BENCH_PROJECT_ONLY) {
+  console.log(dir)
+  process.exit(0)
+}
 if (!process.env.BENCH_KEEP) process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
 console.log(`plugin cost — Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 console.log(`project: ${MODULES} modules (${Array.from({ length: MODULES }, (_, i) => i).filter(tagged).length} tagged, each importing two others), ${TEST_FILES} test files, ${TEST_FILES * Math.ceil(MODULES / TEST_FILES)} tests${process.env.BENCH_KEEP ? ` — ${dir}` : ''}\n`)
