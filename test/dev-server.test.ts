@@ -92,7 +92,7 @@ s('vite dev server: memory caches start empty after an edit, persistent entries 
   const computed = ((globalThis as { __computed?: string[] }).__computed = [])
   const { createServer } = await import('vite')
   const plugin = (await import(app.packedUrl('dist/plugins/vite.js'))) as { default: () => never }
-  const runtime = (await import(app.packedUrl('dist/runtime/index.js'))) as typeof import('../src/runtime/index.js')
+  const runtime = (await import(app.packedUrl('dist/node/index.js'))) as typeof import('../src/runtime/index.js')
   const server = await createServer({
     root: app.dir,
     configFile: false,

@@ -63,4 +63,44 @@ s('should load no fs, zlib, v8, crypto or better-sqlite3 when the runtime and th
   }
 })
 
+s('should import the Node bundle (dist/node) and require the loader of optional packages only for a disk cache', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'twat-node-bundle-'))
+  const log = path.join(dir, 'resolved.log')
+  try {
+    // The child runs in the repository, so 'twat-cache' resolves through package.json's exports, as installed.
+    const source = `
+      import Module, { register } from 'node:module'
+      register('data:text/javascript,' + encodeURIComponent(\`
+        import { appendFileSync } from 'node:fs'
+        export async function resolve(specifier, context, next) {
+          const result = await next(specifier, context)
+          appendFileSync(${JSON.stringify(log)}, result.url + '\\\\n')
+          return result
+        }\`))
+      const loader = () => Object.keys(Module._cache).filter((file) => /optional-modules\\.cjs$/.test(file))
+      const runtime = await import('twat-cache')
+      const atImport = loader()
+      const cached = runtime.bcache((n) => n * 2, { cacheDir: ${JSON.stringify(path.join(dir, 'cache'))} })
+      cached(2)
+      console.log(JSON.stringify({ atImport, afterUse: loader(), engine: cached.cache.engine, value: cached(2) }))
+    `
+    const result = await runChild(source)
+    assert.is(result.code, 0, result.stderr)
+    const { atImport, afterUse, engine, value } = JSON.parse(result.stdout) as { atImport: string[]; afterUse: string[]; engine: string; value: number }
+    const ours = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((url) => url.startsWith(`file://${REPO_ROOT}/dist/`))
+    assert.ok(ours[0]?.endsWith('/dist/node/index.js'), `the root import resolved to ${ours[0]}`)
+    const atImportFiles = ours.filter((url) => !url.includes('/platform/optional-modules'))
+    assert.equal(atImportFiles.filter((url) => !url.includes('/dist/node/')), [], 'files of the unbundled runtime were loaded')
+    assert.ok(atImportFiles.length <= 3, `the root import loaded ${atImportFiles.length} files: ${atImportFiles.join(', ')}`)
+    assert.equal(atImport, [], 'the CommonJS loader of optional packages was loaded by the import')
+    assert.is(afterUse.length, 1, 'a bcache requires the loader')
+    assert.is(engine, 'better-sqlite3')
+    assert.is(value, 4)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 s.run()

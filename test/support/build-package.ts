@@ -43,7 +43,10 @@ export async function packPackage(): Promise<PackedPackage> {
   }
 }
 
-/** Compiles `src/` to `dist/` (a type error fails the tests that pack, with tsc's output) and packs it with npm. */
+/**
+ * Builds `dist/` as `npm run build` does (tsc, then the Node bundle: a type error fails the tests that pack, with
+ * tsc's output) and packs it with npm.
+ */
 async function buildAndPack(): Promise<string> {
   try {
     await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 })
@@ -51,8 +54,9 @@ async function buildAndPack(): Promise<string> {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
     throw new Error(`tsc -p tsconfig.build.json failed:\n${stdout}${stderr}`)
   }
-  for (const entry of ['dist/plugins/vite.js', 'dist/transform/index.js', 'dist/runtime/index.js']) {
-    if (!existsSync(path.join(REPO, entry))) throw new Error(`tsc -p tsconfig.build.json did not emit ${entry}`)
+  await run(process.execPath, ['scripts/bundle-node-runtime.mjs'], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 })
+  for (const entry of ['dist/plugins/vite.js', 'dist/transform/index.js', 'dist/runtime/index.js', 'dist/node/index.js']) {
+    if (!existsSync(path.join(REPO, entry))) throw new Error(`the build did not emit ${entry}`)
   }
   const packDir = await mkdtemp(path.join(os.tmpdir(), 'twat-cache-pack-'))
   process.once('exit', () => rmSync(packDir, { recursive: true, force: true }))
