@@ -1,6 +1,7 @@
 /**
  * Environment variables: `TWAT_CACHE_DIR` (root folder of persistent caches), `TWAT_CACHE_DISABLE=1` (cache
- * nothing), `TWAT_CACHE_CHECK=1` (check that memory hits were not changed by a caller), the Redis and memcached URLs.
+ * nothing), `TWAT_CACHE_CHECK=1` (check that memory hits were not changed by a caller), the Redis and memcached URLs,
+ * the signing and encryption keys of persistent and shared entries, and the audit log file.
  */
 
 function readEnv(name: string): string | undefined {
@@ -41,4 +42,19 @@ export function redisUrlFromEnv(): string | undefined {
 /** The memcached URL given by `TWAT_CACHE_MEMCACHE_URL`, used by `backend: 'memcache'` without a `url`. */
 export function memcacheUrlFromEnv(): string | undefined {
   return readEnv('TWAT_CACHE_MEMCACHE_URL') || undefined
+}
+
+/** `TWAT_CACHE_SECRET`: the signing key(s) of persistent and shared entries, comma-separated, the first signing. */
+export function secretFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_SECRET')
+}
+
+/** `TWAT_CACHE_ENCRYPTION_KEY`: the encryption key(s) of persistent and shared entries, comma-separated. */
+export function encryptionKeyFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_ENCRYPTION_KEY')
+}
+
+/** `TWAT_CACHE_AUDIT`: a file that audit events are appended to, one JSON object a line. */
+export function auditFileFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_AUDIT') || undefined
 }
