@@ -263,7 +263,7 @@ s('acache on a keyv store: should reject rewritten boxes and read its own, signe
     assert.equal(await f(3), { n: 3, buffer: Buffer.from([3, 1, 2]), text: 'shared-marker-3' }, 'a Buffer comes back as a Buffer')
     assert.is(calls, N)
     const keys: string[] = []
-    for await (const [key, value] of keyv.iterator!()) {
+    for await (const [key, value] of keyv.iterator!(undefined)) {
       if ((value as { '@'?: number } | null)?.['@'] === 3) {
         keys.push(key)
         assert.not.ok(JSON.stringify(value).includes('shared-marker'), 'the box is encrypted')
