@@ -18,6 +18,7 @@ import { createCacheConfig } from '../src/runtime/options/config.js'
 import { ValidationError } from '../src/runtime/report/errors.js'
 import { resetWarnings } from '../src/runtime/report/warnings.js'
 import { lifeOf } from './support/entries.js'
+import { TransformError, transform } from '../src/transform/index.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-integrity-'))
 let serial = 0
@@ -288,6 +289,28 @@ s('acache on a keyv store: should reject rewritten boxes and read its own, signe
   } finally {
     warnings.stop()
   }
+})
+
+s('should refuse a key written in a tag or in the plugin defaults, without echoing it, and take a binding', () => {
+  const ROOT = '/project'
+  const ID = '/project/src/a.ts'
+  for (const tag of [`@bcache secret="${SECRET}"`, `@bcache encryption_key=${KEY}`]) {
+    try {
+      transform(`/** ${tag} */\nexport function f(n: number) {\n  return n\n}\n`, ID, { root: ROOT })
+      assert.unreachable(`${tag} was accepted`)
+    } catch (error) {
+      assert.instance(error, TransformError)
+      const message = (error as Error).message
+      assert.ok(message.includes('cannot be written in a tag'), message)
+      assert.ok(/TWAT_CACHE_(SECRET|ENCRYPTION_KEY)/.test(message), message)
+      assert.not.ok(message.includes(SECRET) || message.includes(KEY), 'the key is not echoed')
+    }
+  }
+  const bound = transform(`const signingKey = process.env.MY_KEY\n/** @bcache secret=signingKey */\nexport function f(n: number) {\n  return n\n}\n`, ID, { root: ROOT })
+  assert.ok(bound!.code.includes('secret: signingKey'), bound!.code)
+  assert.throws(() => transform(`/** @bcache */\nexport function f(n: number) {\n  return n\n}\n`, ID, { root: ROOT, defaults: { secret: SECRET } }), (error: unknown) =>
+    /cannot be written in the defaults option/.test((error as Error).message) && !(error as Error).message.includes(SECRET),
+  )
 })
 
 s.run()

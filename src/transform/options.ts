@@ -80,7 +80,7 @@ export function tagOptions(tag: CacheTag, errors: ErrorReporter): SiteOption[] {
     }
     if (KEY_OPTIONS.has(name)) {
       // Never echo the value: it would be a key, in the source and in the build output.
-      throw errors.at(option.valueStart, option.end - option.valueStart, keyInTagMessage(name))
+      throw errors.at(option.valueStart, option.end - option.valueStart, keyInTagMessage(name), true)
     }
     // `version=2` or `folder_name=2024` mean the text: these options only take strings.
     const value = STRING_OPTIONS.has(name) && option.syntax === 'bare' ? option.valueText : option.value
