@@ -154,7 +154,9 @@ export function createSealer(options: SealOptions, id: string, version: string):
           const decipher = crypto.createDecipheriv('aes-256-gcm', aesKey, iv)
           decipher.setAAD(aad)
           decipher.setAuthTag(tag)
-          return Buffer.concat([decipher.update(payload), decipher.final()])
+          const plain = decipher.update(payload)
+          decipher.final() // checks the tag; GCM returns nothing more here
+          return plain
         } catch {
           // another key of the list, or none
         }
