@@ -21,7 +21,9 @@ const INSTALL_TIMEOUT_MS = 5 * 60_000
  * more than half of twat-cache itself is source maps with their sources inlined (for stack traces into the
  * TypeScript), which bundles never carry. Measured sizes: bench/README.md.
  */
-const OWN_BUDGET_BYTES = 2_400_000
+// 2.4 MB until signing, encryption, safe folders and the audit channel (engines/seal.ts, options/secrets.ts,
+// report/audit.ts and their browser stand-ins) added about 60 kB, most of it their source maps.
+const OWN_BUDGET_BYTES = 2_500_000
 
 const s = suite('runtime-only install')
 let packed: PackedPackage
