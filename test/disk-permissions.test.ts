@@ -59,13 +59,13 @@ s('should leave modes to the umask with secure: false', () => {
   }
 })
 
-s('should tighten an existing cache folder open to others to 0700 when secure, and not otherwise', () => {
+s('should tighten an existing cache folder others can read to 0700 when secure, and not otherwise', () => {
   const cacheDir = freshDir()
   const open = path.join(cacheDir, 'open')
   mkdirSync(open, { recursive: true })
-  chmodSync(open, 0o777)
+  chmodSync(open, 0o755)
   fcache((n: number) => n, { cacheDir, folderName: 'open', secure: false })(1)
-  assert.is(octal(modeOf(open)), '777')
+  assert.is(octal(modeOf(open)), '755')
   fcache((n: number) => n, { cacheDir, folderName: 'open' })(1)
   assert.is(octal(modeOf(open)), '700')
 })

@@ -19,11 +19,12 @@ const INSTALL_TIMEOUT_MS = 5 * 60_000
 /**
  * The budget for twat-cache's own files. The goal is 2 MB for the whole install, which lru-cache alone exceeds;
  * more than half of twat-cache itself is source maps with their sources inlined (for stack traces into the
- * TypeScript), which bundles never carry. The Node bundle of the runtime (dist/node/, which makes the root import one
- * file instead of ~90) adds 0.2 MB, the tracing stage and twat-cache/otel
- * about 50 kB. Measured sizes: bench/README.md.
+ * TypeScript), which bundles never carry. Measured sizes: bench/README.md. Raised from 2.4 MB for the Node bundle of
+ * the runtime (dist/node/, which makes the root import one file instead of ~90: 0.2 MB), the tracing stage and
+ * twat-cache/otel (about 50 kB), and signing, encryption, safe folders and the audit channel (about 60 kB, most of it
+ * source maps).
  */
-const OWN_BUDGET_BYTES = 2_650_000
+const OWN_BUDGET_BYTES = 2_710_000
 
 const s = suite('runtime-only install')
 let packed: PackedPackage

@@ -149,9 +149,15 @@ export class ErrorReporter {
     readonly source: string,
   ) {}
 
-  /** An error at `[offset, offset + length)`; throw the result. */
-  at(offset: number, length: number, text: string): TransformError {
-    return new TransformError({ file: this.file, label: this.label, source: this.source, offset, length, text })
+  /**
+   * An error at `[offset, offset + length)`; throw the result. `masked`: the span is shown as `*` in the code frame
+   * (a key written in a tag must not reach build logs).
+   */
+  at(offset: number, length: number, text: string, masked = false): TransformError {
+    const source = masked
+      ? this.source.slice(0, offset) + this.source.slice(offset, offset + length).replace(/[^\n]/g, '*') + this.source.slice(offset + length)
+      : this.source
+    return new TransformError({ file: this.file, label: this.label, source, offset, length, text })
   }
 
   /** Record an error and go on. */

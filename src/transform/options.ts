@@ -8,6 +8,7 @@ import { ts } from './typescript.js'
 import { createCacheConfig } from '../runtime/options/config.js'
 import { CODE_OPTIONS, OPTION_ALIASES, OPTION_NAMES, canonicalOptionName, validateOption, type OptionName } from '../runtime/options/schema.js'
 import { didYouMean } from '../runtime/options/suggestions.js'
+import { KEY_OPTIONS } from '../runtime/options/secrets.js'
 import { ValidationError } from '../runtime/report/errors.js'
 import type { ErrorReporter } from './errors.js'
 import type { CacheTag } from './tags.js'
@@ -39,6 +40,16 @@ export function unknownOptionMessage(written: string, where: string): string {
   return `unknown option "${written}" ${where}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; known options: ${OPTION_NAMES.join(', ')}`
 }
 
+/** Why a key option cannot be written in a tag or the plugin's defaults, and what to do instead. */
+function keyInTagMessage(name: string, where = 'in a tag'): string {
+  const variable = name === 'secret' ? 'TWAT_CACHE_SECRET' : 'TWAT_CACHE_ENCRYPTION_KEY'
+  return (
+    `${name} cannot be written ${where}: a key written there is in your source and in the build output. Set ` +
+    `$${variable} (read when the cache is created), or name a binding in scope that holds it (${name}=signingKey), ` +
+    `or pass ${name} in code (createCacheConfig, bcache(fn, { ${name}: process.env.MY_KEY }))`
+  )
+}
+
 /** Validate one value; a failure becomes a build error at `start`. */
 export function checkValue(name: string, value: unknown, start: number, length: number, errors: ErrorReporter): void {
   try {
@@ -66,6 +77,10 @@ export function tagOptions(tag: CacheTag, errors: ErrorReporter): SiteOption[] {
     const span = { start: option.start, length: option.end - option.start }
     if (CODE_OPTIONS.has(name as OptionName) && option.syntax === 'bare' && IDENTIFIER_PATH.test(option.valueText) && typeof option.value === 'string') {
       return { name, value: { literal: false, code: option.valueText }, ...span }
+    }
+    if (KEY_OPTIONS.has(name)) {
+      // Never echo the value: it would be a key, in the source and in the build output.
+      throw errors.at(option.valueStart, option.end - option.valueStart, keyInTagMessage(name), true)
     }
     // `version=2` or `folder_name=2024` mean the text: these options only take strings.
     const value = STRING_OPTIONS.has(name) && option.syntax === 'bare' ? option.valueText : option.value
@@ -97,6 +112,7 @@ export function resolveDefaults(defaults: Record<string, unknown> | undefined): 
   for (const [written, value] of Object.entries(defaults ?? {})) {
     const name = canonicalOption(written)
     if (!name) throw new Error(`twat-cache transform: ${unknownOptionMessage(written, 'in the defaults option')}`)
+    if (KEY_OPTIONS.has(name)) throw new Error(`twat-cache transform: ${keyInTagMessage(name, 'in the defaults option (it would be written into every transformed file)')}`)
     try {
       validateOption(name, value)
     } catch (error) {

@@ -56,7 +56,7 @@ function cacheLocally(fn: AnyFunction, config: CacheConfig): AnyFunction {
 function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): AnyFunction {
   const counters = new CacheCounters()
   const { id, version } = identify(fn, config.name, config.version)
-  const chain = openAsyncChain(target, config, id, { counters, clock: config.clock })
+  const chain = openAsyncChain(target, config, id, { counters, clock: config.clock }, version)
   const policy = { name: id, strict: config.strict, counters, engine: () => chain.name }
   /** Handle operations: faults follow the call path's rule (a warning, or strict). */
   async function onStore<T>(operation: string, run: (engine: AsyncEngine) => Promise<T>, failed: T): Promise<T> {

@@ -6,6 +6,7 @@
  */
 import { isBypass, type KeyStage } from '../keys/call-key.js'
 import type { CacheCounters, CacheStatsSnapshot } from '../report/stats.js'
+import { audit } from '../report/audit.js'
 import type { CachePeek, EntryOperations, WarmOptions, WarmReport } from './entry-operations.js'
 
 export type { CachePeek, PeekStatus, WarmOptions, WarmReport } from './entry-operations.js'
@@ -154,6 +155,7 @@ export function createHandle(source: HandleSource, async: boolean, self?: unknow
     },
     stats: () => (source.stats ? source.stats() : source.counters.snapshot(source.name, source.engine(), source.size())),
     clear() {
+      audit('clear', source.name, 'clear() on the cache handle')
       const cleared = source.clear()
       if (!async) {
         source.counters.reset()

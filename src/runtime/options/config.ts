@@ -5,6 +5,7 @@
  */
 import { systemClock, type Clock } from '../platform/clock.js'
 import { ValidationError } from '../report/errors.js'
+import type { KeyInput } from './secrets.js'
 import {
   canonicalOptionName,
   checkCombination,
@@ -23,6 +24,7 @@ import {
 
 export { BACKENDS, COMPRESSIONS, ENGINES, KEY_BY, OPTION_ALIASES, OPTION_NAMES, POLICIES, VERSION_SCOPES, validateOption } from './schema.js'
 export type { Backend, Compression, EngineName, KeyBy, Policy, VersionScope } from './schema.js'
+export type { KeyInput } from './secrets.js'
 export { didYouMean } from './suggestions.js'
 /** Every option name (camelCase), for "did you mean" suggestions. */
 export const OPTION_NAME_LIST: readonly string[] = OPTION_NAMES
@@ -45,8 +47,29 @@ export interface CacheOptions {
   readonly compress?: boolean | Compression
   /** Compression level (gzip 0–9, brotli 0–11, zstd 1–22). @default 1 for gzip, 2 for brotli, 3 for zstd */
   readonly compressLevel?: number
-  /** Create folders 0700 and files 0600. @default true */
+  /**
+   * Safe folders: create folders 0700 and files 0600, and refuse a cache root or folder that is a symbolic link,
+   * belongs to another user, or that group or others can write (one TWAT_CACHE_UNSAFE_FOLDER warning, then the next
+   * engine, or an error in strict mode); never follow a symbolic link at `cache.sqlite`. `false` leaves modes to
+   * the umask and checks nothing. @default true
+   */
   readonly secure?: boolean
+  /**
+   * Sign every persistent and shared entry (bcache, fcache, acache on a keyv store) with HMAC-SHA256 over its
+   * function, version, key, life, tags and payload; an entry that does not verify is a miss, removed, counted in
+   * `stats().tampered` and warned about once (TWAT_CACHE_TAMPERED). A string (32 random bytes as base64 or hex,
+   * or a passphrase of 16+ characters), a Buffer of 16+ bytes, or a list for rotation: the first signs, all
+   * verify. Not in a tag (only a binding's name): keep keys out of code with $TWAT_CACHE_SECRET. Memory caches
+   * ignore it. @default $TWAT_CACHE_SECRET, else none
+   */
+  readonly secret?: KeyInput
+  /**
+   * Encrypt the payload of every persistent and shared entry with AES-256-GCM (a fresh IV per entry, the entry's
+   * function, version, key, life and tags as associated data). An entry that does not decrypt (another key, or
+   * rewritten) is a miss, as with `secret`. Same key formats and rotation rule as `secret`. Tag alias
+   * `encryption_key` (a binding's name only). @default $TWAT_CACHE_ENCRYPTION_KEY, else none
+   */
+  readonly encryptionKey?: KeyInput
   /** Engine to try first; the rest of the chain still applies. */
   readonly preferredEngine?: EngineName
   /** For ucache: treat the function as async (use the acache chain). */
@@ -149,6 +172,8 @@ export interface CacheConfig {
   readonly shouldCache: ((result: any, ...args: any[]) => boolean) | undefined
   readonly keyBy: KeyBy
   readonly clone: boolean
+  readonly secret: KeyInput | undefined
+  readonly encryptionKey: KeyInput | undefined
 }
 
 /**
@@ -199,6 +224,8 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     shouldCache: given.shouldCache as CacheConfig['shouldCache'],
     keyBy: (given.keyBy as KeyBy | undefined) ?? 'value',
     clone: (given.clone as boolean | undefined) ?? false,
+    secret: given.secret as KeyInput | undefined,
+    encryptionKey: given.encryptionKey as KeyInput | undefined,
   }
   return Object.freeze(config)
 }

@@ -1,7 +1,8 @@
 /**
  * Environment variables: `TWAT_CACHE_DIR` (root folder of persistent caches), `TWAT_CACHE_DISABLE=1` (cache
  * nothing), `TWAT_CACHE_CHECK=1` (check that memory hits were not changed by a caller), `TWAT_CACHE_DEBUG=1` (a line
- * per call on stderr), `TWAT_CACHE_TRACE_KEYS=1` (keys in trace events), the Redis and memcached URLs.
+ * per call on stderr), `TWAT_CACHE_TRACE_KEYS=1` (keys in trace events), the Redis and memcached URLs, the signing
+ * and encryption keys of persistent and shared entries, and the audit log file.
  */
 
 function readEnv(name: string): string | undefined {
@@ -55,4 +56,19 @@ export function debugLinesEnabled(): boolean {
 /** True when `TWAT_CACHE_TRACE_KEYS` is set to 1/true/yes: trace events carry keys unredacted (see `traceKeys`). */
 export function traceKeysFromEnv(): boolean {
   return isOn('TWAT_CACHE_TRACE_KEYS')
+}
+
+/** `TWAT_CACHE_SECRET`: the signing key(s) of persistent and shared entries, comma-separated, the first signing. */
+export function secretFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_SECRET')
+}
+
+/** `TWAT_CACHE_ENCRYPTION_KEY`: the encryption key(s) of persistent and shared entries, comma-separated. */
+export function encryptionKeyFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_ENCRYPTION_KEY')
+}
+
+/** `TWAT_CACHE_AUDIT`: a file that audit events are appended to, one JSON object a line. */
+export function auditFileFromEnv(): string | undefined {
+  return readEnv('TWAT_CACHE_AUDIT') || undefined
 }

@@ -11,6 +11,7 @@
 import { ValidationError } from '../report/errors.js'
 import { parseDuration } from './durations.js'
 import { didYouMean } from './suggestions.js'
+import { KEY_OPTIONS, keyError, keyProblem } from './secrets.js'
 
 /** Eviction policies of the memory caches. */
 export const POLICIES = ['lru', 'fifo', 'ttl', 'lfu', 'rr', 'mru'] as const
@@ -45,7 +46,7 @@ export type KeyBy = (typeof KEY_BY)[number]
 export const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
   'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
-  'keyBy', 'clone',
+  'keyBy', 'clone', 'secret', 'encryptionKey',
   'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
@@ -67,10 +68,11 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   should_cache: 'shouldCache',
   version_scope: 'versionScope',
   key_by: 'keyBy',
+  encryption_key: 'encryptionKey',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
-export const CODE_OPTIONS: ReadonlySet<OptionName> = new Set(['key', 'store', 'clock', 'shouldCache'])
+export const CODE_OPTIONS: ReadonlySet<OptionName> = new Set(['key', 'store', 'clock', 'shouldCache', 'secret', 'encryptionKey'])
 
 const hasOwn = (object: object, name: string): boolean => Object.hasOwn(object, name)
 
@@ -141,6 +143,9 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   shouldCache: [(v) => typeof v === 'function', 'expected a function (result, ...args) => boolean: false returns the result without storing it'],
   keyBy: [oneOf(KEY_BY), `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`],
   clone: [isBoolean, TRUE_FALSE],
+  // Key options fail through keyError (validateOption), which describes the value without printing it.
+  secret: [(v) => keyProblem(v) === undefined, ''],
+  encryptionKey: [(v) => keyProblem(v) === undefined, ''],
 }
 
 /** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
@@ -158,6 +163,11 @@ export function validateOption(name: string, value: unknown): void {
   const canonical = canonicalOptionName(name)
   if (canonical === undefined) throw unknownOptionError(name, value)
   if (value === undefined) return
+  if (KEY_OPTIONS.has(canonical)) {
+    const problem = keyProblem(value)
+    if (problem) throw keyError(canonical, problem)
+    return
+  }
   const [check, allowed] = RULES[canonical]
   if (!check(value)) throw new ValidationError(canonical, value, allowed)
 }

@@ -51,8 +51,14 @@ export class CacheFaultError extends TwatCacheError {
   }
 }
 
+/** A value shown in messages by its description only (a key: its shape, never its bytes). */
+export class Redacted {
+  constructor(readonly description: string) {}
+}
+
 /** A short, readable rendering of any value for error messages. */
 export function describeValue(value: unknown): string {
+  if (value instanceof Redacted) return value.description
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'bigint') return `${value}n`
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`

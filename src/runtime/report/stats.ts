@@ -22,6 +22,11 @@ export interface CacheStatsSnapshot {
    * object whose state the key cannot see); neither hits nor misses.
    */
   readonly bypassed: number
+  /**
+   * Persistent or shared entries that failed their signature or decryption (`secret`, `encryptionKey`): removed
+   * and recomputed.
+   */
+  readonly tampered: number
   /** Entries currently held (for shared stores, as far as this process can tell). */
   readonly size: number
   /** hits / (hits + misses), 0 before the first call. */
@@ -40,10 +45,11 @@ export class CacheCounters {
   staleIfError = 0
   invalidations = 0
   bypassed = 0
+  tampered = 0
 
   reset(): void {
     this.hits = this.misses = this.sets = this.evictions = this.errors = this.bypassed = 0
-    this.stale = this.refreshes = this.staleIfError = this.invalidations = 0
+    this.stale = this.refreshes = this.staleIfError = this.invalidations = this.tampered = 0
   }
 
   snapshot(name: string, engine: string, size: number): CacheStatsSnapshot {
@@ -61,6 +67,7 @@ export class CacheCounters {
       staleIfError: this.staleIfError,
       invalidations: this.invalidations,
       bypassed: this.bypassed,
+      tampered: this.tampered,
       size,
       hitRate: calls === 0 ? 0 : this.hits / calls,
     }

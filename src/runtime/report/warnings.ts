@@ -21,6 +21,10 @@ export const WarningCode = {
   mutated: 'TWAT_CACHE_MUTATED',
   /** cacheOf was given a tagged function of a build with the twat-cache plugin disabled; its handle does nothing. */
   disabled: 'TWAT_CACHE_DISABLED',
+  /** A persistent or shared entry failed its signature or decryption (secret, encryptionKey); it was removed. */
+  tampered: 'TWAT_CACHE_TAMPERED',
+  /** A cache root or folder was a symbolic link, another user's, or writable by others; the next engine ran. */
+  unsafeFolder: 'TWAT_CACHE_UNSAFE_FOLDER',
 } as const
 
 const warned = new Set<string>()

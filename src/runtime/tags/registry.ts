@@ -6,6 +6,7 @@
  * keep invalidation times of their own (so other processes see them): they register here and are told.
  */
 import { WarningCode, warnOnce } from '../report/warnings.js'
+import { audit } from '../report/audit.js'
 
 export type TagMode = 'invalidate' | 'revalidate'
 
@@ -111,6 +112,7 @@ async function apply(tags: string | readonly string[], mode: TagMode): Promise<v
  * @example await invalidateTag('prices')
  */
 export function invalidateTag(tags: string | readonly string[]): Promise<void> {
+  audit('invalidate', '*', `invalidateTag(${JSON.stringify(tags)})`)
   return apply(tags, 'invalidate')
 }
 
@@ -120,6 +122,7 @@ export function invalidateTag(tags: string | readonly string[]): Promise<void> {
  * @example await revalidateTag(['products', 'product:42'])
  */
 export function revalidateTag(tags: string | readonly string[]): Promise<void> {
+  audit('invalidate', '*', `revalidateTag(${JSON.stringify(tags)})`)
   return apply(tags, 'revalidate')
 }
 

@@ -13,6 +13,7 @@ import type { AsyncEngine, EngineContext } from '../contract.js'
 import { openKeyvEngine } from './keyv/connections.js'
 import { keyvEngineName, type KeyvTarget } from './keyv/target.js'
 import { createMemoryAsyncEngine } from './memory-async.js'
+import { createSealer } from '../seal.js'
 
 /** The engine of a shared acache, whichever runs. */
 export interface AsyncEngineChain {
@@ -33,7 +34,9 @@ function packagesFor(target: KeyvTarget, missing: string): string {
   return missing
 }
 
-export function openAsyncChain(target: KeyvTarget, config: CacheConfig, id: string, context: EngineContext): AsyncEngineChain {
+export function openAsyncChain(target: KeyvTarget, config: CacheConfig, id: string, context: EngineContext, version = ''): AsyncEngineChain {
+  // Made now, so that a bad $TWAT_CACHE_SECRET throws when the cache is created, not as a fault of the first call.
+  const sealer = createSealer(config, id, version)
   const intended = keyvEngineName(target)
   let engine: AsyncEngine | undefined
   let local: AsyncEngine | undefined
@@ -47,7 +50,7 @@ export function openAsyncChain(target: KeyvTarget, config: CacheConfig, id: stri
 
   async function connect(): Promise<AsyncEngine> {
     try {
-      const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs }, context)
+      const result = await openKeyvEngine(target, { id, ttlMs: config.ttlMs, sealer }, context)
       if ('missing' in result) {
         const { cause, fix } = describeLoadFailure(result.missing, result.error, loadEnvironment(), packagesFor(target, result.missing))
         return fallBack(

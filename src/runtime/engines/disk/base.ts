@@ -11,6 +11,8 @@ import { WarningCode, warnOnce } from '../../report/warnings.js'
 import { MISS, physicalExpiry, type DiskEngineOptions, type EngineContext, type Miss, type PersistentEngine, type StoredEntry, type TagVerdict } from '../contract.js'
 import { CorruptEntryError, EXPIRED, OUTDATED, type Codec, type EncodedEntry } from './codec.js'
 import { cancelFlushAtExit, flushAtExit } from './exit-flush.js'
+import { reportTampered, TamperedEntryError } from '../seal.js'
+import { audit } from '../../report/audit.js'
 
 /**
  * The shared part of a disk engine. An engine names each entry by a string of its own (a key column value, a file
@@ -112,7 +114,13 @@ export abstract class DiskEngine implements PersistentEngine {
   /** Count a damaged store or entry and warn, once per store. */
   protected reportCorrupt(message: string): void {
     this.counters.errors++
+    audit('corrupt', this.id, message)
     warnOnce(WarningCode.corrupt, message, `corrupt:${this.path}`)
+  }
+
+  /** An entry that failed its signature or decryption was removed: count it, warn once per store, audit it. */
+  private reportTampered(error: TamperedEntryError): void {
+    reportTampered(this.counters, this.id, this.path, error)
   }
 
   private read(text: string, touch: boolean): StoredEntry | Miss {
@@ -123,8 +131,13 @@ export abstract class DiskEngine implements PersistentEngine {
       const now = this.clock.now()
       let entry: ReturnType<Codec['decode']>
       try {
-        entry = this.codec.decode(bytes, now)
+        entry = this.codec.decode(bytes, now, text)
       } catch (error) {
+        if (error instanceof TamperedEntryError) {
+          this.remove(key)
+          this.reportTampered(error)
+          return MISS
+        }
         if (!(error instanceof CorruptEntryError)) throw error
         this.remove(key)
         this.reportCorrupt(this.describeCorrupt(key, error))
@@ -152,7 +165,7 @@ export abstract class DiskEngine implements PersistentEngine {
 
   set(text: string, entry: StoredEntry): void {
     const now = this.clock.now()
-    const encoded = this.codec.encode(entry.value, entry, physicalExpiry(entry))
+    const encoded = this.codec.encode(entry.value, entry, physicalExpiry(entry), text)
     const key = this.keyOf(text)
     this.guard(() => {
       if (encoded.size > this.maxBytes) {

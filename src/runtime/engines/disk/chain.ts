@@ -9,8 +9,10 @@ import type { CacheConfig, EngineName } from '../../options/config.js'
 import { CacheFaultError, ValidationError } from '../../report/errors.js'
 import type { FunctionIdentity } from '../../keys/function-identity.js'
 import { loadEnvironment } from '../../platform/optional.js'
-import { cacheFolder, diskAvailable, ensureFolder } from './folders.js'
+import { cacheFolder, diskAvailable, ensureFolder, UnsafeFolderError } from './folders.js'
+import { audit } from '../../report/audit.js'
 import { createCodec } from './codec.js'
+import { createSealer } from '../seal.js'
 import type { CacheCounters } from '../../report/stats.js'
 import { WarningCode, warnOnce } from '../../report/warnings.js'
 import type { PersistentEngine } from '../contract.js'
@@ -74,7 +76,7 @@ export function openDiskEngine(
     )
     return undefined
   }
-  const codec = createCodec(config)
+  const codec = createCodec(config, createSealer(config, identity.id, identity.version))
   if (chain.length === 0) return undefined
   const folder = cacheFolder(config.cacheDir, config.folderName)
   const context = { counters, clock: config.clock }
@@ -121,10 +123,23 @@ export function openDiskEngine(
       return driver ? createSqliteEngine(driver, options, context) : createFileEngine(options, context)
     } catch (error) {
       if (error instanceof ValidationError) throw error
+      if (error instanceof UnsafeFolderError) {
+        refuseFolder(kind, identity.id, error, counters, config.strict)
+        return undefined
+      }
       openFault(identity.id, link, folder, error, counters, config.strict, next())
     }
   }
   return undefined
+}
+
+/** An unsafe folder is not worth trying with the next disk engine: memory, after one warning (or strict: throw). */
+function refuseFolder(kind: DiskCacheKind, name: string, error: UnsafeFolderError, counters: CacheCounters, strict: boolean): void {
+  counters.errors++
+  const message = `Cache ${name} (${kind}) refused its folder: ${error.message}.`
+  audit('refused-folder', name, error.message)
+  if (strict) throw new CacheFaultError(message, { cause: error })
+  warnOnce(WarningCode.unsafeFolder, `${message} It keeps its entries in memory instead.`, `unsafe:${error.path}`)
 }
 
 function openFault(name: string, link: Link, folder: string, error: unknown, counters: CacheCounters, strict: boolean, next: string): void {

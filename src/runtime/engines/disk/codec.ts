@@ -8,7 +8,8 @@
  * Header layout (little-endian; times are ms since the epoch as float64, 0 = none):
  *   0  4  magic "TWCE"
  *   4  1  format version (2; format 1 had no life or tags)
- *   5  1  flags: bits 0-1 compression (0 none, 1 gzip, 2 brotli, 3 zstd), bit 2 promise result, bit 3 sampled check
+ *   5  1  flags: bits 0-1 compression (0 none, 1 gzip, 2 brotli, 3 zstd), bit 2 promise result, bit 3 sampled check,
+ *           bit 4 signed, bit 5 encrypted (see ../seal.ts)
  *   6  2  byte length of the tags block (the tags in UTF-8, joined by "\n"), which follows the header
  *   8  8  created
  *  16  8  fresh until
@@ -19,6 +20,12 @@
  *  56  4  payload check: CRC-32 of the payload, or of 16 evenly spaced 4 KiB blocks of it when it is over 64 KiB
  *  60  4  header check: CRC-32 of bytes 0-59 and of the tags block
  *
+ * A signed or encrypted entry has its seal block (HMAC, IV and GCM tag) between the tags and the payload; the
+ * payload length and check are those of the stored (encrypted) payload. The seal covers the entry's identity,
+ * bytes 0-55 and the tags, so its life, tags and flags cannot be changed either. The seal block itself is checked
+ * by the seal, not by a CRC: damage there reads as tampering. Unsealed entries are exactly as before; a sealed
+ * entry reads as damaged to a version of twat-cache from before sealing.
+ *
  * Why a sampled check above 64 KiB: zlib.crc32 runs at about 3 GB/s here, which on a 1 MiB Float64Array costs
  * 70-85% of readFileSync + v8.deserialize (measured on Node 20.20; 2% for a 1 MiB object graph, 20% for a 1 MiB
  * string), far above the 10% budget. Checking 64 KiB of samples costs about 5% on the same payload. The payload
@@ -26,13 +33,14 @@
  * brotli reject damage when decompressing (gzip with its own CRC over everything). What can slip through is a
  * few garbled bytes inside an uncompressed payload over 64 KiB, outside the sampled blocks, in raw data (typed
  * array or string contents) that v8 cannot tell is wrong. The check is for accidents, not for attackers: anyone
- * who can write the cache folder can write a valid entry; `secure` folders (0700) are the defence against that.
+ * who can write the cache folder can write a valid entry; `secure` folders and `secret` are the defences there.
  */
 import type { CacheConfig, Compression } from '../../options/config.js'
 import { DEFAULT_LEVELS } from '../../options/schema.js'
 import { SerializationError, ValidationError } from '../../report/errors.js'
 import { nodeBuiltin } from '../../platform/optional.js'
 import { assertStorable } from './storable.js'
+import { NO_SEAL, sealBlockBytes, type Sealer } from '../seal.js'
 
 type Zlib = typeof import('node:zlib')
 type V8 = typeof import('node:v8')
@@ -44,6 +52,10 @@ const FORMAT_VERSION = 2
 const MAX_TAG_BYTES = 0xffff
 const PROMISE_FLAG = 0b100
 const SAMPLED_FLAG = 0b1000
+/** The seal flags (../seal.ts SIGNED, ENCRYPTED) sit at bits 4-5. */
+const SEAL_SHIFT = 4
+/** Header bytes the seal covers: everything before the two checks (the payload check is of the sealed payload). */
+const SEALED_HEADER_BYTES = 56
 const COMPRESSION_CODES = { none: 0, gzip: 1, brotli: 2, zstd: 3 } as const
 /** Payloads up to this size are checked whole. */
 const FULL_CHECK_LIMIT = 64 * 1024
@@ -93,10 +105,16 @@ export interface EncodedEntry {
 
 export interface Codec {
   readonly compression: Compression | false
-  /** Encode `value` with its life; `expires` (ms, 0 for never) is when it may go. @throws SerializationError */
-  encode(value: unknown, life: EntryLife, expires: number): EncodedEntry
-  /** Decode a whole entry; EXPIRED when `now` is past its expiry, OUTDATED for an older format. @throws CorruptEntryError */
-  decode(bytes: Uint8Array, now: number): DecodedEntry | typeof EXPIRED | typeof OUTDATED
+  /**
+   * Encode `value` with its life, for the entry of key text `key`; `expires` (ms, 0 for never) is when it may go.
+   * @throws SerializationError
+   */
+  encode(value: unknown, life: EntryLife, expires: number, key?: string): EncodedEntry
+  /**
+   * Decode a whole entry of key text `key`; EXPIRED when `now` is past its expiry, OUTDATED for an older format.
+   * @throws CorruptEntryError, or TamperedEntryError (../seal.ts) when its seal does not check out
+   */
+  decode(bytes: Uint8Array, now: number, key?: string): DecodedEntry | typeof EXPIRED | typeof OUTDATED
 }
 
 function builtin<T>(id: string): T {
@@ -135,10 +153,11 @@ function payloadCheck(crc32: (data: Uint8Array, value?: number) => number, paylo
 }
 
 /**
- * The codec for a cache's options. Throws ValidationError, at cache creation, for a compression this Node lacks
- * (zstd before Node 22.15) or a level out of range.
+ * The codec for a cache's options, sealing entries with `sealer` (signing, encryption: ../seal.ts). Throws
+ * ValidationError, at cache creation, for a compression this Node lacks (zstd before Node 22.15) or a level out of
+ * range.
  */
-export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLevel'>): Codec {
+export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLevel'>, sealer: Sealer = NO_SEAL): Codec {
   const zlib = builtin<Zlib>('node:zlib')
   const v8 = builtin<V8>('node:v8')
   const compression = config.compress
@@ -147,10 +166,12 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
   const compress = compressor(zlib, compression, level)
   const decompress = decompressor(zlib, compression)
   const compressionCode = COMPRESSION_CODES[compression || 'none']
+  const sealFlags = sealer.flags
+  const blockBytes = sealBlockBytes(sealFlags)
 
   return {
     compression,
-    encode(value, life, expires) {
+    encode(value, life, expires, key = '') {
       assertStorable(value)
       let payload: Buffer
       try {
@@ -164,24 +185,31 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
       if (tags.length > MAX_TAG_BYTES) {
         throw new SerializationError(`the entry's tags take ${tags.length} bytes, more than the ${MAX_TAG_BYTES} a disk entry holds`)
       }
-      const header = Buffer.alloc(HEADER_BYTES + tags.length)
+      // The header buffer holds the tags and the seal block too: the file engine writes it and the payload as is.
+      const header = Buffer.alloc(HEADER_BYTES + tags.length + blockBytes)
       const sampled = payload.length > FULL_CHECK_LIMIT
       header.writeUInt32LE(MAGIC, 0)
       header[4] = FORMAT_VERSION
-      header[5] = compressionCode | (life.promise ? PROMISE_FLAG : 0) | (sampled ? SAMPLED_FLAG : 0)
+      header[5] = compressionCode | (life.promise ? PROMISE_FLAG : 0) | (sampled ? SAMPLED_FLAG : 0) | (sealFlags << SEAL_SHIFT)
       header.writeUInt16LE(tags.length, 6)
       header.writeDoubleLE(life.created, 8)
       header.writeDoubleLE(life.freshUntil, 16)
       header.writeDoubleLE(life.staleUntil, 24)
       header.writeDoubleLE(life.errorUntil, 32)
       header.writeDoubleLE(expires, 40)
-      header.writeDoubleLE(payload.length, 48)
-      header.writeUInt32LE(payloadCheck(crc32, payload), 56)
+      header.writeDoubleLE(payload.length, 48) // AES-GCM keeps the length
       tags.copy(header, HEADER_BYTES)
-      header.writeUInt32LE(crc32(header.subarray(HEADER_BYTES), crc32(header.subarray(0, 60))), 60)
+      const tagsEnd = HEADER_BYTES + tags.length
+      if (sealFlags) {
+        const sealed = sealer.seal(key, [header.subarray(0, SEALED_HEADER_BYTES), header.subarray(HEADER_BYTES, tagsEnd)], payload)
+        sealed.block.copy(header, tagsEnd)
+        payload = sealed.payload
+      }
+      header.writeUInt32LE(payloadCheck(crc32, payload), 56)
+      header.writeUInt32LE(crc32(header.subarray(HEADER_BYTES, tagsEnd), crc32(header.subarray(0, 60))), 60)
       return { header, payload, size: header.length + payload.length, expires, tags: life.tags }
     },
-    decode(bytes, now) {
+    decode(bytes, now, key = '') {
       const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
       if (view.length >= 8 && view.readUInt32LE(0) === MAGIC && view[4]! < FORMAT_VERSION) return OUTDATED
       if (bytes.length < HEADER_BYTES) throw new CorruptEntryError(`${bytes.length} bytes, shorter than its header`)
@@ -193,14 +221,20 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
       }
       if (view[4] !== FORMAT_VERSION) throw new CorruptEntryError(`unknown format ${view[4]}`)
       const flags = view[5]!
+      const entrySeal = flags >> SEAL_SHIFT
+      const payloadStart = headerEnd + sealBlockBytes(entrySeal)
       const expires = view.readDoubleLE(40)
       const length = view.readDoubleLE(48)
-      if (length !== bytes.length - headerEnd) {
-        throw new CorruptEntryError(`payload is ${bytes.length - headerEnd} bytes, its header says ${length}`)
+      if (length !== bytes.length - payloadStart) {
+        throw new CorruptEntryError(`payload is ${bytes.length - payloadStart} bytes, its header says ${length}`)
       }
       if (expires !== 0 && expires <= now) return EXPIRED
-      let payload = view.subarray(headerEnd)
+      let payload = view.subarray(payloadStart)
       if (view.readUInt32LE(56) !== payloadCheck(crc32, payload)) throw new CorruptEntryError('payload check failed')
+      if (entrySeal | sealFlags) {
+        const context = [view.subarray(0, SEALED_HEADER_BYTES), view.subarray(HEADER_BYTES, headerEnd)]
+        payload = sealer.open(key, context, entrySeal, view.subarray(headerEnd, payloadStart), payload)
+      }
       const code = flags & 0b11
       if (code !== compressionCode) {
         // Written by a cache with another `compress` option (same folder, another process): still readable.

@@ -7,6 +7,7 @@
 import type { Clock } from '../../../platform/clock.js'
 import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
 import type { AsyncEngine, EngineContext } from '../../contract.js'
+import type { Sealer } from '../../seal.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
@@ -178,6 +179,8 @@ export interface KeyvSlice {
   /** The function id (from identify): each cache gets its own slice of a shared store. */
   readonly id: string
   readonly ttlMs: number
+  /** Signs and encrypts the boxes (secret, encryptionKey); absent or NO_SEAL: boxes as they are. */
+  readonly sealer?: Sealer
 }
 
 /**
@@ -198,7 +201,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
         keyv: target.keyv,
         prefix: `${KEYV_NAMESPACE}:${part}`,
         tagPrefix: `${KEYV_NAMESPACE}:${TAG_PART}`,
-        ttlMs: slice.ttlMs,
+        ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters,
         clock,
         checkValues: false,
         gate: new BackoffGate(name, clock),
@@ -209,7 +212,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
   if ('missing' in keyvModule) return keyvModule
   const Keyv = keyvClass(keyvModule.module)
   if (target.kind === 'memory') {
-    return { engine: createKeyvEngine({ name, keyv: new Keyv(), prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, ownsInstance: true }) }
+    return { engine: createKeyvEngine({ name, keyv: new Keyv(), prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters, clock, checkValues: true, ownsInstance: true }) }
   }
   if (target.kind === 'adapter') {
     let keyv = wrappedAdapters.get(target.adapter)
@@ -218,7 +221,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
-    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, gate: new BackoffGate(name, clock) }) }
+    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters, clock, checkValues: true, gate: new BackoffGate(name, clock) }) }
   }
   const linkKey = `${target.kind} ${target.url}`
   let link = links.get(linkKey)
@@ -242,7 +245,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       prefix: part,
       tagPrefix: TAG_PART,
       clock,
-      ttlMs: slice.ttlMs,
+      ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters,
       checkValues: true,
       gate: opened.gate,
       where: opened.where,

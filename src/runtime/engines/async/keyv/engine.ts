@@ -9,6 +9,8 @@ import { keyPart } from '../../../keys/store-key.js'
 import type { Clock } from '../../../platform/clock.js'
 import { listenForTags, stamp, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
 import { MISS, physicalExpiry, type AsyncEngine, type StoredEntry } from '../../contract.js'
+import { reportTampered, sealBlockBytes, TamperedEntryError, type Sealer } from '../../seal.js'
+import type { CacheCounters } from '../../../report/stats.js'
 
 export { keyPart }
 import { unstorableAsJson } from './json-values.js'
@@ -78,6 +80,45 @@ interface Box {
 const FORMAT = 2
 const NO_TAGS: readonly string[] = Object.freeze([])
 
+/**
+ * A sealed box (`secret`, `encryptionKey`: ../../seal.ts): the format-2 box as JSON, sealed, in base64 behind its
+ * seal flags byte and block. A cache without keys reads it as a miss; a cache with keys refuses plain boxes.
+ */
+interface SealedBox {
+  readonly '@': 3
+  readonly z: string
+}
+const SEALED_FORMAT = 3
+const NO_CONTEXT: readonly Uint8Array[] = []
+
+/** Buffers survive the JSON of a sealed box as keyv's own serializer keeps them (hand-written: two small hooks). */
+function reviveBuffers(_key: string, value: unknown): unknown {
+  const v = value as { type?: unknown; data?: unknown } | null
+  return v !== null && typeof v === 'object' && v.type === 'Buffer' && Array.isArray(v.data) && Object.keys(v).length === 2
+    ? Buffer.from(v.data as number[])
+    : value
+}
+
+function sealBox(sealer: Sealer, key: string, plain: Box): SealedBox {
+  const { block, payload } = sealer.seal(key, NO_CONTEXT, Buffer.from(JSON.stringify(plain), 'utf8'))
+  return { '@': SEALED_FORMAT, z: Buffer.concat([Buffer.of(sealer.flags), block, payload]).toString('base64') }
+}
+
+/** The box inside a sealed one. @throws TamperedEntryError */
+function openBox(sealer: Sealer, key: string, sealed: SealedBox): unknown {
+  const bytes = typeof sealed.z === 'string' ? Buffer.from(sealed.z, 'base64') : Buffer.alloc(0)
+  if (bytes.length < 1) throw new TamperedEntryError('its sealed box is empty')
+  const flags = bytes[0]!
+  const end = 1 + sealBlockBytes(flags)
+  if (bytes.length < end) throw new TamperedEntryError('its sealed box is shorter than its seal')
+  const plain = sealer.open(key, NO_CONTEXT, flags, bytes.subarray(1, end), bytes.subarray(end))
+  try {
+    return JSON.parse(plain.toString('utf8'), reviveBuffers)
+  } catch {
+    throw new TamperedEntryError('its sealed box does not hold JSON')
+  }
+}
+
 function box(entry: StoredEntry): Box {
   return {
     '@': FORMAT,
@@ -138,11 +179,19 @@ export interface KeyvEngineOptions {
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
   readonly close?: () => Promise<void>
+  /** Signs and encrypts boxes; with it, values are checked as JSON data whatever the keyv instance's serializer. */
+  readonly sealer?: Sealer
+  /** The cache's name, for tampering warnings, and its counters (stats().tampered). */
+  readonly cacheName?: string
+  readonly counters?: CacheCounters
 }
 
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
 export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
-  const { name, keyv, prefix, checkValues, gate, before, after, where, clock, tagPrefix } = options
+  const { name, keyv, prefix, gate, before, after, where, clock, tagPrefix } = options
+  const sealer = options.sealer?.flags ? options.sealer : undefined
+  // A sealed box is JSON inside, whatever the instance's serializer: check values as JSON then too.
+  const checkValues = options.checkValues || sealer !== undefined
   // Entry times may carry fractions of a millisecond (tags/registry.ts `stamp`); stores take whole milliseconds.
   const round = (ms: number) => (options.roundTtl ? options.roundTtl(ms) : Math.ceil(ms))
   const written = new Set<string>()
@@ -170,7 +219,19 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
       return keyv
     },
     async get(key) {
-      return unbox(await operate('read', () => keyv.get(prefix + key)))
+      const raw = await operate('read', () => keyv.get(prefix + key))
+      const format = raw !== null && typeof raw === 'object' ? (raw as { '@'?: unknown })['@'] : undefined
+      if (!sealer) return format === SEALED_FORMAT ? MISS : unbox(raw)
+      if (format === undefined) return MISS // absent, or not ours
+      try {
+        if (format !== SEALED_FORMAT) throw new TamperedEntryError('it is not sealed, and this cache signs or encrypts its entries')
+        return unbox(openBox(sealer, key, raw as SealedBox))
+      } catch (error) {
+        if (!(error instanceof TamperedEntryError)) throw error
+        await operate('delete', () => keyv.delete(prefix + key))
+        if (options.counters) reportTampered(options.counters, options.cacheName ?? prefix, where ?? name, error)
+        return MISS
+      }
     },
     async set(key, entry) {
       const { value } = entry
@@ -186,7 +247,7 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
       const expiry = physicalExpiry(entry)
       const ttl = expiry > 0 ? expiry - clock.now() : options.ttlMs
       if (expiry > 0 && ttl <= 0) return // already past its last window
-      const ok = await operate('write', () => keyv.set(prefix + key, box(entry), ttl > 0 ? round(ttl) : undefined))
+      const ok = await operate('write', () => keyv.set(prefix + key, sealer ? sealBox(sealer, key, box(entry)) : box(entry), ttl > 0 ? round(ttl) : undefined))
       // A keyv instance without throwOnErrors reports a failed write by returning false.
       if (ok === false) throw new Error('keyv reported that the write failed')
       if (written.size < TRACKED_KEYS_LIMIT) written.add(key)

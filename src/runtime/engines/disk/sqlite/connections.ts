@@ -4,7 +4,7 @@
  * (`cache.sqlite.corrupt-<ms>`, the time read from the clock of the engine that found it) and a fresh one started.
  */
 import type { Clock } from '../../../platform/clock.js'
-import { fileMode, nodeFs } from '../folders.js'
+import { nodeFs, openOwnFile } from '../folders.js'
 import { isCorruptionError, type SqlDatabase, type SqliteDriver } from './driver.js'
 import { initialize } from './schema.js'
 import { SqliteTagBook } from './tag-book.js'
@@ -32,10 +32,9 @@ const databases = new Map<string, SharedDatabase>()
 /** A damaged database is renamed to `<file><CORRUPT_SUFFIX><ms>`. */
 export const CORRUPT_SUFFIX = '.corrupt-'
 
-/** Create `file` if missing, 0600 when secure. SQLite gives the -wal and -shm files the database file's mode. */
+/** Create `file` if missing, 0600 when secure, never through a symbolic link. SQLite gives -wal and -shm its mode. */
 function createFile(file: string, secure: boolean): void {
-  const fs = nodeFs()
-  fs.closeSync(fs.openSync(file, 'a', fileMode(secure)))
+  openOwnFile(file, secure)
 }
 
 function openInitialized(file: string, driver: SqliteDriver): SqlDatabase {
@@ -53,7 +52,6 @@ function openInitialized(file: string, driver: SqliteDriver): SqlDatabase {
 function connect(file: string, driver: SqliteDriver, secure: boolean, clock: Clock, onCorrupt: CorruptionReport): SqlDatabase {
   const fs = nodeFs()
   createFile(file, secure)
-  if (secure && process.platform !== 'win32' && (fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600)
   const inode = fs.statSync(file).ino
   try {
     return openInitialized(file, driver)
