@@ -27,6 +27,10 @@ const RESCAN_EVERY_WRITES = 1000
 const MAX_TOUCHES_AT_EXIT = 10_000
 /** Temp files older than this are leftovers of a crashed writer. */
 export const STALE_TEMP_MS = 60 * 60 * 1000
+/** A function folder being cleared is renamed to `<folder><CLEARING_SUFFIX><pid>-<n>` before it is removed. */
+export const CLEARING_SUFFIX = '.clearing-'
+/** Attempts of one write when the folder keeps vanishing under it (other processes clearing). */
+const WRITE_ATTEMPTS = 3
 
 function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code
@@ -70,9 +74,17 @@ class FileEngine extends DiskEngine {
     this.mode = fileMode(options.secure)
     this.stampTimes = context.clock !== systemClock
     ensureFolder(options.folder, options.secure)
-    this.makeFolders()
-    // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly.
-    this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
+    // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly. Another
+    // process clearing the folder between the two is not a fault: make it again.
+    for (let attempt = 1; ; attempt++) {
+      this.makeFolders()
+      try {
+        this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
+        break
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT' || attempt >= WRITE_ATTEMPTS) throw error
+      }
+    }
     this.tagBook = acquireTagBook(options.folder, options.secure, context.clock)
     this.open()
   }
@@ -160,8 +172,21 @@ class FileEngine extends DiskEngine {
     }
   }
 
+  /**
+   * Rename the function's folder aside, then remove it: removing it in place races other processes writing into it
+   * (rmdir fails with ENOTEMPTY when a file lands in it meanwhile). Writers then find the folder gone and make it
+   * again (writeEntry).
+   */
   protected removeAll(): void {
-    this.fs.rmSync(this.functionFolder, { recursive: true, force: true })
+    const aside = `${this.functionFolder}${CLEARING_SUFFIX}${process.pid}-${++tempCounter}`
+    let renamed = true
+    try {
+      this.fs.renameSync(this.functionFolder, aside)
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error
+      renamed = false // nothing to clear, or another process is clearing it
+    }
+    if (renamed) this.fs.rmSync(aside, { recursive: true, force: true, maxRetries: 3 })
     this.index.clear()
     this.touches.clear()
     this.bytes = 0
@@ -252,19 +277,27 @@ class FileEngine extends DiskEngine {
     while (offset < buffer.length) offset += this.fs.writeSync(fd, buffer, offset, buffer.length - offset)
   }
 
-  /** Write to a temp file and rename it into place: readers see the whole entry or none. */
+  /**
+   * Write to a temp file and rename it into place: readers see the whole entry or none. The folder can vanish at any
+   * step (clear() here or in another process): then the whole write is made again, in a folder made again, up to
+   * {@link WRITE_ATTEMPTS} times.
+   */
   private writeEntry(name: string, encoded: EncodedEntry, now: number): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.writeOnce(name, encoded, now)
+        return
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT' || attempt >= WRITE_ATTEMPTS) throw error
+        this.makeFolders()
+      }
+    }
+  }
+
+  private writeOnce(name: string, encoded: EncodedEntry, now: number): void {
     const { fs } = this
     const temp = this.entryPath(`.${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`)
-    let fd: number
-    try {
-      fd = fs.openSync(temp, 'wx', this.mode)
-    } catch (error) {
-      // The folder went away (clear() here or in another process): make it again, once.
-      if (errorCode(error) !== 'ENOENT') throw error
-      this.makeFolders()
-      fd = fs.openSync(temp, 'wx', this.mode)
-    }
+    const fd = fs.openSync(temp, 'wx', this.mode)
     try {
       this.writeAll(fd, encoded.header)
       this.writeAll(fd, encoded.payload)
