@@ -38,6 +38,20 @@ function errorCode(error: unknown): string | undefined {
 
 let tempCounter = 0
 
+/** The writer's pid in a temp file's name: `.<entry>.<pid>.<n>.tmp`. */
+const TEMP_PID = /\.(\d+)\.\d+\.tmp$/
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: alive, someone else's.
+    return errorCode(error) !== 'ESRCH'
+  }
+}
+
 class FileEngine extends DiskEngine {
   readonly store: string
   private readonly fs = nodeFs()
@@ -101,8 +115,14 @@ class FileEngine extends DiskEngine {
     return this.paths.join(this.versionFolder, name)
   }
 
-  /** Best effort, since another process may be removing them too. */
+  /**
+   * Best effort, since another process may be removing them too. Temp files of writers that died (kill -9, a
+   * crash) go with them: their name carries the writer's pid, and a pid with no process is a writer that will
+   * never rename its file. (A pid on another machine sharing the folder would read as dead: its write then fails
+   * the rename and is made again, see writeEntry.)
+   */
   protected removeOtherVersions(): void {
+    this.removeDeadTemps()
     const own = this.paths.basename(this.versionFolder)
     for (const name of this.fs.readdirSync(this.functionFolder)) {
       if (name === own) continue
@@ -112,6 +132,27 @@ class FileEngine extends DiskEngine {
         // still in use on Windows, or already gone
       }
     }
+  }
+
+  private removeDeadTemps(): number {
+    let names: string[]
+    try {
+      names = this.fs.readdirSync(this.versionFolder)
+    } catch {
+      return 0
+    }
+    let removed = 0
+    for (const name of names) {
+      const pid = TEMP_PID.exec(name)?.[1]
+      if (pid === undefined || processAlive(Number(pid))) continue
+      try {
+        this.fs.rmSync(this.entryPath(name), { force: true })
+        removed++
+      } catch {
+        // removed meanwhile
+      }
+    }
+    return removed
   }
 
   protected release(): void {

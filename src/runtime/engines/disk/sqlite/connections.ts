@@ -76,6 +76,27 @@ function moveAside(file: string, clock: Clock, onCorrupt: CorruptionReport, erro
 
 const inodeOf = (file: string) => nodeFs().statSync(file, { throwIfNoEntry: false })?.ino
 
+const SQLITE_MAGIC = 'SQLite format 3\0'
+
+/**
+ * A file that does not start with SQLite's header is not a database, whatever SQLite makes of it: with a -wal file
+ * left beside it (by a process that had the real database open), SQLite would read the pages in the WAL and serve
+ * a mix of them and garbage. Reading 16 bytes is cheap enough for every open.
+ */
+function notADatabase(file: string): Error | undefined {
+  const fs = nodeFs()
+  const header = Buffer.alloc(16)
+  const fd = fs.openSync(file, 'r')
+  let read: number
+  try {
+    read = fs.readSync(fd, header, 0, 16, 0)
+  } finally {
+    fs.closeSync(fd)
+  }
+  if (read === 0 || header.toString('latin1', 0, read) === SQLITE_MAGIC.slice(0, read)) return undefined
+  return Object.assign(new Error('file is not a database (no SQLite header)'), { code: 'SQLITE_NOTADB' })
+}
+
 /** Open `file`, moving a damaged database aside and starting a fresh one. */
 function connect(file: string, driver: SqliteDriver, secure: boolean, clock: Clock, onCorrupt: CorruptionReport): { db: SqlDatabase; inode: number } {
   const fs = nodeFs()
@@ -83,6 +104,8 @@ function connect(file: string, driver: SqliteDriver, secure: boolean, clock: Clo
   if (secure && process.platform !== 'win32' && (fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600)
   const inode = fs.statSync(file).ino
   try {
+    const wrong = notADatabase(file)
+    if (wrong) throw wrong
     return { db: openInitialized(file, driver), inode }
   } catch (error) {
     if (!isCorruptionError(error)) throw error
