@@ -55,7 +55,7 @@ function schemaStep({ index, triggers, transaction }) {
     async setup() {
       const db = await open([ENTRIES, index ? ACCESS_INDEX : '', triggers ? TRIGGERS : ''].join(';\n'))
       const upsert = db.prepare(UPSERT)
-      const totals = db.prepare('SELECT count, bytes FROM totals WHERE fn = ?')
+      const totals = triggers ? db.prepare('SELECT count, bytes FROM totals WHERE fn = ?') : undefined
       const [begin, commit] = [db.prepare('BEGIN IMMEDIATE'), db.prepare('COMMIT')]
       let tick = 0
       const write = (k) => {
@@ -63,7 +63,7 @@ function schemaStep({ index, triggers, transaction }) {
         if (!transaction) return upsert.run('fn', k, 'v1', blob, 0, blob.length, ++tick, '').changes
         begin.run()
         const changes = upsert.run('fn', k, 'v1', blob, 0, blob.length, ++tick, '').changes
-        if (triggers) totals.get('fn')
+        totals?.get('fn')
         commit.run()
         return changes
       }
