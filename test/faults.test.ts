@@ -98,6 +98,36 @@ s('bcache: a write lock held by another connection should make a miss a quick fa
   assert.is(calls, before, 'stored again once the lock is gone')
 })
 
+s('openCache: faults while another process holds the lock should be misses with one warning (strict: CacheFaultError)', async () => {
+  const cacheDir = freshDir()
+  const clock = new ManualClock()
+  const cache = openCache<number>({ kind: 'bcache', name: 'direct', cacheDir, clock })
+  const strict = openCache<number>({ kind: 'bcache', name: 'direct-strict', cacheDir, clock, strict: true })
+  cache.set('a', 1)
+  const holder = new Database(cache.path!)
+  holder.exec('BEGIN IMMEDIATE')
+  const warnings = captureWarnings()
+  try {
+    assert.not.throws(() => cache.set('b', 2))
+    assert.not.throws(() => cache.delete('a'))
+    assert.not.throws(() => cache.clear())
+    assert.is(cache.get('a'), 1, 'nothing was deleted, and the read still answers')
+    assert.is(cache.get('b'), undefined, 'the write was skipped: a miss')
+    assert.throws(() => strict.set('b', 2), (e: Error) => e instanceof CacheFaultError)
+    assert.ok((await warnings.of('TWAT_CACHE_FAULT')).length >= 1)
+    assert.ok(cache.stats().errors >= 1, 'counted (clear() resets the counters)')
+  } finally {
+    warnings.stop()
+    holder.exec('COMMIT')
+    holder.close()
+  }
+  clock.advance(10_000)
+  cache.set('b', 2)
+  assert.is(cache.get('b'), 2, 'stores again once the lock is gone')
+  cache.close()
+  strict.close()
+})
+
 /** Overwrite every page of a database after the first (the header and schema) with garbage. */
 function damagePastFirstPage(file: string): void {
   const size = statSync(file).size
