@@ -30,7 +30,7 @@ export const STALE_TEMP_MS = 60 * 60 * 1000
 /** A function folder being cleared is renamed to `<folder><CLEARING_SUFFIX><pid>-<n>` before it is removed. */
 export const CLEARING_SUFFIX = '.clearing-'
 /** Attempts of one write when the folder keeps vanishing under it (other processes clearing). */
-const WRITE_ATTEMPTS = 3
+const WRITE_ATTEMPTS = 5
 
 function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code
@@ -58,6 +58,8 @@ class FileEngine extends DiskEngine {
   private readonly paths = nodePath()
   private readonly functionFolder: string
   private readonly versionFolder: string
+  /** The cache folder (`<root>/<folderName>`), where retried writes keep their temp file. */
+  private readonly cacheFolder: string
   private readonly secure: boolean
   private readonly mode: number
   /**
@@ -84,6 +86,7 @@ class FileEngine extends DiskEngine {
     this.store = versionFolder
     this.functionFolder = functionFolder
     this.versionFolder = versionFolder
+    this.cacheFolder = options.folder
     this.secure = options.secure
     this.mode = fileMode(options.secure)
     this.stampTimes = context.clock !== systemClock
@@ -134,22 +137,25 @@ class FileEngine extends DiskEngine {
     }
   }
 
+  /** Temp files of dead writers, in the version folder and in the cache folder (retried writes). */
   private removeDeadTemps(): number {
-    let names: string[]
-    try {
-      names = this.fs.readdirSync(this.versionFolder)
-    } catch {
-      return 0
-    }
     let removed = 0
-    for (const name of names) {
-      const pid = TEMP_PID.exec(name)?.[1]
-      if (pid === undefined || processAlive(Number(pid))) continue
+    for (const folder of [this.versionFolder, this.cacheFolder]) {
+      let names: string[]
       try {
-        this.fs.rmSync(this.entryPath(name), { force: true })
-        removed++
+        names = this.fs.readdirSync(folder)
       } catch {
-        // removed meanwhile
+        continue
+      }
+      for (const name of names) {
+        const pid = TEMP_PID.exec(name)?.[1]
+        if (pid === undefined || processAlive(Number(pid))) continue
+        try {
+          this.fs.rmSync(this.paths.join(folder, name), { force: true })
+          removed++
+        } catch {
+          // removed meanwhile
+        }
       }
     }
     return removed
@@ -320,31 +326,39 @@ class FileEngine extends DiskEngine {
 
   /**
    * Write to a temp file and rename it into place: readers see the whole entry or none. The folder can vanish at any
-   * step (clear() here or in another process): then the whole write is made again, in a folder made again, up to
-   * {@link WRITE_ATTEMPTS} times.
+   * step (clear() here or in another process renames it aside). Then the write is made again with its temp file in
+   * the cache folder itself, which clear() never moves, so that only the rename has to be repeated (in a folder made
+   * again), up to {@link WRITE_ATTEMPTS} times.
    */
   private writeEntry(name: string, encoded: EncodedEntry, now: number): void {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.writeOnce(name, encoded, now)
-        return
-      } catch (error) {
-        if (errorCode(error) !== 'ENOENT' || attempt >= WRITE_ATTEMPTS) throw error
-        this.makeFolders()
-      }
+    try {
+      this.writeOnce(this.versionFolder, name, encoded, now)
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error
+      this.makeFolders()
+      this.writeOnce(this.cacheFolder, name, encoded, now)
     }
   }
 
-  private writeOnce(name: string, encoded: EncodedEntry, now: number): void {
+  private writeOnce(tempFolder: string, name: string, encoded: EncodedEntry, now: number): void {
     const { fs } = this
-    const temp = this.entryPath(`.${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`)
+    const temp = this.paths.join(tempFolder, `.${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`)
     const fd = fs.openSync(temp, 'wx', this.mode)
     try {
       this.writeAll(fd, encoded.header)
       this.writeAll(fd, encoded.payload)
       if (this.stampTimes) fs.futimesSync(fd, now / 1000, now / 1000)
       fs.closeSync(fd)
-      fs.renameSync(temp, this.entryPath(name))
+      for (let attempt = 1; ; attempt++) {
+        try {
+          fs.renameSync(temp, this.entryPath(name))
+          return
+        } catch (error) {
+          // A temp file inside the version folder went with it: only one outside it is worth another rename.
+          if (errorCode(error) !== 'ENOENT' || tempFolder === this.versionFolder || attempt >= WRITE_ATTEMPTS) throw error
+          this.makeFolders()
+        }
+      }
     } catch (error) {
       try {
         fs.closeSync(fd)
