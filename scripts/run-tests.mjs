@@ -3,6 +3,7 @@
 // file sees another's warn-once memory, registry or connections. Prints each file's output when it ends, then the
 // closing line CI reads: "N passed, N failed". A file that crashes or times out counts as one failure more.
 // Usage: node scripts/run-tests.mjs [file-pattern]   e.g. node scripts/run-tests.mjs mcache
+//        node scripts/run-tests.mjs --stress [file-pattern]   the reliability suite, stress/*.stress.ts (npm run stress)
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -10,13 +11,18 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-const filter = new RegExp(process.argv[2] ?? '')
+const args = process.argv.slice(2)
+const stress = args[0] === '--stress'
+if (stress) args.shift()
+const folder = stress ? 'stress' : 'test'
+const suffix = stress ? '.stress.ts' : '.test.ts'
+const filter = new RegExp(args[0] ?? '')
 /** A whole file's limit; tests also have their own (test/support/suite.ts). */
 const FILE_TIMEOUT_MS = 20 * 60 * 1000
 const jobs = Math.max(1, Number(process.env.TEST_JOBS) || Math.min(2, os.availableParallelism()))
 
-const files = readdirSync(path.join(root, 'test'))
-  .filter((name) => name.endsWith('.test.ts') && filter.test(name))
+const files = readdirSync(path.join(root, folder))
+  .filter((name) => name.endsWith(suffix) && filter.test(name))
   .sort()
 if (files.length === 0) {
   console.log(`No test file matches ${filter}.`)
@@ -45,7 +51,8 @@ if (!existsSync(path.join(root, 'dist/runtime/index.js'))) {
   console.log('0 passed, 1 failed')
   process.exit(1)
 }
-const tarball = process.env.TWAT_TEST_TARBALL ?? packOnce()
+// The reliability suite runs the built dist/ only: no tarball to pack.
+const tarball = process.env.TWAT_TEST_TARBALL ?? (stress ? '' : packOnce())
 
 // eslint-disable-next-line no-control-regex
 const plain = (text) => text.replace(/\u001b\[[0-9;]*m/g, '')
@@ -53,7 +60,7 @@ const plain = (text) => text.replace(/\u001b\[[0-9;]*m/g, '')
 function runFile(name) {
   return new Promise((resolve) => {
     const started = Date.now()
-    const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', path.join('test', name)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', path.join(folder, name)], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: '0', TWAT_TEST_TARBALL: tarball },

@@ -58,7 +58,7 @@ s('should write access times back before evicting, so LRU order survives hits', 
   assert.ok(f.cache.has(1) && f.cache.has(2) && f.cache.has(4))
 })
 
-s('should purge expired rows when a cache opens, not leave them to grow', () => {
+s('should purge expired rows soon after a cache opens (its first write), not leave them to grow', () => {
   const cacheDir = freshDir()
   const clock = new ManualClock()
   const short = bcache((n: number) => n, { cacheDir, name: 'short', ttl: '1m', clock })
@@ -67,7 +67,9 @@ s('should purge expired rows when a cache opens, not leave them to grow', () => 
   const count = () => (db.prepare("SELECT count(*) AS n FROM entries WHERE fn = 'short'").get() as { n: number }).n
   assert.is(count(), 5)
   clock.advance(2 * 60_000)
-  bcache((n: number) => n, { cacheDir, name: 'other', clock })
+  const other = bcache((n: number) => n, { cacheDir, name: 'other', clock })
+  assert.is(count(), 5, 'opening writes nothing: the first call does not wait for a write transaction')
+  other(1)
   assert.is(count(), 0)
 })
 

@@ -27,6 +27,10 @@ const RESCAN_EVERY_WRITES = 1000
 const MAX_TOUCHES_AT_EXIT = 10_000
 /** Temp files older than this are leftovers of a crashed writer. */
 export const STALE_TEMP_MS = 60 * 60 * 1000
+/** A function folder being cleared is renamed to `<folder><CLEARING_SUFFIX><pid>-<n>` before it is removed. */
+export const CLEARING_SUFFIX = '.clearing-'
+/** Attempts of one write when the folder keeps vanishing under it (other processes clearing). */
+const WRITE_ATTEMPTS = 5
 
 function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code
@@ -34,12 +38,28 @@ function errorCode(error: unknown): string | undefined {
 
 let tempCounter = 0
 
+/** The writer's pid in a temp file's name: `.<entry>.<pid>.<n>.tmp`. */
+const TEMP_PID = /\.(\d+)\.\d+\.tmp$/
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: alive, someone else's.
+    return errorCode(error) !== 'ESRCH'
+  }
+}
+
 class FileEngine extends DiskEngine {
   readonly store: string
   private readonly fs = nodeFs()
   private readonly paths = nodePath()
   private readonly functionFolder: string
   private readonly versionFolder: string
+  /** The cache folder (`<root>/<folderName>`), where retried writes keep their temp file. */
+  private readonly cacheFolder: string
   private readonly secure: boolean
   private readonly mode: number
   /**
@@ -66,13 +86,22 @@ class FileEngine extends DiskEngine {
     this.store = versionFolder
     this.functionFolder = functionFolder
     this.versionFolder = versionFolder
+    this.cacheFolder = options.folder
     this.secure = options.secure
     this.mode = fileMode(options.secure)
     this.stampTimes = context.clock !== systemClock
     ensureFolder(options.folder, options.secure)
-    this.makeFolders()
-    // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly.
-    this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
+    // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly. Another
+    // process clearing the folder between the two is not a fault: make it again.
+    for (let attempt = 1; ; attempt++) {
+      this.makeFolders()
+      try {
+        this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
+        break
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT' || attempt >= WRITE_ATTEMPTS) throw error
+      }
+    }
     this.tagBook = acquireTagBook(options.folder, options.secure, context.clock)
     this.open()
   }
@@ -89,8 +118,14 @@ class FileEngine extends DiskEngine {
     return this.paths.join(this.versionFolder, name)
   }
 
-  /** Best effort, since another process may be removing them too. */
+  /**
+   * Best effort, since another process may be removing them too. Temp files of writers that died (kill -9, a
+   * crash) go with them: their name carries the writer's pid, and a pid with no process is a writer that will
+   * never rename its file. (A pid on another machine sharing the folder would read as dead: its write then fails
+   * the rename and is made again, see writeEntry.)
+   */
   protected removeOtherVersions(): void {
+    this.removeDeadTemps()
     const own = this.paths.basename(this.versionFolder)
     for (const name of this.fs.readdirSync(this.functionFolder)) {
       if (name === own) continue
@@ -100,6 +135,30 @@ class FileEngine extends DiskEngine {
         // still in use on Windows, or already gone
       }
     }
+  }
+
+  /** Temp files of dead writers, in the version folder and in the cache folder (retried writes). */
+  private removeDeadTemps(): number {
+    let removed = 0
+    for (const folder of [this.versionFolder, this.cacheFolder]) {
+      let names: string[]
+      try {
+        names = this.fs.readdirSync(folder)
+      } catch {
+        continue
+      }
+      for (const name of names) {
+        const pid = TEMP_PID.exec(name)?.[1]
+        if (pid === undefined || processAlive(Number(pid))) continue
+        try {
+          this.fs.rmSync(this.paths.join(folder, name), { force: true })
+          removed++
+        } catch {
+          // removed meanwhile
+        }
+      }
+    }
+    return removed
   }
 
   protected release(): void {
@@ -160,8 +219,21 @@ class FileEngine extends DiskEngine {
     }
   }
 
+  /**
+   * Rename the function's folder aside, then remove it: removing it in place races other processes writing into it
+   * (rmdir fails with ENOTEMPTY when a file lands in it meanwhile). Writers then find the folder gone and make it
+   * again (writeEntry).
+   */
   protected removeAll(): void {
-    this.fs.rmSync(this.functionFolder, { recursive: true, force: true })
+    const aside = `${this.functionFolder}${CLEARING_SUFFIX}${process.pid}-${++tempCounter}`
+    let renamed = true
+    try {
+      this.fs.renameSync(this.functionFolder, aside)
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error
+      renamed = false // nothing to clear, or another process is clearing it
+    }
+    if (renamed) this.fs.rmSync(aside, { recursive: true, force: true, maxRetries: 3 })
     this.index.clear()
     this.touches.clear()
     this.bytes = 0
@@ -252,25 +324,41 @@ class FileEngine extends DiskEngine {
     while (offset < buffer.length) offset += this.fs.writeSync(fd, buffer, offset, buffer.length - offset)
   }
 
-  /** Write to a temp file and rename it into place: readers see the whole entry or none. */
+  /**
+   * Write to a temp file and rename it into place: readers see the whole entry or none. The folder can vanish at any
+   * step (clear() here or in another process renames it aside). Then the write is made again with its temp file in
+   * the cache folder itself, which clear() never moves, so that only the rename has to be repeated (in a folder made
+   * again), up to {@link WRITE_ATTEMPTS} times.
+   */
   private writeEntry(name: string, encoded: EncodedEntry, now: number): void {
-    const { fs } = this
-    const temp = this.entryPath(`.${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`)
-    let fd: number
     try {
-      fd = fs.openSync(temp, 'wx', this.mode)
+      this.writeOnce(this.versionFolder, name, encoded, now)
     } catch (error) {
-      // The folder went away (clear() here or in another process): make it again, once.
       if (errorCode(error) !== 'ENOENT') throw error
       this.makeFolders()
-      fd = fs.openSync(temp, 'wx', this.mode)
+      this.writeOnce(this.cacheFolder, name, encoded, now)
     }
+  }
+
+  private writeOnce(tempFolder: string, name: string, encoded: EncodedEntry, now: number): void {
+    const { fs } = this
+    const temp = this.paths.join(tempFolder, `.${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`)
+    const fd = fs.openSync(temp, 'wx', this.mode)
     try {
       this.writeAll(fd, encoded.header)
       this.writeAll(fd, encoded.payload)
       if (this.stampTimes) fs.futimesSync(fd, now / 1000, now / 1000)
       fs.closeSync(fd)
-      fs.renameSync(temp, this.entryPath(name))
+      for (let attempt = 1; ; attempt++) {
+        try {
+          fs.renameSync(temp, this.entryPath(name))
+          return
+        } catch (error) {
+          // A temp file inside the version folder went with it: only one outside it is worth another rename.
+          if (errorCode(error) !== 'ENOENT' || tempFolder === this.versionFolder || attempt >= WRITE_ATTEMPTS) throw error
+          this.makeFolders()
+        }
+      }
     } catch (error) {
       try {
         fs.closeSync(fd)

@@ -33,31 +33,53 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+/** First pause after a failure, and the longest (the pause doubles while the store keeps failing). */
+export const BACKOFF_FIRST_MS = 500
+export const BACKOFF_MAX_MS = 1000
+
 /**
- * After a failure, the store is skipped for a growing pause (0.5 s doubling to 30 s), so a dead server costs one
- * failed attempt per pause instead of a timeout per call. Shared by every cache that uses the same connection (on
- * the clock of the cache that opened it).
+ * A circuit breaker: after a failure, the store is skipped for a pause (0.5 s, then 1 s), so a dead server costs one
+ * failed attempt per pause instead of a timeout per call. Then one call tries the store (the probe) while the
+ * others still skip it, so a server that accepts connections but never answers holds up one call per pause, not
+ * every call. Failures are counted once per round: the calls in flight when the store went down fail together and
+ * count as one, so many concurrent callers do not lengthen the pause. The pause stays short so that calls find a
+ * restarted server within about a second. Shared by every cache that uses the same connection (on the clock of the
+ * cache that opened it).
  */
 export class BackoffGate {
   private failures = 0
   private until = 0
+  /** When the last counted failure happened: calls that started before it belong to its round. */
+  private failedAt = -Infinity
+  private probing = false
   private lastError = ''
   constructor(
     private readonly label: string,
     private readonly clock: Clock,
   ) {}
-  check(): void {
-    if (this.failures === 0) return
-    const wait = this.until - this.clock.now()
+  /** Throws while the store is skipped; else returns when the call started (pass it to ok / fail). */
+  check(): number {
+    const now = this.clock.now()
+    if (this.failures === 0) return now
+    const wait = this.until - now
     if (wait > 0) throw new Error(`${this.label} is unavailable (${this.lastError}); retrying in ${wait} ms`)
+    if (this.probing) throw new Error(`${this.label} is unavailable (${this.lastError}); another call is trying it again`)
+    this.probing = true
+    return now
   }
   ok(): void {
     this.failures = 0
+    this.probing = false
   }
-  fail(error: unknown): void {
-    this.failures++
-    this.until = this.clock.now() + Math.min(500 * 2 ** (this.failures - 1), 30_000)
+  fail(error: unknown, startedAt: number = this.clock.now()): void {
     this.lastError = error instanceof Error ? error.message : String(error)
+    const now = this.clock.now()
+    // A call that started before the last counted failure failed in that round (or is a probe's late companion).
+    if (startedAt <= this.failedAt && this.failures > 0) return
+    this.probing = false
+    this.failures++
+    this.failedAt = now
+    this.until = now + Math.min(BACKOFF_FIRST_MS * 2 ** (this.failures - 1), BACKOFF_MAX_MS)
   }
 }
 
@@ -197,14 +219,14 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
   const written = new Set<string>()
 
   async function operate<T>(what: string, run: () => Promise<T>): Promise<T> {
-    gate?.check()
+    const startedAt = gate ? gate.check() : 0
     try {
       if (before) await before()
       const result = await bounded(run(), OPERATION_TIMEOUT_MS, `${name} ${what}`)
       gate?.ok()
       return result
     } catch (error) {
-      gate?.fail(error)
+      gate?.fail(error, startedAt)
       const message = error instanceof Error ? error.message : String(error)
       // Name the server in the fault warning ("Socket closed unexpectedly" alone does not say which).
       throw where && !message.includes(where) ? new Error(`${where}: ${message}`, { cause: error }) : error

@@ -28,8 +28,17 @@ export interface SqliteDriver {
   open(file: string): SqlDatabase
 }
 
-/** Milliseconds a statement waits for another process's lock before failing with SQLITE_BUSY. */
+/**
+ * Milliseconds a statement waits for another process's lock before failing with SQLITE_BUSY: while opening (the
+ * schema), in tag invalidations, and in the CLI's maintenance transactions.
+ */
 export const BUSY_TIMEOUT_MS = 5000
+/**
+ * The wait on a call's own path (the read of a hit, the write of a miss): a write lock held longer than this by
+ * another process makes the call a fault (a miss, its store skipped) and the engine backs off, instead of every
+ * call waiting {@link BUSY_TIMEOUT_MS}.
+ */
+export const CALL_BUSY_TIMEOUT_MS = 250
 
 type BetterSqlite3 = typeof import('better-sqlite3')
 
@@ -99,6 +108,23 @@ export function nodeSqliteDriver(): SqliteDriver | undefined {
         handle: db,
       }
     },
+  }
+}
+
+/** SQLITE_BUSY and SQLITE_LOCKED (another connection holds the lock), as either driver reports them. */
+export function isBusyError(error: unknown): boolean {
+  const e = error as { code?: unknown; errcode?: unknown } | null
+  if (typeof e?.code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(e.code)) return true
+  return typeof e?.errcode === 'number' && ((e.errcode & 0xff) === 5 || (e.errcode & 0xff) === 6)
+}
+
+/** Run `body` with a longer busy timeout than the call path's (a write that must not be skipped lightly). */
+export function withBusyTimeout<T>(db: SqlDatabase, ms: number, body: () => T): T {
+  db.exec(`PRAGMA busy_timeout = ${ms}`)
+  try {
+    return body()
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${CALL_BUSY_TIMEOUT_MS}`)
   }
 }
 

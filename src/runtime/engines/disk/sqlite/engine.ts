@@ -7,6 +7,11 @@
  * memory and written in one transaction when eviction needs them, every few seconds (an unref'd timer), on close,
  * and at process exit. Entry counts and byte totals per function are kept exact by triggers, so checking
  * `maxsize` / `maxBytes` on a write costs one indexed lookup, whichever process wrote the rows.
+ *
+ * Opening writes nothing (the removal of other versions' entries waits for the first write, a timer or close), so
+ * a process's first call does not wait for a write transaction, nor for a lock another process holds. A call waits
+ * at most CALL_BUSY_TIMEOUT_MS for another process's write lock; then it is a fault and writes are skipped for a
+ * growing pause (connections.ts), instead of every miss waiting the full busy timeout.
  */
 import type { CorruptEntryError, EncodedEntry } from '../codec.js'
 import { joinEntry } from '../codec.js'
@@ -14,8 +19,8 @@ import { DiskEngine } from '../base.js'
 import { nodePath } from '../folders.js'
 import { sqliteKey } from '../../../keys/disk-key.js'
 import type { DiskEngineOptions, EngineContext, PersistentEngine, StoredEntry, TagVerdict } from '../../contract.js'
-import { acquire, reconnect, release, type SharedDatabase } from './connections.js'
-import { isCorruptionError, type SqliteDriver } from './driver.js'
+import { acquire, busyCleared, busyFailed, DatabaseBusyError, reconnect, release, type SharedDatabase } from './connections.js'
+import { isBusyError, isCorruptionError, type SqliteDriver } from './driver.js'
 import { prepareStatements, transaction, type Statements } from './schema.js'
 
 export type SqliteEngineOptions = DiskEngineOptions
@@ -27,6 +32,8 @@ const INLINE_KEY_LIMIT = 128
 const FLUSH_DELAY_MS = 2000
 const PURGE_EVERY_MS = 60_000
 const PURGE_EVERY_WRITES = 1000
+/** The removal of other versions' entries runs this long after opening (or at the first write, or at close). */
+const CLEANUP_DELAY_MS = 1000
 
 /**
  * A microsecond counter that never repeats within the process, so LRU order holds for writes in the same ms. It
@@ -46,7 +53,14 @@ class SqliteEngine extends DiskEngine {
   /** Access times not yet written, by key column value. */
   private readonly pending = new Map<string, number>()
   private flushTimer: ReturnType<typeof setTimeout> | undefined
-  private readonly onCorrupt = (message: string) => this.reportCorrupt(message)
+  private readonly onCorrupt = (message: string) => {
+    this.reported = true
+    this.reportCorrupt(message)
+  }
+  private reported = false
+  /** Whether the entries of other versions are still to be removed. */
+  private cleanupDue = false
+  private cleanupTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(driver: SqliteDriver, options: SqliteEngineOptions, context: EngineContext) {
     super(driver.name, nodePath().join(options.folder, DATABASE_FILE), options, context)
@@ -67,17 +81,38 @@ class SqliteEngine extends DiskEngine {
     return this.statements
   }
 
-  /** A database found damaged on the way is moved aside and replaced, and `fallback` returned. */
+  /**
+   * A database found damaged on the way is moved aside and replaced, and `fallback` returned. A write that found
+   * the database locked starts (or lengthens) the pause of writes.
+   */
   protected override guard<T>(body: () => T, fallback: T): T {
     try {
       return body()
     } catch (error) {
+      if (isBusyError(error)) {
+        if (!(error instanceof DatabaseBusyError)) busyFailed(this.shared, this.clock.now())
+        throw error
+      }
       if (!isCorruptionError(error)) throw error
-      this.reportCorrupt(`The cache database ${this.path} was damaged (${(error as Error).message}); starting a new one.`)
-      reconnect(this.shared, this.clock, this.onCorrupt)
+      this.reported = false
+      reconnect(this.shared, this.clock, this.onCorrupt, error)
+      // Another process had moved it aside already: still a damaged read here, counted.
+      if (!this.reported) this.counters.errors++
       this.pending.clear()
       return fallback
     }
+  }
+
+  /** Skip a write while another process's lock made the last one fail (the pause set by busyFailed). */
+  private writable(): void {
+    const wait = this.shared.busyUntil - this.clock.now()
+    if (wait > 0) {
+      throw new DatabaseBusyError(`the database ${this.path} is locked by another process (SQLITE_BUSY); writes are skipped for ${wait} ms`)
+    }
+  }
+
+  private wrote(): void {
+    if (this.shared.busyPause !== 0) busyCleared(this.shared)
   }
 
   tagVerdict(entry: StoredEntry): TagVerdict {
@@ -105,24 +140,32 @@ class SqliteEngine extends DiskEngine {
   }
 
   protected save(key: string, encoded: EncodedEntry, now: number): void {
+    this.writable()
     const { shared } = this
     const s = this.sql()
     transaction(shared.db, () => {
       s.upsert.run(this.id, key, this.version, joinEntry(encoded), encoded.expires, encoded.size, tick(), encoded.tags.join('\n'))
       this.pending.delete(key)
+      if (this.cleanupDue) this.cleanup(now)
       if (this.maxsize !== Infinity || this.maxBytes !== Infinity) this.evict(key, now)
       if (++shared.writesSincePurge >= PURGE_EVERY_WRITES || now - shared.lastPurge >= PURGE_EVERY_MS) this.purgeExpired(now)
     })
+    this.wrote()
   }
 
   protected remove(key: string): boolean {
+    this.writable()
     this.pending.delete(key)
-    return Number(this.sql().delete.run(this.id, key).changes) > 0
+    const removed = Number(this.sql().delete.run(this.id, key).changes) > 0
+    this.wrote()
+    return removed
   }
 
   protected removeAll(): void {
+    this.writable()
     this.pending.clear()
     this.sql().clear.run(this.id)
+    this.wrote()
   }
 
   protected count(now: number): number {
@@ -146,15 +189,40 @@ class SqliteEngine extends DiskEngine {
     this.pending.clear()
   }
 
-  /** Entries of other versions of this function go, and expired entries of every function with them. */
-  protected removeOtherVersions(now: number): void {
-    transaction(this.shared.db, () => {
-      this.sql().otherVersions.run(this.id, this.version)
-      this.purgeExpired(now)
-    })
+  /**
+   * Entries of other versions of this function go, and expired entries of every function with them: not while
+   * opening (a write transaction there would delay the first call), but at the first write, after
+   * {@link CLEANUP_DELAY_MS} (an unref'd timer), or at close, whichever comes first.
+   */
+  protected removeOtherVersions(): void {
+    this.cleanupDue = true
+    this.cleanupTimer = setTimeout(this.cleanupQuietly, CLEANUP_DELAY_MS)
+    this.cleanupTimer.unref?.()
+  }
+
+  private cleanup(now: number): void {
+    this.cleanupDue = false
+    if (this.cleanupTimer) clearTimeout(this.cleanupTimer)
+    this.cleanupTimer = undefined
+    this.sql().otherVersions.run(this.id, this.version)
+    this.purgeExpired(now)
+  }
+
+  private readonly cleanupQuietly = (): void => {
+    if (!this.cleanupDue) return
+    try {
+      this.guard(() => {
+        this.writable()
+        transaction(this.shared.db, () => this.cleanup(this.clock.now()))
+      }, undefined)
+    } catch {
+      // Locked or read-only: left for the next write or the next process (stale versions only take space).
+      this.cleanupDue = false
+    }
   }
 
   protected release(): void {
+    this.cleanupQuietly()
     release(this.shared)
   }
 

@@ -48,9 +48,17 @@ const SCHEMA = `
 `
 
 export function initialize(db: SqlDatabase): void {
-  db.exec('PRAGMA journal_mode = WAL')
+  // A database already in WAL mode at this schema needs no write: opening takes no lock another process could hold
+  // (a process starting while another writes opens at once), and the first call does not wait for a transaction.
+  const ready =
+    Number(db.prepareColumn('PRAGMA user_version').get()) === SCHEMA_VERSION && db.prepareColumn('PRAGMA journal_mode').get() === 'wal'
   // NORMAL is durable across application crashes in WAL mode and skips an fsync per commit; a power loss can
   // lose the last few entries, which for a cache is a miss.
+  if (ready) {
+    db.exec('PRAGMA synchronous = NORMAL')
+    return
+  }
+  db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = NORMAL')
   transaction(db, () => {
     const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)

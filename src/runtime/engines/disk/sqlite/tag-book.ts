@@ -8,7 +8,7 @@
  */
 import { listenForTags, stamp, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../../tags/registry.js'
 import type { Clock } from '../../../platform/clock.js'
-import type { SqlDatabase } from './driver.js'
+import { BUSY_TIMEOUT_MS, withBusyTimeout, type SqlDatabase } from './driver.js'
 import { prepareTagStatements, transaction } from './schema.js'
 
 export class SqliteTagBook implements TagListener {
@@ -65,9 +65,13 @@ export class SqliteTagBook implements TagListener {
   onTags(tags: readonly string[], mode: TagMode): void {
     const at = stamp(this.clock)
     const s = this.sql()
-    transaction(this.connection(), () => {
-      for (const tag of tags) (mode === 'invalidate' ? s.invalidate : s.revalidate).run(tag, at)
-    })
+    // An invalidation must not be dropped for a lock held a moment: it waits the long busy timeout.
+    const db = this.connection()
+    withBusyTimeout(db, BUSY_TIMEOUT_MS, () =>
+      transaction(db, () => {
+        for (const tag of tags) (mode === 'invalidate' ? s.invalidate : s.revalidate).run(tag, at)
+      }),
+    )
     // Our own commit does not change data_version for this connection: record it here.
     for (const tag of tags) {
       const known = this.times.get(tag) ?? { invalidated: 0, revalidated: 0 }
