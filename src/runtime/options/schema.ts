@@ -45,7 +45,7 @@ export type KeyBy = (typeof KEY_BY)[number]
 export const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
   'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
-  'keyBy', 'clone',
+  'keyBy', 'clone', 'memory', 'memoryMaxsize', 'memoryTtl',
   'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
@@ -67,6 +67,9 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   should_cache: 'shouldCache',
   version_scope: 'versionScope',
   key_by: 'keyBy',
+  memory_maxsize: 'memoryMaxsize',
+  memory_max_size: 'memoryMaxsize',
+  memory_ttl: 'memoryTtl',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
@@ -141,6 +144,26 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   shouldCache: [(v) => typeof v === 'function', 'expected a function (result, ...args) => boolean: false returns the result without storing it'],
   keyBy: [oneOf(KEY_BY), `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`],
   clone: [isBoolean, TRUE_FALSE],
+  memory: [
+    (v) =>
+      isBoolean(v) ||
+      (isObject(v) &&
+        !Array.isArray(v) &&
+        Object.keys(v as object).every((k) => k === 'maxsize' || k === 'ttl') &&
+        ((v as MemoryTierOptions).maxsize === undefined || (isWholeNumber((v as MemoryTierOptions).maxsize) && ((v as MemoryTierOptions).maxsize as number) >= 1)) &&
+        ((v as MemoryTierOptions).ttl === undefined || (v as MemoryTierOptions).ttl === null || isDuration((v as MemoryTierOptions).ttl))),
+    `expected true, false, or { maxsize, ttl } (maxsize a whole number ≥ 1, ttl ${DURATION} or null), e.g. memory: { maxsize: 500, ttl: '30s' }`,
+  ],
+  memoryMaxsize: [(v) => isWholeNumber(v) && v >= 1, 'expected a whole number ≥ 1: the most entries the memory tier keeps (tag: memory_maxsize=500)'],
+  memoryTtl: [(v) => v === null || isDuration(v), `expected ${DURATION}, or null: the longest an entry stays in the memory tier (tag: memory_ttl=30s)`],
+}
+
+/** The object form of the `memory` option (a memory tier in front of a persistent or shared store). */
+export interface MemoryTierOptions {
+  /** Most entries the memory tier keeps. @default 1000 */
+  readonly maxsize?: number
+  /** Longest an entry stays in the memory tier after it was read from the store; null: its own life only. @default null */
+  readonly ttl?: number | string | null
 }
 
 /** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
@@ -192,6 +215,15 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   }
   if ((options.policy === 'lfu' || options.policy === 'rr' || options.policy === 'mru') && (options.staleWhileRevalidate || options.staleIfError)) {
     throw new ValidationError('policy', options.policy, `policy "${options.policy}" does not expire entries, so nothing goes stale; use lru, fifo or ttl with a ttl`)
+  }
+  for (const name of ['memoryMaxsize', 'memoryTtl'] as const) {
+    if (options[name] === undefined) continue
+    if (options.memory === false) {
+      throw new ValidationError(name, options[name], 'memory is false, so there is no memory tier to size: drop memory: false, or drop this option')
+    }
+    if (typeof options.memory === 'object') {
+      throw new ValidationError(name, options[name], `give the memory tier's size and ttl in one place: memory: { maxsize, ttl }, or memory: true with ${name}`)
+    }
   }
   const level = options.compressLevel
   if (level === undefined) return

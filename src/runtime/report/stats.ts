@@ -22,6 +22,8 @@ export interface CacheStatsSnapshot {
    * object whose state the key cannot see); neither hits nor misses.
    */
   readonly bypassed: number
+  /** Hits answered by the memory tier (the `memory` option) without reading the store; counted in `hits` too. */
+  readonly l1Hits: number
   /** Entries currently held (for shared stores, as far as this process can tell). */
   readonly size: number
   /** hits / (hits + misses), 0 before the first call. */
@@ -40,9 +42,10 @@ export class CacheCounters {
   staleIfError = 0
   invalidations = 0
   bypassed = 0
+  l1Hits = 0
 
   reset(): void {
-    this.hits = this.misses = this.sets = this.evictions = this.errors = this.bypassed = 0
+    this.hits = this.misses = this.sets = this.evictions = this.errors = this.bypassed = this.l1Hits = 0
     this.stale = this.refreshes = this.staleIfError = this.invalidations = 0
   }
 
@@ -61,6 +64,7 @@ export class CacheCounters {
       staleIfError: this.staleIfError,
       invalidations: this.invalidations,
       bypassed: this.bypassed,
+      l1Hits: this.l1Hits,
       size,
       hitRate: calls === 0 ? 0 : this.hits / calls,
     }

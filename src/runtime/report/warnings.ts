@@ -21,6 +21,8 @@ export const WarningCode = {
   mutated: 'TWAT_CACHE_MUTATED',
   /** cacheOf was given a tagged function of a build with the twat-cache plugin disabled; its handle does nothing. */
   disabled: 'TWAT_CACHE_DISABLED',
+  /** `memory` was asked for on a shared store without an invalidation bus (memcached…); the tier is off. */
+  memoryTier: 'TWAT_CACHE_MEMORY_TIER',
 } as const
 
 const warned = new Set<string>()

@@ -10,8 +10,9 @@
  */
 import { entryFileName, functionFolderName, versionFolderName } from '../../keys/disk-key.js'
 import { systemClock } from '../../platform/clock.js'
-import type { DiskEngineOptions, EngineContext, PersistentEngine } from '../contract.js'
+import type { DiskEngineOptions, EngineContext, ForeignChanges, PersistentEngine } from '../contract.js'
 import { DiskEngine } from './base.js'
+import { ChangeLog } from './change-log.js'
 import type { CorruptEntryError, EncodedEntry } from './codec.js'
 import { acquireTagBook } from './file-tag-book.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from './folders.js'
@@ -57,6 +58,8 @@ class FileEngine extends DiskEngine {
   /** Entries read before the index exists, and entries read since the last write-back of access times. */
   private readonly touches = new Map<string, number>()
   private readonly tagBook: ReturnType<typeof acquireTagBook>
+  /** Sets, deletes and clears, for memory tiers in other processes (change-log.ts). */
+  private readonly changes: ChangeLog
 
   constructor(options: FileEngineOptions, context: EngineContext) {
     const path = nodePath()
@@ -74,11 +77,18 @@ class FileEngine extends DiskEngine {
     // mkdir succeeds on an existing folder of a read-only file system: ask for write access explicitly.
     this.fs.accessSync(versionFolder, this.fs.constants.W_OK)
     this.tagBook = acquireTagBook(options.folder, options.secure, context.clock)
+    this.changes = new ChangeLog(options.folder, options.secure, `${path.basename(functionFolder)}/${path.basename(versionFolder)}`)
     this.open()
   }
 
   tagVerdict(entry: StoredEntry): TagVerdict {
     return this.tagBook.book.verdict(entry.tags, entry.created)
+  }
+
+  foreignChanges(): ForeignChanges {
+    const changes = this.changes.read()
+    if (changes === undefined || changes === 'all') return changes
+    return { changed: (text) => changes.changed(this.keyOf(text)) }
   }
 
   private makeFolders(): void {
@@ -143,6 +153,7 @@ class FileEngine extends DiskEngine {
   protected save(name: string, encoded: EncodedEntry, now: number): void {
     if (!this.indexed || ++this.writesSinceScan >= RESCAN_EVERY_WRITES) this.scan(now)
     this.writeEntry(name, encoded, now)
+    this.changes.wrote(name)
     this.forget(name)
     this.index.set(name, encoded.size)
     this.bytes += encoded.size
@@ -153,6 +164,7 @@ class FileEngine extends DiskEngine {
     this.forget(name)
     try {
       this.fs.unlinkSync(this.entryPath(name))
+      this.changes.wrote(name)
       return true
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return false
@@ -162,6 +174,7 @@ class FileEngine extends DiskEngine {
 
   protected removeAll(): void {
     this.fs.rmSync(this.functionFolder, { recursive: true, force: true })
+    this.changes.wrote('*')
     this.index.clear()
     this.touches.clear()
     this.bytes = 0

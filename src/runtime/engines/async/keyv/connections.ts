@@ -7,6 +7,7 @@
 import type { Clock } from '../../../platform/clock.js'
 import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
 import type { AsyncEngine, EngineContext } from '../../contract.js'
+import { RedisBus, type BusClientLike, type CreateBusClient } from './bus.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
@@ -58,6 +59,8 @@ interface Link {
   readonly after?: () => void
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
+  /** The invalidation bus of memory tiers on this server (Redis), opened on first ask. */
+  readonly bus?: () => RedisBus
   destroy(): void
 }
 
@@ -83,6 +86,7 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, c
   // useKeyPrefix: false because the adapter prefixes `twat-cache::` itself; keyv would add a second prefix.
   const keyv = new Keyv(adapter, { namespace: KEYV_NAMESPACE, useKeyPrefix: false, throwOnErrors: true })
   let connecting: Promise<void> | undefined
+  let bus: RedisBus | undefined
   async function connect(): Promise<void> {
     let client = adapter.client
     if (client.isOpen) {
@@ -121,7 +125,10 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, c
         if (page.keys.length > 0) await client.unlink(page.keys)
       } while (cursor !== '0')
     },
+    bus: () => (bus ??= new RedisBus(url, redis.createClient as unknown as CreateBusClient, () => adapter.client as unknown as BusClientLike)),
     destroy() {
+      bus?.close()
+      bus = undefined
       try {
         adapter.client.destroy()
       } catch {
@@ -250,6 +257,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       after: opened.after,
       clearPrefix: opened.clearPrefix,
       roundTtl: opened.roundTtl,
+      ...(opened.bus ? { bus: () => opened.bus!().view(part) } : {}),
       close: async () => {
         if (closed) return
         closed = true

@@ -8,7 +8,7 @@ import { SerializationError } from '../../../report/errors.js'
 import { keyPart } from '../../../keys/store-key.js'
 import type { Clock } from '../../../platform/clock.js'
 import { listenForTags, stamp, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
-import { MISS, physicalExpiry, type AsyncEngine, type StoredEntry } from '../../contract.js'
+import { MISS, physicalExpiry, type AsyncEngine, type InvalidationBus, type StoredEntry } from '../../contract.js'
 
 export { keyPart }
 import { unstorableAsJson } from './json-values.js'
@@ -138,6 +138,8 @@ export interface KeyvEngineOptions {
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
   readonly close?: () => Promise<void>
+  /** The invalidation bus of this cache's keys, for a memory tier (Redis links: keyv/bus.ts). */
+  readonly bus?: () => InvalidationBus
 }
 
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
@@ -216,6 +218,7 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     },
     size: () => written.size,
     close: async () => options.close?.(),
+    invalidationBus: () => options.bus?.(),
     async tagVerdict({ tags, created }) {
       if (tags.length === 0) return 'valid'
       const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))
