@@ -70,7 +70,8 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
   const { counters, clock, clone, slice, source } = plan
   const lru = new LRUCache<string, StoredEntry>({
     max: plan.config.maxsize,
-    ...(plan.config.ttlMs > 0 ? { ttl: plan.config.ttlMs, perf: { now: () => clock.now() } } : {}),
+    // The tier's ttl on the cache's clock, read on every check (as engines/memory/lru.ts does for other clocks).
+    ...(plan.config.ttlMs > 0 ? { ttl: plan.config.ttlMs, perf: clock, ttlResolution: 0 } : {}),
   })
   /** Bumped by every change heard of, so a read that started before one does not keep what it found. */
   let generation = 0
