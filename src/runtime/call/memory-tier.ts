@@ -14,7 +14,7 @@
  * - This process: tiers of the same store slice (two wrappers of one function) tell each other directly.
  */
 import { LRUCache } from 'lru-cache'
-import { MISS, physicalExpiry, type ForeignChanges, type InvalidationBus, type StoredEntry } from '../engines/contract.js'
+import { MISS, type ForeignChanges, type InvalidationBus, type StoredEntry } from '../engines/contract.js'
 import type { Clock } from '../platform/clock.js'
 import type { MemoryTierConfig } from '../options/config.js'
 import type { CacheCounters } from '../report/stats.js'
@@ -22,6 +22,20 @@ import { FAULT, then, type ReadResult, type SettledStore } from './settled-store
 
 /** How often, at most, a read asks a persistent store what other processes changed (half the 100 ms promise). */
 export const CHECK_EVERY_MS = 50
+
+/**
+ * Ticks every CHECK_EVERY_MS (one unref'd timer for every tier of the process): the first read after a tick asks
+ * the store. A timer rather than a clock reading per hit, which costs as much as the rest of a tier hit. A long
+ * synchronous run keeps its check, as the SQLite tag book does (tag-book.ts): whatever tells this process that
+ * another one changed something (a message, a request, a timer) arrives in a later task, after the next tick.
+ */
+let tick = 0
+let ticker: ReturnType<typeof setInterval> | undefined
+function startTicker(): void {
+  if (ticker !== undefined) return
+  ticker = setInterval(() => tick++, CHECK_EVERY_MS)
+  ticker.unref?.()
+}
 
 /** Where the tier learns of other processes' changes. */
 export type ChangeSource =
@@ -75,7 +89,7 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
   })
   /** Bumped by every change heard of, so a read that started before one does not keep what it found. */
   let generation = 0
-  let nextCheck = 0
+  let checkedAt = -1
   let seenEpoch = -1
   let bus: InvalidationBus | undefined
   let unlisten: (() => void) | undefined
@@ -87,6 +101,7 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
       else lru.delete(key)
     },
   }
+  if (source.kind === 'poll') startTicker()
   let set = siblings.get(slice)
   if (!set) siblings.set(slice, (set = new Set()))
   set.add(new WeakRef(state))
@@ -104,9 +119,8 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
   /** Whether the tier may answer now, having heard what other processes changed. */
   function current(): boolean {
     if (source.kind === 'poll') {
-      const now = performance.now()
-      if (now >= nextCheck) {
-        nextCheck = now + CHECK_EVERY_MS
+      if (checkedAt !== tick) {
+        checkedAt = tick
         apply(source.foreignChanges())
       }
       return true
@@ -161,14 +175,11 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
     read(key) {
       const k = key as string
       if (current()) {
+        // Past its windows, an entry is judged gone by the freshness stage, as the store's would be: a miss.
         const held = lru.get(k)
         if (held !== undefined) {
-          const expiry = physicalExpiry(held)
-          if (expiry === 0 || clock.now() < expiry) {
-            counters.l1Hits++
-            return handOut(held)
-          }
-          lru.delete(k)
+          counters.l1Hits++
+          return handOut(held)
         }
       }
       const started = generation

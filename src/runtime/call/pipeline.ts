@@ -369,7 +369,8 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     const verdict = entry.tags.length ? plan.tagVerdict(entry) : 'valid'
     const decide = (v: TagVerdict) => {
       if (v === 'invalid') counters.invalidations++
-      return act(self, args, k, entry, judge(entry, clock.now(), v, config.refreshAhead))
+      // An entry that never goes stale needs no clock reading (a hit's dearest step after the read).
+      return act(self, args, k, entry, judge(entry, entry.freshUntil === 0 ? 0 : clock.now(), v, config.refreshAhead))
     }
     return isThenable(verdict) ? (verdict as Promise<TagVerdict>).then(decide) : decide(verdict as TagVerdict)
   }
