@@ -37,6 +37,7 @@ interface Worker {
 function workerSource(label: string, make: string): string {
   return `
     import { bcache, fcache, acache, invalidateTag } from ${JSON.stringify(RUNTIME_URL)}
+    import KeyvRedis from '@keyv/redis'
     const now = () => performance.timeOrigin + performance.now()
     let calls = 0
     const compute = (n) => n + ':' + ${JSON.stringify(label)} + ':' + ++calls
@@ -186,6 +187,25 @@ test(`should show acache changes on Redis of another process within ${WITHIN_MS}
   const [a, b] = await Promise.all([startWorker('A', make), startWorker('B', make)])
   try {
     await coherenceRounds('acache on Redis', a, b)
+  } finally {
+    await Promise.all([a.stop(), b.stop()])
+    await redis.stop()
+    redis = undefined
+  }
+})
+
+test('should keep acache coherent on a @keyv/redis adapter you pass (the bus duplicates its client)', async () => {
+  redis = await startRedis()
+  const make = `acache(compute, { store: new KeyvRedis(${JSON.stringify(redis.url)}), name: 'l1#adapter', version: 'v1', memory: true })`
+  const [a, b] = await Promise.all([startWorker('A', make), startWorker('B', make)])
+  try {
+    for (const operation of [{ op: 'refresh', arg: 1 }, { op: 'delete', arg: 1 }] as const) {
+      const held = await heldInMemory(a, 1)
+      const changed = await b.ask(operation)
+      const seen = await seenWithin(a, held, changed)
+      if (operation.op === 'refresh') assert.is(seen.value, changed.value)
+      else assert.match(seen.value, /^1:A:\d+$/)
+    }
   } finally {
     await Promise.all([a.stop(), b.stop()])
     await redis.stop()

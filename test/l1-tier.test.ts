@@ -7,7 +7,11 @@ import path from 'node:path'
 import * as assert from 'uvu/assert'
 import { bcache, createCacheConfig, fcache, invalidateTag, mcache, ValidationError } from '../src/runtime/index.js'
 import { cacheTag } from '../src/runtime/index.js'
+import { Keyv } from 'keyv'
+import { acache } from '../src/runtime/index.js'
+import { transform } from '../src/transform/index.js'
 import { ManualClock } from './support/manual-clock.js'
+import { warningsDuring } from './support/warnings.js'
 import { suite } from './support/suite.js'
 
 const test = suite('memory tier (L1)')
@@ -194,6 +198,32 @@ test('should refuse bad values, naming the value and the fix', () => {
   refused({ memory: false, memory_maxsize: 10 }, /memory is false.*drop memory: false/s)
   refused({ memory: { maxsize: 10 }, memoryTtl: 1 }, /memory: \{ maxsize, ttl \}/)
   assert.throws(() => mcache((n: number) => n, { memory: true }), (error: Error) => error instanceof ValidationError && /mcache keeps its entries in memory already/.test(error.message))
+})
+
+test('should read the tag syntax: memory=true, memory_maxsize=500, memory_ttl=30s', () => {
+  const source = '/** @bcache memory=true memory_maxsize=500 memory_ttl=30s */\nexport function f(x: number) { return x }\n'
+  const out = transform(source, '/project/src/l1.ts')
+  assert.ok(out)
+  assert.match(out.code, /memory: true, memoryMaxsize: 500, memoryTtl: "30s"/)
+  assert.throws(
+    () => transform('/** @bcache memory=yes */\nexport function f(x: number) { return x }\n', '/project/src/l1-bad.ts'),
+    /memory="yes": expected true, false, or \{ maxsize, ttl \}/,
+  )
+})
+
+test('should keep the tier off, warning once, on a shared store without an invalidation bus', async () => {
+  let calls = 0
+  const f = acache(async (n: number) => `${n}:${++calls}`, { store: new Keyv(), name: 'l1-no-bus', memory: true }) as unknown as Cached<(n: number) => Promise<string>>
+  const seen = await warningsDuring(async () => {
+    assert.is(await f(1), '1:1')
+    assert.is(await f(1), '1:1')
+    assert.is(await f(1), '1:1')
+  })
+  const codes = seen.filter((w) => w.code === 'TWAT_CACHE_MEMORY_TIER')
+  assert.is(codes.length, 1)
+  assert.match(codes[0]!.message, /has no invalidation bus.*url: "redis:\/\/…"/s)
+  assert.is(f.cache.stats().l1Hits, 0, 'every call read the store')
+  assert.is(f.cache.stats().hits, 2)
 })
 
 test.run()

@@ -55,7 +55,7 @@ function cacheLocally(fn: AnyFunction, config: CacheConfig): AnyFunction {
 
 /**
  * The invalidation bus of an opened engine, for the memory tier. A store without one (memcached, keyv's memory
- * store, a keyv instance you pass) cannot tell this process what others changed: the tier stays off, said once.
+ * store, other adapters) cannot tell this process what others changed: the tier stays off, said once.
  */
 function busOf(engine: AsyncEngine | undefined, id: string): InvalidationBus | undefined {
   if (engine === undefined) return undefined
@@ -64,8 +64,8 @@ function busOf(engine: AsyncEngine | undefined, id: string): InvalidationBus | u
     warnOnce(
       WarningCode.memoryTier,
       `acache ${id}: memory is set, but ${engine.name} has no invalidation bus to keep a memory tier coherent across ` +
-        'processes, so every call reads the store. Use url: "redis://…" or backend: "redis" (acache opens the bus ' +
-        'itself), or drop memory.',
+        'processes, so every call reads the store. Use url: "redis://…", backend: "redis" or a @keyv/redis store ' +
+        '(they have one), or drop memory.',
       `memory-tier:${id}`,
     )
   }

@@ -23,6 +23,7 @@ const TOKEN = `${process.pid}.${Math.random().toString(36).slice(2, 10)}`
 
 export interface BusClientLike {
   readonly isReady: boolean
+  readonly isOpen?: boolean
   connect(): Promise<unknown>
   destroy(): void
   unref(): void
@@ -32,6 +33,37 @@ export interface BusClientLike {
 }
 
 export type CreateBusClient = (options: Record<string, unknown>) => BusClientLike
+
+/** A node-redis client as @keyv/redis exposes it (`adapter.client`): one that can make another like itself. */
+interface DuplicableClient extends BusClientLike {
+  duplicate(options?: Record<string, unknown>): BusClientLike
+}
+
+const adapterBuses = new WeakMap<object, RedisBus>()
+
+/**
+ * The bus of a @keyv/redis adapter you pass (`store: new KeyvRedis(url)` or a Keyv over one): two duplicates of
+ * its node-redis client. Undefined for other stores, and for Redis Cluster and Sentinel clients (no `duplicate`
+ * of a single server's connection).
+ */
+export function adapterBus(store: unknown): RedisBus | undefined {
+  const adapter = store as { client?: unknown; isCluster?: () => boolean; isSentinel?: () => boolean } | null
+  if (adapter === null || typeof adapter !== 'object') return undefined
+  const client = adapter.client as Partial<DuplicableClient> | undefined
+  if (!client || typeof client.duplicate !== 'function' || typeof client.publish !== 'function') return undefined
+  if (adapter.isCluster?.() || adapter.isSentinel?.()) return undefined
+  let bus = adapterBuses.get(adapter)
+  if (!bus) {
+    const duplicate: CreateBusClient = (options) => {
+      const own = adapter.client as DuplicableClient & { options?: { socket?: object } }
+      // The client's own socket options (host, port, tls) with the bus's reconnection on top.
+      return own.duplicate({ ...options, socket: { ...own.options?.socket, ...(options.socket as object) } })
+    }
+    bus = new RedisBus(duplicate, () => adapter.client as BusClientLike)
+    adapterBuses.set(adapter, bus)
+  }
+  return bus
+}
 
 type Listener = (keys: readonly string[] | 'all') => void
 
@@ -45,8 +77,8 @@ export class RedisBus {
   private readonly timer: ReturnType<typeof setInterval>
 
   constructor(
-    url: string,
-    createClient: CreateBusClient,
+    /** A new connection to the server, with these options (node-redis createClient, or a client's duplicate). */
+    newClient: CreateBusClient,
     /**
      * The connection the writes went through: an invalidation published on it reaches the server whenever the
      * write did (the publisher is the fallback while it is down).
@@ -54,8 +86,7 @@ export class RedisBus {
     private readonly writer: () => BusClientLike,
   ) {
     const client = () => {
-      const c = createClient({
-        url,
+      const c = newClient({
         socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, RECONNECT_MAX_MS) },
       })
       c.on('error', () => undefined) // reported as distrust, not as errors: the tier is skipped meanwhile

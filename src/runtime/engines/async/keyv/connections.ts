@@ -7,7 +7,7 @@
 import type { Clock } from '../../../platform/clock.js'
 import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
 import type { AsyncEngine, EngineContext } from '../../contract.js'
-import { RedisBus, type BusClientLike, type CreateBusClient } from './bus.js'
+import { RedisBus, adapterBus, type BusClientLike, type CreateBusClient } from './bus.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
@@ -125,7 +125,11 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, c
         if (page.keys.length > 0) await client.unlink(page.keys)
       } while (cursor !== '0')
     },
-    bus: () => (bus ??= new RedisBus(url, redis.createClient as unknown as CreateBusClient, () => adapter.client as unknown as BusClientLike)),
+    bus: () =>
+      (bus ??= new RedisBus(
+        ((options) => redis.createClient({ url, ...options }) as unknown as BusClientLike) as CreateBusClient,
+        () => adapter.client as unknown as BusClientLike,
+      )),
     destroy() {
       bus?.close()
       bus = undefined
@@ -199,10 +203,12 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
   const part = `${keyPart(slice.id)}:`
   if (target.kind === 'instance') {
     // Your instance, your namespace and serializer: acache's keys carry a twat-cache: prefix inside it.
+    const store = target.keyv.store ?? (target.keyv as { opts?: { store?: unknown } }).opts?.store
     return {
       engine: createKeyvEngine({
         name,
         keyv: target.keyv,
+        bus: () => adapterBus(store)?.view(part),
         prefix: `${KEYV_NAMESPACE}:${part}`,
         tagPrefix: `${KEYV_NAMESPACE}:${TAG_PART}`,
         ttlMs: slice.ttlMs,
@@ -225,7 +231,20 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
-    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, gate: new BackoffGate(name, clock) }) }
+    const adapter = target.adapter
+    return {
+      engine: createKeyvEngine({
+        name,
+        keyv,
+        prefix: part,
+        tagPrefix: TAG_PART,
+        ttlMs: slice.ttlMs,
+        clock,
+        checkValues: true,
+        gate: new BackoffGate(name, clock),
+        bus: () => adapterBus(adapter)?.view(part),
+      }),
+    }
   }
   const linkKey = `${target.kind} ${target.url}`
   let link = links.get(linkKey)

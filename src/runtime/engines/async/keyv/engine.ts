@@ -139,7 +139,7 @@ export interface KeyvEngineOptions {
   readonly roundTtl?: (ms: number) => number
   readonly close?: () => Promise<void>
   /** The invalidation bus of this cache's keys, for a memory tier (Redis links: keyv/bus.ts). */
-  readonly bus?: () => InvalidationBus
+  readonly bus?: () => InvalidationBus | undefined
 }
 
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
