@@ -27,7 +27,8 @@ function freePort() {
     const server = net.createServer()
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
       server.close(() => resolve(port))
     })
   })

@@ -138,7 +138,7 @@ export interface SettledAssembly {
 }
 
 /** The store and handle operations a call sees: the assembly's own, or with a memory tier in front (memory-tier.ts). */
-function tiered(assembly: SettledAssembly): Pick<SettledAssembly, 'store' | 'operations'> {
+function tiered(assembly: SettledAssembly): Pick<SettledAssembly, 'store' | 'operations' | 'close'> {
   const { config, changes } = assembly
   if (!config.memory || !changes) return assembly
   const tier = memoryTier(assembly.store, {
@@ -161,13 +161,17 @@ function tiered(assembly: SettledAssembly): Pick<SettledAssembly, 'store' | 'ope
         }),
       clear: () => then(operations.clear(), () => tier.cleared()),
     },
+    close: () => {
+      tier.close()
+      return assembly.close ? assembly.close() : Promise.resolve()
+    },
   }
 }
 
 /** A function cached in a store of settled values (persistent or shared). */
 export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembly: SettledAssembly): AnyFunction {
   const { name, keys, counters, asyncResults, config } = assembly
-  const { store, operations } = tiered(assembly)
+  const { store, operations, close } = tiered(assembly)
   const { call, refresh } = settledComposition({
     fn,
     name,
@@ -197,7 +201,7 @@ export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembl
         asyncResults,
       ),
       clear: () => operations.clear(),
-      close: assembly.close ?? (() => Promise.resolve()),
+      close: close ?? (() => Promise.resolve()),
     },
     asyncResults,
   )

@@ -9,8 +9,8 @@
  *   instance read back as a plain object, comes back as every other process sees it). Hits share that value, as
  *   mcache hits do; with `clone: true` each hit gets its own structured copy.
  * - Other processes: a persistent store says what others changed (`foreignChanges`, asked at most every
- *   {@link CHECK_EVERY_MS} on a read, never by a timer); a shared store has an invalidation bus, and while the bus is
- *   not trusted the tier is skipped and emptied (see engines/async/keyv/bus.ts for the bound).
+ *   {@link CHECK_EVERY_MS}); a shared store has an invalidation bus: while it is not trusted the tier is skipped, and
+ *   when messages may have been lost it is emptied (see engines/async/keyv/bus.ts for the bound).
  * - This process: tiers of the same store slice (two wrappers of one function) tell each other directly.
  */
 import { LRUCache } from 'lru-cache'
@@ -61,6 +61,8 @@ export interface MemoryTier {
   deleted(key: unknown): void
   /** After `.cache.clear()`. */
   cleared(): void
+  /** `.cache.close()`: stop listening to the bus (a later call listens again). */
+  close(): void
 }
 
 /** The tiers of this process, by store slice; weakly held, since a cached function may be dropped. */
@@ -142,9 +144,8 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
       generation++
       lru.clear()
     }
-    if (bus.trusted()) return true
-    if (lru.size > 0) lru.clear()
-    return false
+    // Not trusted: skipped, not emptied (what was lost bumps the epoch; a late heartbeat only means messages wait).
+    return bus.trusted()
   }
 
   const handOut = (entry: StoredEntry): StoredEntry => (clone ? { ...entry, value: structuredClone(entry.value) } : entry)
@@ -202,8 +203,13 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
       })
     },
   }
-  void unlisten
   return {
+    close() {
+      unlisten?.()
+      unlisten = undefined
+      bus = undefined
+      lru.clear()
+    },
     store: tierStore,
     deleted(key) {
       changed(key as string)

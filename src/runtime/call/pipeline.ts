@@ -252,7 +252,19 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
   const inFlight = new Map<unknown, Promise<unknown>>()
   const refresher = new Refresher(clock)
 
-  const answer = (entry: StoredEntry): unknown => (asyncResults || entry.promise ? Promise.resolve(entry.value) : entry.value)
+  /**
+   * The promise of an entry's value, one per entry object: a memory tier hands out the same entry on every hit, so
+   * its hits share one settled promise (as mcache hits share the stored one) instead of making one each.
+   */
+  const promised = new WeakMap<StoredEntry, Promise<unknown>>()
+  /** The promise `answer` gave last: a value found synchronously (a memory-tier hit) is not a call in flight. */
+  let answered: unknown
+  const answer = (entry: StoredEntry): unknown => {
+    if (!asyncResults && !entry.promise) return entry.value
+    let promise = promised.get(entry)
+    if (promise === undefined) promised.set(entry, (promise = Promise.resolve(entry.value)))
+    return (answered = promise)
+  }
 
   /** Keep `promise` as the call in flight for `key` until it settles; concurrent calls get it. */
   const track = (key: unknown, promise: Promise<unknown>): Promise<unknown> => {
@@ -409,7 +421,7 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     const args = arguments
     if (isThenable(found)) return track(k, (found as Promise<ReadResult>).then((result) => settle(self, args, k, result)))
     const result = settle(self, args, k, found as ReadResult)
-    return isThenable(result) ? track(k, result as Promise<unknown>) : result
+    return isThenable(result) && result !== answered ? track(k, result as Promise<unknown>) : result
   }
   return { call, refresh }
 }

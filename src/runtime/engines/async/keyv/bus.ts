@@ -6,9 +6,12 @@
  * Trust: the publisher sends a heartbeat to a channel only this process listens to every {@link HEARTBEAT_MS}; the
  * tier answers from memory only while a heartbeat came back within {@link TRUST_MS}. Redis delivers messages in the
  * order it received them, so a heartbeat that came back says every invalidation published before it was heard:
- * whatever breaks the bus (a dead server, a stalled socket, a lost subscription), a value is served from memory at
- * most ~TRUST_MS after an invalidation it missed. A gap longer than that bumps the epoch, so the tiers forget all
- * they held (messages of the gap are lost). Both connections reconnect on their own; node-redis resubscribes.
+ * whatever breaks the bus (a dead server, a stalled socket), a value is served from memory at most ~TRUST_MS after
+ * an invalidation it missed. Messages are lost only with the subscriber's connection (Redis also closes a
+ * subscriber that falls too far behind), so a closed, failing or new connection bumps the epoch (the tiers forget
+ * all they held) and distrusts the bus until a heartbeat comes back on the new subscription. A gap alone (an event
+ * loop busy for longer than TRUST_MS) only skips the tier until the queued messages are read. Both connections
+ * reconnect on their own; node-redis resubscribes.
  */
 import type { InvalidationBus } from '../../contract.js'
 
@@ -94,6 +97,7 @@ export class RedisBus {
       return c
     }
     this.subscriber = client()
+    for (const event of ['end', 'error', 'reconnecting', 'ready']) this.subscriber.on(event, () => this.lost())
     this.publisher = client()
     void this.start()
     this.timer = setInterval(() => {
@@ -114,10 +118,13 @@ export class RedisBus {
   }
 
   private beat(): void {
-    const now = performance.now()
-    // A gap: messages published meanwhile may be lost, so what the tiers hold is not to be trusted.
-    if (now - this.lastBeat > TRUST_MS) this.currentEpoch++
-    this.lastBeat = now
+    this.lastBeat = performance.now()
+  }
+
+  /** Messages may have been lost with the subscriber's connection: forget, and wait for a heartbeat. */
+  private lost(): void {
+    this.lastBeat = -Infinity
+    this.currentEpoch++
   }
 
   private heard(message: string): void {
