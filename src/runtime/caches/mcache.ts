@@ -27,7 +27,7 @@ const definition: CacheKindDefinition = {
       throw new ValidationError(
         'memory',
         true,
-        'mcache keeps its entries in memory already; memory puts a memory tier in front of bcache, fcache, or acache on a shared store (url, backend or store): drop it here',
+        'mcache keeps its entries in memory already (memory is for bcache, fcache, and acache on a shared store): drop it',
       )
     }
     return cachingDisabled() ? disabledCache('mcache', fn, config, false) : cacheInMemory('mcache', fn, config)

@@ -145,17 +145,21 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   keyBy: [oneOf(KEY_BY), `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`],
   clone: [isBoolean, TRUE_FALSE],
   memory: [
-    (v) =>
-      isBoolean(v) ||
-      (isObject(v) &&
+    (v) => {
+      if (isBoolean(v)) return true
+      const o = v as MemoryTierOptions
+      return (
+        isObject(v) &&
         !Array.isArray(v) &&
-        Object.keys(v as object).every((k) => k === 'maxsize' || k === 'ttl') &&
-        ((v as MemoryTierOptions).maxsize === undefined || (isWholeNumber((v as MemoryTierOptions).maxsize) && ((v as MemoryTierOptions).maxsize as number) >= 1)) &&
-        ((v as MemoryTierOptions).ttl === undefined || (v as MemoryTierOptions).ttl === null || isDuration((v as MemoryTierOptions).ttl))),
-    `expected true, false, or { maxsize, ttl } (maxsize a whole number ≥ 1, ttl ${DURATION} or null), e.g. memory: { maxsize: 500, ttl: '30s' }`,
+        Object.keys(o).every((k) => k === 'maxsize' || k === 'ttl') &&
+        (o.maxsize === undefined || (isWholeNumber(o.maxsize) && o.maxsize >= 1)) &&
+        (o.ttl === undefined || o.ttl === null || isDuration(o.ttl))
+      )
+    },
+    `expected true, false, or { maxsize, ttl }: maxsize a whole number ≥ 1, ttl ${DURATION} or null`,
   ],
-  memoryMaxsize: [(v) => isWholeNumber(v) && v >= 1, 'expected a whole number ≥ 1: the most entries the memory tier keeps (tag: memory_maxsize=500)'],
-  memoryTtl: [(v) => v === null || isDuration(v), `expected ${DURATION}, or null: the longest an entry stays in the memory tier (tag: memory_ttl=30s)`],
+  memoryMaxsize: [(v) => isWholeNumber(v) && v >= 1, 'expected a whole number ≥ 1 (tag: memory_maxsize=500)'],
+  memoryTtl: [(v) => v === null || isDuration(v), `expected ${DURATION}, or null (tag: memory_ttl=30s)`],
 }
 
 /** The object form of the `memory` option (a memory tier in front of a persistent or shared store). */
@@ -218,12 +222,8 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   }
   for (const name of ['memoryMaxsize', 'memoryTtl'] as const) {
     if (options[name] === undefined) continue
-    if (options.memory === false) {
-      throw new ValidationError(name, options[name], 'memory is false, so there is no memory tier to size: drop memory: false, or drop this option')
-    }
-    if (typeof options.memory === 'object') {
-      throw new ValidationError(name, options[name], `give the memory tier's size and ttl in one place: memory: { maxsize, ttl }, or memory: true with ${name}`)
-    }
+    if (options.memory === false) throw new ValidationError(name, options[name], 'memory is false: drop memory: false, or this option')
+    if (typeof options.memory === 'object') throw new ValidationError(name, options[name], 'give both in memory: { maxsize, ttl }')
   }
   const level = options.compressLevel
   if (level === undefined) return
