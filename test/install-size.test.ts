@@ -21,7 +21,8 @@ const INSTALL_TIMEOUT_MS = 5 * 60_000
  * more than half of twat-cache itself is source maps with their sources inlined (for stack traces into the
  * TypeScript), which bundles never carry. Measured sizes: bench/README.md.
  */
-const OWN_BUDGET_BYTES = 2_400_000
+// 2.4 MB until the memory tier (call/memory-tier, the Redis bus, the file change log: ~40 kB with their maps).
+const OWN_BUDGET_BYTES = 2_500_000
 
 const s = suite('runtime-only install')
 let packed: PackedPackage
