@@ -16,7 +16,9 @@ const s = suite('browser bundle weight', { timeoutMs: 240_000 })
  * missed (bench/README.md says by how much and why), so the budget holds the line where it is now, with room for
  * gzip's noise; ucache (every cache, chosen at run time) must stay under its own.
  */
-const BUDGET = { mcache: 4.0, ucache: 4.75 } as const
+// ucache: 4.75× until the memory tier, whose options, wiring and warning add ~0.5 kB gz (the tier itself is not
+// bundled: package.json's browser field swaps in call/memory-tier.browser.ts).
+const BUDGET = { mcache: 4.0, ucache: 4.85 } as const
 
 const ENTRIES = {
   lru: `import { LRUCache } from 'lru-cache'\nconst c = new LRUCache({ max: 10 })\nc.set(1, 2)\nexport const value = c.get(1)\n`,

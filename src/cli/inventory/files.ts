@@ -9,6 +9,7 @@ import path from 'node:path'
 import { HEADER_BYTES, entryTagBytes, readEntryHeader, readEntryTags } from '../../runtime/engines/disk/codec.js'
 import { TAG_LOG_FILE, appendTagTimes } from '../../runtime/engines/disk/file-tag-book.js'
 import { ENTRY_SUFFIX, STALE_TEMP_MS, TEMP_SUFFIX } from '../../runtime/engines/disk/file.js'
+import { ChangeLog } from '../../runtime/engines/disk/change-log.js'
 import { summarize, type FunctionSummary, type VersionSummary } from './model.js'
 import type { Removed } from './sqlite.js'
 
@@ -133,6 +134,9 @@ export function removeFunctionFolder(fn: FunctionFolder): Removed {
     removed.bytes += version.entries.reduce((sum, e) => sum + e.bytes, 0)
   }
   fs.rmSync(fn.path, { recursive: true, force: true })
+  // Memory tiers of running processes learn of the clear from the folder's change log (engines/disk/change-log.ts).
+  const folder = path.dirname(fn.path)
+  for (const version of fn.versions) new ChangeLog(folder, true, `${path.basename(fn.path)}/${path.basename(version.path)}`).wrote('*')
   return removed
 }
 

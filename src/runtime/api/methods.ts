@@ -28,6 +28,7 @@ function sumStats(name: string, snapshots: CacheStatsSnapshot[], engine: string)
     total.staleIfError += s.staleIfError
     total.invalidations += s.invalidations
     total.bypassed += s.bypassed
+    total.l1Hits += s.l1Hits
     size += s.size
   }
   return total.snapshot(name, engine, size)

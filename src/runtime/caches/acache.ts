@@ -9,7 +9,7 @@ import { defineCacheFunction, type AsyncCacheFunction, type CacheKindDefinition 
 import { assembleInMemory, assembleInSettledStore } from '../call/assemble.js'
 import { disabledCache } from '../call/disabled.js'
 import { asyncStore } from '../call/settled-stores.js'
-import type { AsyncEngine } from '../engines/contract.js'
+import type { AsyncEngine, InvalidationBus } from '../engines/contract.js'
 import { openAsyncChain } from '../engines/async/chain.js'
 import { resolveKeyvTarget, type KeyvTarget } from '../engines/async/keyv/target.js'
 import { createMemoryAsyncEngine } from '../engines/async/memory-async.js'
@@ -21,6 +21,7 @@ import { cachingDisabled } from '../options/environment.js'
 import { identityKeysError } from '../options/schema.js'
 import { ValidationError } from '../report/errors.js'
 import { reportFault } from '../report/faults.js'
+import { WarningCode, warnOnce } from '../report/warnings.js'
 import { CacheCounters } from '../report/stats.js'
 
 type AnyFunction = (...args: any[]) => any
@@ -52,12 +53,34 @@ function cacheLocally(fn: AnyFunction, config: CacheConfig): AnyFunction {
   })
 }
 
+/**
+ * The invalidation bus of an opened engine, for the memory tier. A store without one (memcached, keyv's memory
+ * store, other adapters) cannot tell this process what others changed: the tier stays off, said once.
+ */
+function busOf(engine: AsyncEngine | undefined, id: string): InvalidationBus | undefined {
+  if (engine === undefined) return undefined
+  const bus = engine.invalidationBus?.()
+  if (bus === undefined) {
+    warnOnce(
+      WarningCode.memoryTier,
+      `acache ${id}: memory is set, but ${engine.name} has no invalidation bus to keep a memory tier coherent across ` +
+        'processes, so every call reads the store. Use url: "redis://…", backend: "redis" or a @keyv/redis store ' +
+        '(they have one), or drop memory.',
+      `memory-tier:${id}`,
+    )
+  }
+  return bus
+}
+
 /** A keyv store, opened on the first call (or the first handle operation). */
 function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): AnyFunction {
   const counters = new CacheCounters()
   const { id, version } = identify(fn, config.name, config.version)
   const chain = openAsyncChain(target, config, id, { counters, clock: config.clock }, version)
   const policy = { name: id, strict: config.strict, counters, engine: () => chain.name }
+  /** The engine once opened, for the memory tier, which asks for its bus synchronously on a read. */
+  let opened: AsyncEngine | undefined
+  const open = () => chain.open().then((engine) => (opened = engine))
   /** Handle operations: faults follow the call path's rule (a warning, or strict). */
   async function onStore<T>(operation: string, run: (engine: AsyncEngine) => Promise<T>, failed: T): Promise<T> {
     const engine = await chain.open()
@@ -71,7 +94,7 @@ function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): 
   return assembleInSettledStore('acache', fn, {
     name: id,
     keys: sharedKeyStage(config, keyPart(version)),
-    store: asyncStore(() => chain.open(), policy),
+    store: asyncStore(open, policy),
     counters,
     asyncResults: true,
     config,
@@ -85,7 +108,11 @@ function cacheShared(fn: AnyFunction, config: CacheConfig, target: KeyvTarget): 
       delete: (key) => onStore('delete', (e) => e.delete(key as string), false),
       clear: () => onStore('clear', (e) => e.clear(), undefined),
     },
-    close: () => chain.close(),
+    close: () => {
+      opened = undefined
+      return chain.close()
+    },
+    changes: { slice: `${chain.name}\n${config.url ?? ''}\n${id}`, source: { kind: 'bus', bus: () => busOf(opened, id) } },
   })
 }
 

@@ -1,6 +1,7 @@
 /**
  * `mcache`: in-process memory cache. Engines: lru-cache (lru, fifo, ttl) · in-house lfu / rr / mru · built-in Map.
  */
+import { ValidationError } from '../report/errors.js'
 import { defineCacheFunction, type CacheFunction, type CacheKindDefinition } from '../api/define.js'
 import { assembleInMemory } from '../call/assemble.js'
 import { disabledCache } from '../call/disabled.js'
@@ -21,7 +22,16 @@ export function cacheInMemory(kind: CacheKind, fn: AnyFunction, config: CacheCon
 
 const definition: CacheKindDefinition = {
   kind: 'mcache',
-  wrap: (fn, config) => (cachingDisabled() ? disabledCache('mcache', fn, config, false) : cacheInMemory('mcache', fn, config)),
+  wrap(fn, config) {
+    if (config.memory) {
+      throw new ValidationError(
+        'memory',
+        true,
+        'mcache keeps its entries in memory already (memory is for bcache, fcache, and acache on a shared store): drop it',
+      )
+    }
+    return cachingDisabled() ? disabledCache('mcache', fn, config, false) : cacheInMemory('mcache', fn, config)
+  },
   perInstance: () => true,
   asyncResults: () => false,
 }

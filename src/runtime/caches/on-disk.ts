@@ -53,5 +53,10 @@ export function cacheOnDisk(kind: DiskCacheKind, fn: AnyFunction, config: CacheC
       delete: (key) => guarded('delete', () => engine.delete(key as string), false),
       clear: () => guarded('clear', () => engine.clear(), undefined),
     },
+    changes: {
+      slice: `${engine.path}\n${name}`,
+      // A failed check drops the tier's entries ('all'): the store is failing, so nothing it said is sure.
+      source: { kind: 'poll', foreignChanges: () => guarded('check for changes', () => (engine.foreignChanges ? engine.foreignChanges() : 'all'), 'all') },
+    },
   })
 }

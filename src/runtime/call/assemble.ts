@@ -17,7 +17,8 @@ import { memoryEntries, type MemoryEntries } from './memory-entries.js'
 import { memoryCachedCall } from './memory-fast-path.js'
 import { checkedValues, cloningValues, type MemoryValues } from './memory-values.js'
 import { settledComposition, type MemoryMode } from './pipeline.js'
-import type { SettledStore } from './settled-stores.js'
+import { memoryTier, type ChangeSource } from './memory-tier.js'
+import { then, type SettledStore } from './settled-stores.js'
 
 type AnyFunction = (...args: any[]) => any
 
@@ -133,11 +134,45 @@ export interface SettledAssembly {
   /** Handle operations on keys, with faults already handled. */
   readonly operations: KeyedOperations & { clear(): void | Promise<void> }
   close?(): Promise<void>
+  /** Where a memory tier (the `memory` option) learns what other processes changed, and the store slice it fronts. */
+  readonly changes?: { readonly slice: string; readonly source: ChangeSource }
+}
+
+/** The store and handle operations a call sees: the assembly's own, or with a memory tier in front (memory-tier.ts). */
+function tiered(assembly: SettledAssembly): Pick<SettledAssembly, 'store' | 'operations' | 'close'> {
+  const { config, changes } = assembly
+  if (!config.memory || !changes) return assembly
+  const tier = memoryTier(assembly.store, {
+    config: config.memory,
+    counters: assembly.counters,
+    clock: config.clock,
+    clone: config.clone,
+    slice: changes.slice,
+    source: changes.source,
+  })
+  const { operations } = assembly
+  return {
+    store: tier.store,
+    operations: {
+      has: operations.has,
+      delete: (key) =>
+        then(operations.delete(key), (deleted) => {
+          tier.deleted(key)
+          return deleted
+        }),
+      clear: () => then(operations.clear(), () => tier.cleared()),
+    },
+    close: () => {
+      tier.close()
+      return assembly.close ? assembly.close() : Promise.resolve()
+    },
+  }
 }
 
 /** A function cached in a store of settled values (persistent or shared). */
 export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembly: SettledAssembly): AnyFunction {
-  const { name, keys, store, counters, asyncResults, operations, config } = assembly
+  const { name, keys, counters, asyncResults, config } = assembly
+  const { store, operations, close } = tiered(assembly)
   const { call, refresh } = settledComposition({
     fn,
     name,
@@ -168,7 +203,7 @@ export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembl
         asyncResults,
       ),
       clear: () => operations.clear(),
-      close: assembly.close ?? (() => Promise.resolve()),
+      close: close ?? (() => Promise.resolve()),
     },
     asyncResults,
   )

@@ -259,7 +259,19 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
   const inFlight = new Map<unknown, Promise<unknown>>()
   const refresher = new Refresher(clock, plan.site)
 
-  const answer = (entry: StoredEntry): unknown => (asyncResults || entry.promise ? Promise.resolve(entry.value) : entry.value)
+  /**
+   * The promise of an entry's value, one per entry object: a memory tier hands out the same entry on every hit, so
+   * its hits share one settled promise (as mcache hits share the stored one) instead of making one each.
+   */
+  const promised = new WeakMap<StoredEntry, Promise<unknown>>()
+  /** The promise `answer` gave last: a value found synchronously (a memory-tier hit) is not a call in flight. */
+  let answered: unknown
+  const answer = (entry: StoredEntry): unknown => {
+    if (!asyncResults && !entry.promise) return entry.value
+    let promise = promised.get(entry)
+    if (promise === undefined) promised.set(entry, (promise = Promise.resolve(entry.value)))
+    return (answered = promise)
+  }
 
   /** Keep `promise` as the call in flight for `key` until it settles; concurrent calls get it. */
   const track = (key: unknown, promise: Promise<unknown>): Promise<unknown> => {
@@ -389,7 +401,8 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     const verdict = entry.tags.length ? plan.tagVerdict(entry) : 'valid'
     const decide = (v: TagVerdict) => {
       if (v === 'invalid') counters.invalidations++
-      return act(self, args, k, entry, judge(entry, clock.now(), v, config.refreshAhead))
+      // An entry that never goes stale needs no clock reading (a hit's dearest step after the read).
+      return act(self, args, k, entry, judge(entry, entry.freshUntil === 0 ? 0 : clock.now(), v, config.refreshAhead))
     }
     if (!isThenable(verdict)) return decide(verdict as TagVerdict)
     const trace = currentTrace()
@@ -433,7 +446,7 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
       return track(k, (found as Promise<ReadResult>).then((result) => resumeTrace(trace, () => settle(this, args, k, result))))
     }
     const result = settle(this, args, k, found as ReadResult)
-    return isThenable(result) ? track(k, result as Promise<unknown>) : result
+    return isThenable(result) && result !== answered ? track(k, result as Promise<unknown>) : result
   }
   return { call: withTracing(plan.site, call), refresh }
 }

@@ -63,6 +63,27 @@ export function physicalExpiry(entry: Pick<StoredEntry, 'freshUntil' | 'staleUnt
   return entry.freshUntil === 0 ? 0 : Math.max(entry.freshUntil, entry.staleUntil, entry.errorUntil)
 }
 
+/**
+ * What other processes changed in a store since it was last asked, for a memory tier in front of it
+ * (call/memory-tier.ts): nothing (undefined), possibly anything ('all'), or the keys for which `changed` is true.
+ */
+export type ForeignChanges = undefined | 'all' | { changed(key: string): boolean }
+
+/**
+ * The invalidation bus of a shared store (Redis pub/sub), seen by one cache: key names of its own slice (hashes,
+ * never values) published by other processes, and whether it is to be trusted now.
+ */
+export interface InvalidationBus {
+  /** Whether the bus proved itself alive recently enough that no message can have been missed for long. */
+  trusted(): boolean
+  /** Changes whenever messages may have been lost (the bus went down or came back): forget everything. */
+  epoch(): number
+  /** Tell other processes that these keys (or all of this cache's keys) changed. */
+  publish(keys: readonly string[] | 'all'): void
+  /** Hear what other processes published for this cache; returns the unsubscribe. */
+  listen(listener: (keys: readonly string[] | 'all') => void): () => void
+}
+
 /** Synchronous persistent engine (SQLite, files); keys are the type-tagged argument text. */
 export interface PersistentEngine {
   readonly name: string
@@ -79,6 +100,8 @@ export interface PersistentEngine {
   close(): void
   /** What the store's tag invalidations (from any process) say about an entry it returned. */
   tagVerdict?(entry: StoredEntry): TagVerdict
+  /** What other processes changed since the last ask; cheap, but asked at most every few tens of ms. */
+  foreignChanges?(): ForeignChanges
 }
 
 /** Asynchronous engine (keyv stores, or the in-process store of acache). */
@@ -94,6 +117,8 @@ export interface AsyncEngine {
   close?(): Promise<void>
   /** What the store's tag invalidations (from any process) say about an entry it returned. */
   tagVerdict?(entry: StoredEntry): Promise<TagVerdict>
+  /** The store's invalidation bus for this cache's keys (Redis), opened on first ask; undefined when it has none. */
+  invalidationBus?(): InvalidationBus | undefined
 }
 
 

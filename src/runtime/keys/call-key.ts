@@ -8,6 +8,7 @@
  * key but an {@link Unkeyable}: the call then bypasses the cache (see call/bypass.ts), since a cache must never cost
  * the caller its result. In strict mode they throw CacheKeyError instead.
  */
+import { LRUCache } from 'lru-cache'
 import { digest } from '../platform/hash.js'
 import type { KeyBy } from '../options/schema.js'
 import { encodeArguments, memoryKey } from './encode.js'
@@ -102,13 +103,31 @@ export function textKeyStage(rules: KeyRules): KeyStage {
   }
 }
 
-/** Shared-store keys: `<version>:<hash of the disk key text>`, stable across processes and machines. */
+/** Key texts up to this long have their shared key remembered (a sha256 costs more than a memory-tier hit). */
+const REMEMBERED_TEXT_LIMIT = 256
+/** Most shared keys a cache remembers (least recently used go first). */
+const REMEMBERED_KEYS = 4096
+
+/**
+ * Shared-store keys: `<version>:<hash of the disk key text>`, stable across processes and machines. The keys of
+ * short texts are remembered, since a hit answered from a memory tier (the `memory` option) would otherwise spend
+ * most of its time hashing.
+ */
 export function sharedKeyStage(rules: KeyRules, versionPart: string): KeyStage {
   const text = textKeyStage(rules)
+  const remembered = new LRUCache<string, string>({ max: REMEMBERED_KEYS })
   return {
     keyOf(self, args) {
       const keyText = text.keyOf(self, args)
-      return isBypass(keyText) ? keyText : `${versionPart}:${digest(keyText as string, 32)}`
+      if (isBypass(keyText)) return keyText
+      const t = keyText as string
+      if (t.length > REMEMBERED_TEXT_LIMIT) return `${versionPart}:${digest(t, 32)}`
+      let key = remembered.get(t)
+      if (key === undefined) {
+        key = `${versionPart}:${digest(t, 32)}`
+        remembered.set(t, key)
+      }
+      return key
     },
   }
 }

@@ -16,6 +16,7 @@ import {
   type Compression,
   type EngineName,
   type KeyBy,
+  type MemoryTierOptions,
   type OptionName,
   type Policy,
   type VersionScope,
@@ -23,7 +24,7 @@ import {
 } from './schema.js'
 
 export { BACKENDS, COMPRESSIONS, ENGINES, KEY_BY, OPTION_ALIASES, OPTION_NAMES, POLICIES, VERSION_SCOPES, validateOption } from './schema.js'
-export type { Backend, Compression, EngineName, KeyBy, Policy, VersionScope } from './schema.js'
+export type { Backend, Compression, EngineName, KeyBy, MemoryTierOptions, Policy, VersionScope } from './schema.js'
 export type { KeyInput } from './secrets.js'
 export { didYouMean } from './suggestions.js'
 /** Every option name (camelCase), for "did you mean" suggestions. */
@@ -140,7 +141,31 @@ export interface CacheOptions {
    * @default false
    */
   readonly clone?: boolean
+  /**
+   * A memory tier (L1) in front of the store of bcache, fcache, and acache on a shared store: a hit is answered from
+   * this process's memory (lru-cache), and a set, delete, clear, expiry or tag invalidation by another process is
+   * seen within 100 ms (SQLite: `PRAGMA data_version`; files: a change log; Redis: a pub/sub bus). What it holds is
+   * what the store returned (the decoded value); hits share it, as mcache hits do, unless `clone: true`. `true`
+   * keeps up to 1000 entries; `{ maxsize, ttl }` sets the number and the longest stay. Caches that are in memory
+   * already (mcache, acache without a shared store) ignore it. Tags: `memory=true`, `memory_maxsize=500`,
+   * `memory_ttl=30s`. See README, "Running many processes and machines".
+   * @default false
+   */
+  readonly memory?: boolean | MemoryTierOptions
+  /** The memory tier's most entries (implies `memory: true`). Tag: `memory_maxsize=500`. @default 1000 */
+  readonly memoryMaxsize?: number
+  /** The memory tier's longest stay per entry (implies `memory: true`). Tag: `memory_ttl=30s`. @default null */
+  readonly memoryTtl?: number | string | null
 }
+
+/** The memory tier of a cache, resolved: entries and longest stay in ms (0: the entry's own life only). */
+export interface MemoryTierConfig {
+  readonly maxsize: number
+  readonly ttlMs: number
+}
+
+/** Entries a memory tier keeps by default. */
+export const DEFAULT_MEMORY_TIER_SIZE = 1000
 
 /** The validated, frozen form of {@link CacheOptions}. Durations are milliseconds. */
 export interface CacheConfig {
@@ -174,6 +199,19 @@ export interface CacheConfig {
   readonly clone: boolean
   readonly secret: KeyInput | undefined
   readonly encryptionKey: KeyInput | undefined
+  /** The memory tier in front of a persistent or shared store, or undefined for none. */
+  readonly memory: MemoryTierConfig | undefined
+}
+
+function memoryTierOf(given: Partial<Record<OptionName, unknown>>): MemoryTierConfig | undefined {
+  const memory = given.memory as boolean | MemoryTierOptions | undefined
+  if (memory === false) return undefined
+  if (memory === undefined && given.memoryMaxsize === undefined && given.memoryTtl === undefined) return undefined
+  const object = typeof memory === 'object' ? memory : {}
+  return Object.freeze({
+    maxsize: object.maxsize ?? (given.memoryMaxsize as number | undefined) ?? DEFAULT_MEMORY_TIER_SIZE,
+    ttlMs: ttlToMs(object.ttl !== undefined ? object.ttl : given.memoryTtl),
+  })
 }
 
 /**
@@ -226,6 +264,7 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     clone: (given.clone as boolean | undefined) ?? false,
     secret: given.secret as KeyInput | undefined,
     encryptionKey: given.encryptionKey as KeyInput | undefined,
+    memory: memoryTierOf(given),
   }
   return Object.freeze(config)
 }

@@ -46,7 +46,7 @@ export type KeyBy = (typeof KEY_BY)[number]
 export const OPTION_NAMES = [
   'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
   'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
-  'keyBy', 'clone', 'secret', 'encryptionKey',
+  'keyBy', 'clone', 'secret', 'encryptionKey', 'memory', 'memoryMaxsize', 'memoryTtl',
   'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
@@ -69,6 +69,9 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   version_scope: 'versionScope',
   key_by: 'keyBy',
   encryption_key: 'encryptionKey',
+  memory_maxsize: 'memoryMaxsize',
+  memory_max_size: 'memoryMaxsize',
+  memory_ttl: 'memoryTtl',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
@@ -146,6 +149,30 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   // Key options fail through keyError (validateOption), which describes the value without printing it.
   secret: [(v) => keyProblem(v) === undefined, ''],
   encryptionKey: [(v) => keyProblem(v) === undefined, ''],
+  memory: [
+    (v) => {
+      if (isBoolean(v)) return true
+      const o = v as MemoryTierOptions
+      return (
+        isObject(v) &&
+        !Array.isArray(v) &&
+        Object.keys(o).every((k) => k === 'maxsize' || k === 'ttl') &&
+        (o.maxsize === undefined || (isWholeNumber(o.maxsize) && o.maxsize >= 1)) &&
+        (o.ttl === undefined || o.ttl === null || isDuration(o.ttl))
+      )
+    },
+    `expected true, false, or { maxsize, ttl }: maxsize a whole number ≥ 1, ttl ${DURATION} or null`,
+  ],
+  memoryMaxsize: [(v) => isWholeNumber(v) && v >= 1, 'expected a whole number ≥ 1 (tag: memory_maxsize=500)'],
+  memoryTtl: [(v) => v === null || isDuration(v), `expected ${DURATION}, or null (tag: memory_ttl=30s)`],
+}
+
+/** The object form of the `memory` option (a memory tier in front of a persistent or shared store). */
+export interface MemoryTierOptions {
+  /** Most entries the memory tier keeps. @default 1000 */
+  readonly maxsize?: number
+  /** Longest an entry stays in the memory tier after it was read from the store; null: its own life only. @default null */
+  readonly ttl?: number | string | null
 }
 
 /** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
@@ -202,6 +229,11 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   }
   if ((options.policy === 'lfu' || options.policy === 'rr' || options.policy === 'mru') && (options.staleWhileRevalidate || options.staleIfError)) {
     throw new ValidationError('policy', options.policy, `policy "${options.policy}" does not expire entries, so nothing goes stale; use lru, fifo or ttl with a ttl`)
+  }
+  for (const name of ['memoryMaxsize', 'memoryTtl'] as const) {
+    if (options[name] === undefined) continue
+    if (options.memory === false) throw new ValidationError(name, options[name], 'memory is false: drop memory: false, or this option')
+    if (typeof options.memory === 'object') throw new ValidationError(name, options[name], 'give both in memory: { maxsize, ttl }')
   }
   const level = options.compressLevel
   if (level === undefined) return

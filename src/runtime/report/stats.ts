@@ -27,6 +27,8 @@ export interface CacheStatsSnapshot {
    * and recomputed.
    */
   readonly tampered: number
+  /** Hits answered by the memory tier (the `memory` option) without reading the store; counted in `hits` too. */
+  readonly l1Hits: number
   /** Entries currently held (for shared stores, as far as this process can tell). */
   readonly size: number
   /** hits / (hits + misses), 0 before the first call. */
@@ -46,9 +48,10 @@ export class CacheCounters {
   invalidations = 0
   bypassed = 0
   tampered = 0
+  l1Hits = 0
 
   reset(): void {
-    this.hits = this.misses = this.sets = this.evictions = this.errors = this.bypassed = 0
+    this.hits = this.misses = this.sets = this.evictions = this.errors = this.bypassed = this.l1Hits = 0
     this.stale = this.refreshes = this.staleIfError = this.invalidations = this.tampered = 0
   }
 
@@ -68,6 +71,7 @@ export class CacheCounters {
       invalidations: this.invalidations,
       bypassed: this.bypassed,
       tampered: this.tampered,
+      l1Hits: this.l1Hits,
       size,
       hitRate: calls === 0 ? 0 : this.hits / calls,
     }

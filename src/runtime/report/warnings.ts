@@ -25,6 +25,8 @@ export const WarningCode = {
   tampered: 'TWAT_CACHE_TAMPERED',
   /** A cache root or folder was a symbolic link, another user's, or writable by others; the next engine ran. */
   unsafeFolder: 'TWAT_CACHE_UNSAFE_FOLDER',
+  /** `memory` was asked for on a shared store without an invalidation bus (memcached…); the tier is off. */
+  memoryTier: 'TWAT_CACHE_MEMORY_TIER',
 } as const
 
 const warned = new Set<string>()

@@ -10,8 +10,9 @@
  */
 import { entryFileName, functionFolderName, versionFolderName } from '../../keys/disk-key.js'
 import { systemClock } from '../../platform/clock.js'
-import type { DiskEngineOptions, EngineContext, PersistentEngine } from '../contract.js'
+import type { DiskEngineOptions, EngineContext, ForeignChanges, PersistentEngine } from '../contract.js'
 import { DiskEngine } from './base.js'
+import { ChangeLog } from './change-log.js'
 import type { CorruptEntryError, EncodedEntry } from './codec.js'
 import { acquireTagBook } from './file-tag-book.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from './folders.js'
@@ -77,6 +78,8 @@ class FileEngine extends DiskEngine {
   /** Entries read before the index exists, and entries read since the last write-back of access times. */
   private readonly touches = new Map<string, number>()
   private readonly tagBook: ReturnType<typeof acquireTagBook>
+  /** Sets, deletes and clears, for memory tiers in other processes (change-log.ts). */
+  private readonly changes: ChangeLog
 
   constructor(options: FileEngineOptions, context: EngineContext) {
     const path = nodePath()
@@ -103,11 +106,18 @@ class FileEngine extends DiskEngine {
       }
     }
     this.tagBook = acquireTagBook(options.folder, options.secure, context.clock)
+    this.changes = new ChangeLog(options.folder, options.secure, `${path.basename(functionFolder)}/${path.basename(versionFolder)}`)
     this.open()
   }
 
   tagVerdict(entry: StoredEntry): TagVerdict {
     return this.tagBook.book.verdict(entry.tags, entry.created)
+  }
+
+  foreignChanges(): ForeignChanges {
+    const changes = this.changes.read()
+    if (changes === undefined || changes === 'all') return changes
+    return { changed: (text) => changes.changed(this.keyOf(text)) }
   }
 
   private makeFolders(): void {
@@ -202,6 +212,7 @@ class FileEngine extends DiskEngine {
   protected save(name: string, encoded: EncodedEntry, now: number): void {
     if (!this.indexed || ++this.writesSinceScan >= RESCAN_EVERY_WRITES) this.scan(now)
     this.writeEntry(name, encoded, now)
+    this.changes.wrote(name)
     this.forget(name)
     this.index.set(name, encoded.size)
     this.bytes += encoded.size
@@ -212,6 +223,7 @@ class FileEngine extends DiskEngine {
     this.forget(name)
     try {
       this.fs.unlinkSync(this.entryPath(name))
+      this.changes.wrote(name)
       return true
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return false
@@ -234,6 +246,7 @@ class FileEngine extends DiskEngine {
       renamed = false // nothing to clear, or another process is clearing it
     }
     if (renamed) this.fs.rmSync(aside, { recursive: true, force: true, maxRetries: 3 })
+    this.changes.wrote('*')
     this.index.clear()
     this.touches.clear()
     this.bytes = 0

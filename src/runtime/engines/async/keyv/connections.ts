@@ -8,6 +8,7 @@ import type { Clock } from '../../../platform/clock.js'
 import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
 import type { AsyncEngine, EngineContext } from '../../contract.js'
 import type { Sealer } from '../../seal.js'
+import { RedisBus, adapterBus, type BusClientLike, type CreateBusClient } from './bus.js'
 import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
@@ -59,6 +60,8 @@ interface Link {
   readonly after?: () => void
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
+  /** The invalidation bus of memory tiers on this server (Redis), opened on first ask. */
+  readonly bus?: () => RedisBus
   destroy(): void
 }
 
@@ -84,6 +87,7 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, c
   // useKeyPrefix: false because the adapter prefixes `twat-cache::` itself; keyv would add a second prefix.
   const keyv = new Keyv(adapter, { namespace: KEYV_NAMESPACE, useKeyPrefix: false, throwOnErrors: true })
   let connecting: Promise<void> | undefined
+  let bus: RedisBus | undefined
   async function connect(): Promise<void> {
     let client = adapter.client
     if (client.isOpen) {
@@ -122,7 +126,14 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, c
         if (page.keys.length > 0) await client.unlink(page.keys)
       } while (cursor !== '0')
     },
+    bus: () =>
+      (bus ??= new RedisBus(
+        ((options) => redis.createClient({ url, ...options }) as unknown as BusClientLike) as CreateBusClient,
+        () => adapter.client as unknown as BusClientLike,
+      )),
     destroy() {
+      bus?.close()
+      bus = undefined
       try {
         adapter.client.destroy()
       } catch {
@@ -195,10 +206,12 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
   const part = `${keyPart(slice.id)}:`
   if (target.kind === 'instance') {
     // Your instance, your namespace and serializer: acache's keys carry a twat-cache: prefix inside it.
+    const store = target.keyv.store ?? (target.keyv as { opts?: { store?: unknown } }).opts?.store
     return {
       engine: createKeyvEngine({
         name,
         keyv: target.keyv,
+        bus: () => adapterBus(store)?.view(part),
         prefix: `${KEYV_NAMESPACE}:${part}`,
         tagPrefix: `${KEYV_NAMESPACE}:${TAG_PART}`,
         ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters,
@@ -221,7 +234,23 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
-    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters, clock, checkValues: true, gate: new BackoffGate(name, clock) }) }
+    const adapter = target.adapter
+    return {
+      engine: createKeyvEngine({
+        name,
+        keyv,
+        prefix: part,
+        tagPrefix: TAG_PART,
+        ttlMs: slice.ttlMs,
+        sealer: slice.sealer,
+        cacheName: slice.id,
+        counters: context.counters,
+        clock,
+        checkValues: true,
+        gate: new BackoffGate(name, clock),
+        bus: () => adapterBus(adapter)?.view(part),
+      }),
+    }
   }
   const linkKey = `${target.kind} ${target.url}`
   let link = links.get(linkKey)
@@ -253,6 +282,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       after: opened.after,
       clearPrefix: opened.clearPrefix,
       roundTtl: opened.roundTtl,
+      ...(opened.bus ? { bus: () => opened.bus!().view(part) } : {}),
       close: async () => {
         if (closed) return
         closed = true

@@ -8,7 +8,7 @@ import { SerializationError } from '../../../report/errors.js'
 import { keyPart } from '../../../keys/store-key.js'
 import type { Clock } from '../../../platform/clock.js'
 import { listenForTags, stamp, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
-import { MISS, physicalExpiry, type AsyncEngine, type StoredEntry } from '../../contract.js'
+import { MISS, physicalExpiry, type AsyncEngine, type InvalidationBus, type StoredEntry } from '../../contract.js'
 import { reportTampered, sealBlockBytes, TamperedEntryError, type Sealer } from '../../seal.js'
 import type { CacheCounters } from '../../../report/stats.js'
 
@@ -206,6 +206,8 @@ export interface KeyvEngineOptions {
   /** The cache's name, for tampering warnings, and its counters (stats().tampered). */
   readonly cacheName?: string
   readonly counters?: CacheCounters
+  /** The invalidation bus of this cache's keys, for a memory tier (Redis links: keyv/bus.ts). */
+  readonly bus?: () => InvalidationBus | undefined
 }
 
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
@@ -299,6 +301,7 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     },
     size: () => written.size,
     close: async () => options.close?.(),
+    invalidationBus: () => options.bus?.(),
     async tagVerdict({ tags, created }) {
       if (tags.length === 0) return 'valid'
       const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))

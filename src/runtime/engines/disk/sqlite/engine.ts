@@ -18,9 +18,9 @@ import { joinEntry } from '../codec.js'
 import { DiskEngine } from '../base.js'
 import { nodePath } from '../folders.js'
 import { sqliteKey } from '../../../keys/disk-key.js'
-import type { DiskEngineOptions, EngineContext, PersistentEngine, StoredEntry, TagVerdict } from '../../contract.js'
+import type { DiskEngineOptions, EngineContext, ForeignChanges, PersistentEngine, StoredEntry, TagVerdict } from '../../contract.js'
 import { acquire, busyCleared, busyFailed, DatabaseBusyError, reconnect, release, type SharedDatabase } from './connections.js'
-import { isBusyError, isCorruptionError, type SqliteDriver } from './driver.js'
+import { isBusyError, isCorruptionError, type SqlStatement, type SqliteDriver } from './driver.js'
 import { prepareStatements, transaction, type Statements } from './schema.js'
 
 export type SqliteEngineOptions = DiskEngineOptions
@@ -61,6 +61,8 @@ class SqliteEngine extends DiskEngine {
   /** Whether the entries of other versions are still to be removed. */
   private cleanupDue = false
   private cleanupTimer: ReturnType<typeof setTimeout> | undefined
+  /** `PRAGMA data_version` on the current connection, and what it said last (for memory tiers: foreignChanges). */
+  private dataVersion: { statement: SqlStatement; generation: number; seen: unknown } | undefined
 
   constructor(driver: SqliteDriver, options: SqliteEngineOptions, context: EngineContext) {
     super(driver.name, nodePath().join(options.folder, DATABASE_FILE), options, context)
@@ -117,6 +119,25 @@ class SqliteEngine extends DiskEngine {
 
   tagVerdict(entry: StoredEntry): TagVerdict {
     return this.guard(() => this.shared.tags.verdict(entry.tags, entry.created), 'valid')
+  }
+
+  /**
+   * Any commit by another connection (another process, or `twat-cache clear`) changes `PRAGMA data_version` for
+   * this one, while our own commits do not: which keys changed is not known, so it is 'all' (see README, "A memory
+   * tier in front"). Access-time flushes of other processes count as commits too.
+   */
+  foreignChanges(): ForeignChanges {
+    return this.guard((): ForeignChanges => {
+      const generation = this.shared.generation
+      if (this.dataVersion === undefined || this.dataVersion.generation !== generation) {
+        this.dataVersion = { statement: this.shared.db.prepareColumn('PRAGMA data_version'), generation, seen: undefined }
+      }
+      const version = this.dataVersion.statement.get()
+      const changed = this.dataVersion.seen !== undefined && version !== this.dataVersion.seen
+      const reconnected = this.dataVersion.seen === undefined
+      this.dataVersion.seen = version
+      return changed || reconnected ? 'all' : undefined
+    }, 'all')
   }
 
   protected keyOf(text: string): string {
