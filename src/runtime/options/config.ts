@@ -117,7 +117,23 @@ export interface CacheOptions {
    * @default false
    */
   readonly clone?: boolean
+  /**
+   * Persistent and shared caches (bcache, acache and ucache on a shared store): before computing a missing key, take
+   * a lease on it in the store, so that one process computes it while the others wait for the entry. `false`: every
+   * process computes (and stores) its own. Memory caches de-duplicate calls within the process either way.
+   * @default true
+   */
+  readonly lock?: boolean
+  /**
+   * How long a lease lasts: a holder that dies blocks the others at most this long, then one of them takes over;
+   * a computation that takes longer is computed again by one waiter. Seconds or a duration string. Tag
+   * `lock_timeout`. @default '10s'
+   */
+  readonly lockTimeout?: number | string
 }
+
+/** The default `lockTimeout` (README, "One computation per key", says why 10 s). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000
 
 /** The validated, frozen form of {@link CacheOptions}. Durations are milliseconds. */
 export interface CacheConfig {
@@ -149,6 +165,8 @@ export interface CacheConfig {
   readonly shouldCache: ((result: any, ...args: any[]) => boolean) | undefined
   readonly keyBy: KeyBy
   readonly clone: boolean
+  readonly lock: boolean
+  readonly lockTimeoutMs: number
 }
 
 /**
@@ -199,6 +217,8 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     shouldCache: given.shouldCache as CacheConfig['shouldCache'],
     keyBy: (given.keyBy as KeyBy | undefined) ?? 'value',
     clone: (given.clone as boolean | undefined) ?? false,
+    lock: (given.lock as boolean | undefined) ?? true,
+    lockTimeoutMs: given.lockTimeout === undefined ? DEFAULT_LOCK_TIMEOUT_MS : ttlToMs(given.lockTimeout),
   }
   return Object.freeze(config)
 }

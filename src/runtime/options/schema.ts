@@ -47,6 +47,7 @@ export const OPTION_NAMES = [
   'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
   'keyBy', 'clone',
   'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
+  'lock', 'lockTimeout',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
 
@@ -67,6 +68,7 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   should_cache: 'shouldCache',
   version_scope: 'versionScope',
   key_by: 'keyBy',
+  lock_timeout: 'lockTimeout',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
@@ -141,6 +143,11 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   shouldCache: [(v) => typeof v === 'function', 'expected a function (result, ...args) => boolean: false returns the result without storing it'],
   keyBy: [oneOf(KEY_BY), `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`],
   clone: [isBoolean, TRUE_FALSE],
+  lock: [isBoolean, 'expected true (one process computes a missing key while the others wait for it) or false (every process computes)'],
+  lockTimeout: [
+    (v) => isDuration(v) && ttlToMs(v) > 0,
+    `expected ${DURATION}, more than 0: how long a lease on a missing key lasts before another process may take over`,
+  ],
 }
 
 /** The error for a name that is no option, with a suggestion (aliases included: Python users write snake_case). */
@@ -192,6 +199,9 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   }
   if ((options.policy === 'lfu' || options.policy === 'rr' || options.policy === 'mru') && (options.staleWhileRevalidate || options.staleIfError)) {
     throw new ValidationError('policy', options.policy, `policy "${options.policy}" does not expire entries, so nothing goes stale; use lru, fifo or ttl with a ttl`)
+  }
+  if (options.lock === false && options.lockTimeout !== undefined) {
+    throw new ValidationError('lockTimeout', options.lockTimeout, 'lockTimeout is the life of a lease, and lock: false takes none: drop one of the two')
   }
   const level = options.compressLevel
   if (level === undefined) return

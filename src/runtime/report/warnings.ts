@@ -21,6 +21,8 @@ export const WarningCode = {
   mutated: 'TWAT_CACHE_MUTATED',
   /** cacheOf was given a tagged function of a build with the twat-cache plugin disabled; its handle does nothing. */
   disabled: 'TWAT_CACHE_DISABLED',
+  /** A lease on a missing key ran out before its holder stored the value (it died, or took longer than lockTimeout). */
+  leaseExpired: 'TWAT_CACHE_LEASE_EXPIRED',
 } as const
 
 const warned = new Set<string>()

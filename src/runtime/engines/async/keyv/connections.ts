@@ -7,7 +7,7 @@
 import type { Clock } from '../../../platform/clock.js'
 import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
 import type { AsyncEngine, EngineContext } from '../../contract.js'
-import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
+import { BackoffGate, KEYV_NAMESPACE, LEASE_PART, bounded, createKeyvEngine, keyPart, type RedisLeaseClient, type RedisLeases } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
 /**
@@ -58,7 +58,28 @@ interface Link {
   readonly after?: () => void
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
+  readonly leases?: RedisLeases
   destroy(): void
+}
+
+/** A @keyv/redis adapter, as far as leases need it (passed as store, or inside a Keyv instance you pass). */
+interface KeyvRedisLike {
+  readonly namespace?: string
+  getClient(): Promise<RedisLeaseClient>
+  createKeyPrefix(key: string, namespace?: string): string
+}
+
+function isKeyvRedis(adapter: unknown): adapter is KeyvRedisLike {
+  const a = adapter as Partial<KeyvRedisLike> | null | undefined
+  return typeof a?.getClient === 'function' && typeof a.createKeyPrefix === 'function' && 'client' in (a as object)
+}
+
+/**
+ * Leases through a @keyv/redis adapter: its client (standalone, Sentinel or cluster, connected on demand by the
+ * adapter), and lease keys beside the entries, under LEASE_PART.
+ */
+function adapterLeases(adapter: KeyvRedisLike, client: () => Promise<RedisLeaseClient> = () => adapter.getClient()): RedisLeases {
+  return { client, keyOf: (entryKey) => adapter.createKeyPrefix(`${LEASE_PART}${entryKey}`, adapter.namespace) }
 }
 
 const links = new Map<string, Link>()
@@ -107,6 +128,8 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, c
     where,
     keyv,
     gate: new BackoffGate(where, clock),
+    // The engine runs `before` (connect) ahead of every operation, so the adapter's client is connected here.
+    leases: adapterLeases(adapter as unknown as KeyvRedisLike, async () => adapter.client as unknown as RedisLeaseClient),
     before() {
       if (adapter.client.isReady) return Promise.resolve()
       return (connecting ??= connect().finally(() => (connecting = undefined)))
@@ -202,6 +225,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
         clock,
         checkValues: false,
         gate: new BackoffGate(name, clock),
+        leases: isKeyvRedis(target.keyv.store) ? adapterLeases(target.keyv.store) : undefined,
       }),
     }
   }
@@ -218,7 +242,8 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
-    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, gate: new BackoffGate(name, clock) }) }
+    const leases = isKeyvRedis(target.adapter) ? adapterLeases(target.adapter) : undefined
+    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, gate: new BackoffGate(name, clock), leases }) }
   }
   const linkKey = `${target.kind} ${target.url}`
   let link = links.get(linkKey)
@@ -250,6 +275,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       after: opened.after,
       clearPrefix: opened.clearPrefix,
       roundTtl: opened.roundTtl,
+      leases: opened.leases,
       close: async () => {
         if (closed) return
         closed = true

@@ -8,7 +8,7 @@ import { SerializationError } from '../../../report/errors.js'
 import { keyPart } from '../../../keys/store-key.js'
 import type { Clock } from '../../../platform/clock.js'
 import { listenForTags, stamp, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
-import { MISS, physicalExpiry, type AsyncEngine, type StoredEntry } from '../../contract.js'
+import { MISS, physicalExpiry, type AsyncEngine, type LeaseTake, type StoredEntry } from '../../contract.js'
 
 export { keyPart }
 import { unstorableAsJson } from './json-values.js'
@@ -138,7 +138,26 @@ export interface KeyvEngineOptions {
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
   readonly close?: () => Promise<void>
+  /** Redis: the client to take leases with (a connected node-redis client or cluster), and the key of a lease. */
+  readonly leases?: RedisLeases
 }
+
+/** The two node-redis commands leases use; a standalone client, a Sentinel or a cluster all have them. */
+export interface RedisLeaseClient {
+  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+}
+export interface RedisLeases {
+  client(): Promise<RedisLeaseClient>
+  /** The Redis key of the lease on an entry key (the prefixed key acache gives keyv). */
+  keyOf(entryKey: string): string
+}
+
+/** Delete the lease only if it still holds the caller's token (compare-and-delete, atomic in Redis). */
+const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+/** The lease part of acache's Redis keys, like TAG_PART: no function id can be `__leases__` (ids hold `#`). */
+export const LEASE_PART = '__leases__:'
 
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
 export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
@@ -216,6 +235,21 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     },
     size: () => written.size,
     close: async () => options.close?.(),
+    leases: options.leases !== undefined,
+    async lease(key, token, ms): Promise<LeaseTake> {
+      const leases = options.leases
+      if (!leases) return 'taken'
+      const answer = await operate('take a lease', async () =>
+        (await leases.client()).set(leases.keyOf(prefix + key), token, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ms)) } }),
+      )
+      // SET NX cannot tell a released lease from one that ran out: a taken-over lease reads as 'taken' on Redis.
+      return answer === 'OK' ? 'taken' : 'held'
+    },
+    async unlease(key, token) {
+      const leases = options.leases
+      if (!leases) return
+      await operate('give up a lease', async () => (await leases.client()).eval(RELEASE_SCRIPT, { keys: [leases.keyOf(prefix + key)], arguments: [token] }))
+    },
     async tagVerdict({ tags, created }) {
       if (tags.length === 0) return 'valid'
       const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))
