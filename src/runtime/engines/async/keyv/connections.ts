@@ -65,6 +65,7 @@ interface Link {
 /** A @keyv/redis adapter, as far as leases need it (passed as store, or inside a Keyv instance you pass). */
 interface KeyvRedisLike {
   readonly namespace?: string
+  readonly client: { readonly isOpen: boolean }
   getClient(): Promise<RedisLeaseClient>
   createKeyPrefix(key: string, namespace?: string): string
 }
@@ -72,6 +73,25 @@ interface KeyvRedisLike {
 function isKeyvRedis(adapter: unknown): adapter is KeyvRedisLike {
   const a = adapter as Partial<KeyvRedisLike> | null | undefined
   return typeof a?.getClient === 'function' && typeof a.createKeyPrefix === 'function' && 'client' in (a as object)
+}
+
+/**
+ * Connect a @keyv/redis adapter once at a time: its getClient() connects whenever the client is not open, and a
+ * node-redis cluster client is open from the start of connect(), before it has read the slot map, so calls that
+ * start together would run commands on a cluster that cannot route them yet. The first call connects; the others
+ * wait for that connection while the client stays open.
+ */
+function connectOnce(adapter: KeyvRedisLike): () => Promise<void> {
+  let ready: Promise<void> | undefined
+  return () => {
+    if (ready !== undefined && adapter.client.isOpen) return ready
+    const connecting: Promise<void> = adapter.getClient().then(() => undefined)
+    ready = connecting
+    connecting.catch(() => {
+      if (ready === connecting) ready = undefined
+    })
+    return connecting
+  }
 }
 
 /**
@@ -225,7 +245,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
         clock,
         checkValues: false,
         gate: new BackoffGate(name, clock),
-        leases: isKeyvRedis(target.keyv.store) ? adapterLeases(target.keyv.store) : undefined,
+        ...(isKeyvRedis(target.keyv.store) ? { leases: adapterLeases(target.keyv.store), before: connectOnce(target.keyv.store) } : {}),
       }),
     }
   }
@@ -242,8 +262,8 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
-    const leases = isKeyvRedis(target.adapter) ? adapterLeases(target.adapter) : undefined
-    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, gate: new BackoffGate(name, clock), leases }) }
+    const redis = isKeyvRedis(target.adapter) ? { leases: adapterLeases(target.adapter), before: connectOnce(target.adapter) } : {}
+    return { engine: createKeyvEngine({ name, keyv, prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, clock, checkValues: true, gate: new BackoffGate(name, clock), ...redis }) }
   }
   const linkKey = `${target.kind} ${target.url}`
   let link = links.get(linkKey)
