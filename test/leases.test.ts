@@ -15,7 +15,7 @@ import { acache } from '../src/runtime/caches/acache.js'
 import { closeAllKeyvLinks } from '../src/runtime/engines/async/keyv/connections.js'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { ValidationError } from '../src/runtime/report/errors.js'
-import { startRedis, type TestServer } from './support/servers.js'
+import { startMemcached, startRedis, type TestServer } from './support/servers.js'
 import { ManualClock } from './support/manual-clock.js'
 import { warningsDuring } from './support/warnings.js'
 
@@ -23,14 +23,17 @@ const test = suite('leases', { timeoutMs: 60_000 })
 
 let dir: string
 let redis: TestServer
+let memcached: TestServer
 let names = 0
 const opened: Array<{ cache: object }> = []
 test.before(async () => {
   redis = await startRedis()
+  memcached = await startMemcached()
 })
 test.after(async () => {
   closeAllKeyvLinks()
   await redis.stop()
+  await memcached.stop()
 })
 test.before.each(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'twat-leases-'))
@@ -47,12 +50,12 @@ function keep<T extends { cache: object }>(cached: T): T {
 }
 
 /** Two caches of one function on one folder or server: two "processes". */
-function pair(kind: 'bcache' | 'acache' | 'fcache', fn: (x: number) => unknown, options: Record<string, unknown> = {}) {
+function pair(kind: 'bcache' | 'acache' | 'acache on memcached' | 'fcache', fn: (x: number) => unknown, options: Record<string, unknown> = {}) {
   const name = `leased-${++names}`
   const make = () =>
     keep(
-      kind === 'acache'
-        ? acache(fn as (x: number) => Promise<unknown>, { url: redis.url, name, ...options })
+      kind.startsWith('acache')
+        ? acache(fn as (x: number) => Promise<unknown>, { url: kind === 'acache' ? redis.url : memcached.url, name, ...options })
         : (kind === 'bcache' ? bcache : fcache)(fn, { cacheDir: dir, name, version: '1', ...options }),
     ) as unknown as ((x: number) => unknown) & { cache: { stats(): Record<string, number>; close(): unknown } }
   return [make(), make()] as const
@@ -71,7 +74,7 @@ test('options: lock and lockTimeout are checked, with the value and the fix in t
   assert.is(createCacheConfig({ lock_timeout: '2s' } as never).lockTimeoutMs, 2000)
 })
 
-for (const kind of ['bcache', 'acache'] as const) {
+for (const kind of ['bcache', 'acache', 'acache on memcached'] as const) {
   test(`${kind}: two caches of one function on one store compute a cold key once`, async () => {
     let runs = 0
     const [a, b] = pair(kind, async (x) => {
@@ -207,13 +210,15 @@ test('Redis: the lease key is gone once the value is stored, and after a failure
     let runs = 0
     const [a] = pair('acache', async (x) => {
       runs++
-      await sleep(100)
+      await sleep(300)
       if (x < 0) throw new Error('negative')
       return x
     })
     const pending = a(5)
-    await sleep(50)
-    assert.is((await client.keys('*__leases__*')).length, 1, 'a lease is held while it computes')
+    let held = 0
+    for (let i = 0; i < 100 && held === 0 && runs === 0; i++) await sleep(5) // until it computes (bounded)
+    held = (await client.keys('*__leases__*')).length
+    assert.is(held, 1, 'a lease is held while it computes')
     await pending
     assert.equal(await client.keys('*__leases__*'), [])
     await (a(-1) as Promise<unknown>).catch(() => undefined)

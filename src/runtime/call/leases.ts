@@ -1,10 +1,11 @@
 /**
  * The lease stage of the settled-values composition: one computation per key across processes and machines.
  * After the in-process de-duplication (a map of calls in flight, pipeline.ts) and before compute, a miss takes a
- * lease on its key in the store (SQLite: a row of the `leases` table; Redis: `SET NX PX` with a random token):
+ * lease on its key in the store (SQLite: a row of the `leases` table; Redis: `SET NX PX` with a random token;
+ * memcached: `add` with an expiry):
  *
  * - taken (or taken over from a holder that let it run out): this call computes, and its write gives the lease up
- *   in the same write (SQLite: the same transaction; Redis: the same pipeline). A computation that throws, or whose
+ *   in the same write (SQLite: the same transaction; Redis and memcached: sent with it). A computation that throws, or whose
  *   result is not stored, gives it up too.
  * - held by another process: this call waits for the entry, polling the store with back-off (10 ms growing to
  *   100 ms). The entry appears: it is the answer. The lease is gone without an entry (its holder failed) or ran out

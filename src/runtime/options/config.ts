@@ -118,7 +118,7 @@ export interface CacheOptions {
    */
   readonly clone?: boolean
   /**
-   * Persistent and shared caches (bcache, acache and ucache on a shared store): before computing a missing key, take
+   * Persistent and shared caches (bcache; acache and ucache on Redis or memcached): before computing a missing key, take
    * a lease on it in the store, so that one process computes it while the others wait for the entry. `false`: every
    * process computes (and stores) its own. Memory caches de-duplicate calls within the process either way.
    * @default true

@@ -7,7 +7,7 @@
 import type { Clock } from '../../../platform/clock.js'
 import { requireOptional, type LoadFailure, type OptionalPackage } from '../../../platform/optional.js'
 import type { AsyncEngine, EngineContext } from '../../contract.js'
-import { BackoffGate, KEYV_NAMESPACE, LEASE_PART, bounded, createKeyvEngine, keyPart, type RedisLeaseClient, type RedisLeases } from './engine.js'
+import { BackoffGate, KEYV_NAMESPACE, LEASE_PART, bounded, createKeyvEngine, keyPart, redisLeases, type RedisLeaseClient, type StoreLeases } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
 /**
@@ -38,8 +38,34 @@ interface RedisModule {
 interface MemjsServerLike {
   _socket?: { unref(): void }
 }
+/** The memjs client calls memcached leases use (promises when no callback is given). */
+interface MemjsClientLike {
+  servers?: MemjsServerLike[]
+  close(): void
+  add(key: string, value: string, options: { expires: number }): Promise<boolean>
+  get(key: string): Promise<{ value: Uint8Array | null } | null>
+  delete(key: string): Promise<boolean>
+}
 interface MemcacheModule {
-  default: new (uri: string, options: Record<string, unknown>) => { client: { servers?: MemjsServerLike[]; close(): void } }
+  default: new (uri: string, options: Record<string, unknown>) => { client: MemjsClientLike }
+}
+
+/**
+ * Leases on memcached: `add` (set if absent) with an expiry, in whole seconds (lockTimeout rounded up). memcached
+ * has no compare-and-delete, so the release reads the lease and deletes it if it still holds the token: two steps,
+ * which go wrong only if the lease runs out and is taken over between them.
+ */
+function memcacheLeases(client: () => MemjsClientLike): StoreLeases {
+  return {
+    keyOf: (entryKey) => `${KEYV_NAMESPACE}::${LEASE_PART}${entryKey}`,
+    async take(key, token, ms) {
+      return client().add(key, token, { expires: Math.max(1, Math.ceil(ms / 1000)) })
+    },
+    async release(key, token) {
+      const found = await client().get(key)
+      if (found?.value && Buffer.from(found.value).toString() === token) await client().delete(key)
+    },
+  }
 }
 
 /** Hide a password in a URL before it goes into a message. */
@@ -58,7 +84,7 @@ interface Link {
   readonly after?: () => void
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
-  readonly leases?: RedisLeases
+  readonly leases?: StoreLeases
   destroy(): void
 }
 
@@ -98,8 +124,8 @@ function connectOnce(adapter: KeyvRedisLike): () => Promise<void> {
  * Leases through a @keyv/redis adapter: its client (standalone, Sentinel or cluster, connected on demand by the
  * adapter), and lease keys beside the entries, under LEASE_PART.
  */
-function adapterLeases(adapter: KeyvRedisLike, client: () => Promise<RedisLeaseClient> = () => adapter.getClient()): RedisLeases {
-  return { client, keyOf: (entryKey) => adapter.createKeyPrefix(`${LEASE_PART}${entryKey}`, adapter.namespace) }
+function adapterLeases(adapter: KeyvRedisLike, client: () => Promise<RedisLeaseClient> = () => adapter.getClient()): StoreLeases {
+  return redisLeases(client, (entryKey) => adapter.createKeyPrefix(`${LEASE_PART}${entryKey}`, adapter.namespace))
 }
 
 const links = new Map<string, Link>()
@@ -193,6 +219,7 @@ function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConst
     },
     // memcached counts ttl in whole seconds (a ttl under 1 s would mean "never expire"): round up.
     roundTtl: (ms) => Math.min(Math.ceil(ms / 1000), MEMCACHED_MAX_TTL_S) * 1000,
+    leases: memcacheLeases(() => adapter.client),
     destroy() {
       adapter.client.close()
     },

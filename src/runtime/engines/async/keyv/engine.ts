@@ -138,23 +138,41 @@ export interface KeyvEngineOptions {
   readonly clearPrefix?: (prefix: string) => Promise<void>
   readonly roundTtl?: (ms: number) => number
   readonly close?: () => Promise<void>
-  /** Redis: the client to take leases with (a connected node-redis client or cluster), and the key of a lease. */
-  readonly leases?: RedisLeases
+  /** The store's lease primitive (Redis: SET NX PX; memcached: add), when it has one. */
+  readonly leases?: StoreLeases
 }
 
-/** The two node-redis commands leases use; a standalone client, a Sentinel or a cluster all have them. */
+/** The two node-redis commands Redis leases use; a standalone client, a Sentinel or a cluster all have them. */
 export interface RedisLeaseClient {
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
 }
-export interface RedisLeases {
-  client(): Promise<RedisLeaseClient>
-  /** The Redis key of the lease on an entry key (the prefixed key acache gives keyv). */
+
+/** A store's lease primitive (Redis, memcached), on the store's own key of a lease. */
+export interface StoreLeases {
+  /** The store key of the lease on an entry key (the prefixed key acache gives keyv). */
   keyOf(entryKey: string): string
+  /** Set `token` under `key` for `ms` if nothing is there; whether it was set. */
+  take(key: string, token: string, ms: number): Promise<boolean>
+  /** Delete `key` if it still holds `token`. */
+  release(key: string, token: string): Promise<void>
 }
 
 /** Delete the lease only if it still holds the caller's token (compare-and-delete, atomic in Redis). */
 const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+/** Leases on Redis: `SET NX PX` with the token, released by the compare-and-delete script. */
+export function redisLeases(client: () => Promise<RedisLeaseClient>, keyOf: (entryKey: string) => string): StoreLeases {
+  return {
+    keyOf,
+    async take(key, token, ms) {
+      return (await (await client()).set(key, token, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ms)) } })) === 'OK'
+    },
+    async release(key, token) {
+      await (await client()).eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })
+    },
+  }
+}
 
 /** The lease part of acache's Redis keys, like TAG_PART: no function id can be `__leases__` (ids hold `#`). */
 export const LEASE_PART = '__leases__:'
@@ -239,28 +257,14 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     async lease(key, token, ms): Promise<LeaseTake> {
       const leases = options.leases
       if (!leases) return 'taken'
-      const answer = await operate('take a lease', async () =>
-        (await leases.client()).set(leases.keyOf(prefix + key), token, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ms)) } }),
-      )
-      // SET NX cannot tell a released lease from one that ran out: a taken-over lease reads as 'taken' on Redis.
-      return answer === 'OK' ? 'taken' : 'held'
+      const taken = await operate('take a lease', () => leases.take(leases.keyOf(prefix + key), token, ms))
+      // A set-if-absent cannot tell a released lease from one that ran out: a taken-over lease reads as 'taken'.
+      return taken ? 'taken' : 'held'
     },
     async unlease(key, token) {
       const leases = options.leases
       if (!leases) return
-      await operate('give up a lease', async () => (await leases.client()).eval(RELEASE_SCRIPT, { keys: [leases.keyOf(prefix + key)], arguments: [token] }))
-    },
-    async tagVerdict({ tags, created }) {
-      if (tags.length === 0) return 'valid'
-      const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))
-      const values = await operate('read tags', () => (keyv.getMany ? keyv.getMany(keys) : Promise.all(keys.map((k) => keyv.get(k)))))
-      const times = new Map<string, { invalidated: number; revalidated: number }>()
-      tags.forEach((tag, i) => {
-        const invalidated = Number(values[2 * i] ?? 0) || 0
-        const revalidated = Number(values[2 * i + 1] ?? 0) || 0
-        if (invalidated || revalidated) times.set(tag, { invalidated, revalidated })
-      })
-      return verdictFromTimes(tags, created, (tag) => times.get(tag))
+      await operate('give up a lease', () => leases.release(leases.keyOf(prefix + key), token))
     },
   }
   if (!tagWriters.has(keyv)) {
