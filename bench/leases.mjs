@@ -65,7 +65,7 @@ function freePort() {
     const server = net.createServer()
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
+      const { port } = /** @type {net.AddressInfo} */ (server.address())
       server.close(() => resolve(port))
     })
   })
@@ -97,7 +97,7 @@ async function startRedis() {
 async function countingProxy(target) {
   const counter = { chunks: 0 }
   const server = net.createServer((client) => {
-    const upstream = net.connect(target, '127.0.0.1')
+    const upstream = net.connect(/** @type {number} */ (target), '127.0.0.1')
     client.setNoDelay(true)
     upstream.setNoDelay(true)
     client.on('data', (chunk) => {
@@ -114,8 +114,8 @@ async function countingProxy(target) {
     client.on('close', end)
     upstream.on('close', end)
   })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { port: server.address().port, counter, close: () => server.close() }
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)))
+  return { port: /** @type {net.AddressInfo} */ (server.address()).port, counter, close: () => server.close() }
 }
 
 async function commandCount(client) {
