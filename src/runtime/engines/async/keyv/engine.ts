@@ -266,6 +266,18 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
       if (!leases) return
       await operate('give up a lease', () => leases.release(leases.keyOf(prefix + key), token))
     },
+    async tagVerdict({ tags, created }) {
+      if (tags.length === 0) return 'valid'
+      const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))
+      const values = await operate('read tags', () => (keyv.getMany ? keyv.getMany(keys) : Promise.all(keys.map((k) => keyv.get(k)))))
+      const times = new Map<string, { invalidated: number; revalidated: number }>()
+      tags.forEach((tag, i) => {
+        const invalidated = Number(values[2 * i] ?? 0) || 0
+        const revalidated = Number(values[2 * i + 1] ?? 0) || 0
+        if (invalidated || revalidated) times.set(tag, { invalidated, revalidated })
+      })
+      return verdictFromTimes(tags, created, (tag) => times.get(tag))
+    },
   }
   if (!tagWriters.has(keyv)) {
     const writer: TagListener = {
