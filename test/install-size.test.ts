@@ -19,9 +19,10 @@ const INSTALL_TIMEOUT_MS = 5 * 60_000
 /**
  * The budget for twat-cache's own files. The goal is 2 MB for the whole install, which lru-cache alone exceeds;
  * more than half of twat-cache itself is source maps with their sources inlined (for stack traces into the
- * TypeScript), which bundles never carry. Measured sizes: bench/README.md.
+ * TypeScript), which bundles never carry. Measured sizes: bench/README.md. Raised from 2.40 MB to 2.45 MB with
+ * leases (call/leases.ts, the lease engines, and the README's "Running many processes and machines").
  */
-const OWN_BUDGET_BYTES = 2_400_000
+const OWN_BUDGET_BYTES = 2_450_000
 
 const s = suite('runtime-only install')
 let packed: PackedPackage

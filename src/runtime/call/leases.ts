@@ -92,11 +92,25 @@ export function leasedMiss(miss: LeasedMiss): unknown {
     return result
   }
 
-  const attempt = (pause: number): unknown =>
+  /**
+   * After a wait, the holder may have stored its entry and given the lease up between this call's last read and
+   * its taking the lease: read once more before computing (only here, so a first miss pays no extra read).
+   */
+  const afterWaiting = (): unknown =>
+    then(store.read(key), (found) =>
+      found === FAULT
+        ? computeHolding()
+        : then(miss.usable(found), (answer) => {
+            if (answer === NOT_YET) return computeHolding()
+            return then(store.unlease!(key, token), () => answer)
+          }),
+    )
+
+  const attempt = (pause: number, waited: boolean): unknown =>
     then(store.lease!(key, token, timeoutMs), (taken) => {
       if (taken === 'none') return miss.compute(undefined)
       if (taken === 'expired') miss.tookOver()
-      if (taken !== 'held') return computeHolding()
+      if (taken !== 'held') return waited ? afterWaiting() : computeHolding()
       return wait(pause)
     })
 
@@ -106,12 +120,12 @@ export function leasedMiss(miss: LeasedMiss): unknown {
     const poll = (): unknown =>
       then(store.read(key), (found) => {
         if (found === FAULT) return miss.compute(undefined)
-        return then(miss.usable(found), (answer) => (answer === NOT_YET ? attempt(next) : answer))
+        return then(miss.usable(found), (answer) => (answer === NOT_YET ? attempt(next, true) : answer))
       })
     if (asynchronous) return sleep(pause).then(poll)
     if (heldInFlight > 0 || !sleepSync(pause)) return miss.compute(undefined)
     return poll()
   }
 
-  return attempt(FIRST_PAUSE_MS)
+  return attempt(FIRST_PAUSE_MS, false)
 }
