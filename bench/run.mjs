@@ -33,7 +33,7 @@ import {
 import { QUICK } from './harness/measure.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const GROUPS = ['import-time', 'mcache-hit', 'mcache-tagged', 'mcache-keys', 'mcache-miss', 'mcache-memory', 'acache', 'bcache', 'store-path', 'cold-start', 'fcache', 'freshness', 'tiers', 'tracing', 'integrity', 'compression', 'transform']
+const GROUPS = ['import-time', 'mcache-hit', 'mcache-tagged', 'mcache-keys', 'mcache-miss', 'mcache-memory', 'acache', 'bcache', 'store-path', 'cold-start', 'fcache', 'freshness', 'tiers', 'leases', 'tracing', 'integrity', 'compression', 'transform']
 /**
  * Processes per contender; the best one counts. A process can land on a busy moment of a shared machine, or on a
  * slower outcome that stays for its whole life: the same mcache hit settles at 28 or 39 ns from one process to the

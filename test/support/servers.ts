@@ -45,7 +45,7 @@ function accepts(port: number): Promise<boolean> {
   })
 }
 
-async function startServer(binary: string, args: string[], port: number, scheme: string): Promise<TestServer> {
+export async function startServer(binary: string, args: string[], port: number, scheme: string): Promise<TestServer> {
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk) => (stderr += chunk))

@@ -186,9 +186,9 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
       const started = generation
       return then(store.read(key), (found) => keep(k, started, found))
     },
-    write(key, entry) {
+    write(key, entry, unlease) {
       changed(key as string)
-      return afterWrite(key as string, store.write(key, entry))
+      return afterWrite(key as string, store.write(key, entry, unlease))
     },
     replace(key, entry) {
       changed(key as string)
@@ -203,6 +203,9 @@ export function memoryTier(store: SettledStore, plan: MemoryTierPlan): MemoryTie
       })
     },
   }
+  // Leases are the store's: a miss in the tier is a miss in the store first, then the lease stage runs as without it.
+  if (store.lease) tierStore.lease = store.lease.bind(store)
+  if (store.unlease) tierStore.unlease = store.unlease.bind(store)
   return {
     close() {
       unlisten?.()

@@ -1,12 +1,13 @@
 /**
  * The call pipeline: the stages one cached call passes, in every cache —
  *
- *   key (→ bypass) → lookup → freshness → de-duplicate → compute → store → report
+ *   key (→ bypass) → lookup → freshness → de-duplicate → lease → compute → store → report
  *
  * Each stage is written once: the key stage in keys/call-key.ts, the bypass of calls that cannot be keyed in
  * bypass.ts, lookup and store in settled-stores.ts (memory engines need neither fault handling nor
  * serialization), what memory caches store and hand out (clone, mutation check) in memory-values.ts, freshness in
- * freshness.ts (with refresh.ts and timeouts.ts), compute in compute.ts with the computation context of
+ * freshness.ts (with refresh.ts and timeouts.ts), the cross-process lease of a miss in leases.ts (settled values
+ * only), compute in compute.ts with the computation context of
  * computation.ts, counting and faults in report/. This module and memory-entries.ts compose them, for the two
  * kinds of store:
  *
@@ -30,6 +31,8 @@ import { bypassCall } from './bypass.js'
 import { compute, computeAsync } from './compute.js'
 import { newComputation, runComputation, type Computation } from './computation.js'
 import { judge, lifeOf, needsWindows, newEntry, tagsOf, type Freshness } from './freshness.js'
+import { NOT_YET, leasedMiss } from './leases.js'
+import { WarningCode, warnOnce } from '../report/warnings.js'
 import { CHANGED, NOT_KEPT, copyOrSame, type MemoryValues } from './memory-values.js'
 import { Refresher } from './refresh.js'
 import { FAULT, then, type ReadResult, type SettledStore } from './settled-stores.js'
@@ -258,6 +261,10 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
   const { keys, store, counters, asyncResults, config, clock, cloneShared } = plan
   const inFlight = new Map<unknown, Promise<unknown>>()
   const refresher = new Refresher(clock, plan.site)
+  /** Misses take a lease on their key in the store (leases.ts), where the store has them and `lock` is not false. */
+  const leasing = config.lock && store.lease !== undefined
+  /** Whether a wait for another process's lease may return a promise: the function returns promises. */
+  let promises = asyncResults || Object.prototype.toString.call(plan.fn) === '[object AsyncFunction]'
 
   /**
    * The promise of an entry's value, one per entry object: a memory tier hands out the same entry on every hit, so
@@ -298,13 +305,16 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
    * `timeout`, a slow recomputation (which goes on and stores its result). `hardTimeout` rejects the call and frees
    * its slot, so the next call starts afresh.
    */
-  function recompute(self: unknown, args: ArrayLike<unknown>, k: unknown, skipWrite: boolean, stale?: StoredEntry): unknown {
+  function recompute(self: unknown, args: ArrayLike<unknown>, k: unknown, skipWrite: boolean, stale?: StoredEntry, lease?: string): unknown {
     const trace = currentTrace()
     const started = stamp(clock)
+    /** A lease held for this computation is given up when nothing is stored (the write gives it up otherwise). */
+    const giveUp = () => (lease === undefined ? undefined : store.unlease?.(k, lease))
     let computed: { result: unknown; computation: Computation }
     try {
       computed = computeIn(plan, self, args)
     } catch (error) {
+      giveUp()
       if (!stale) throw error
       refresher.failed(k)
       counters.staleIfError++
@@ -314,15 +324,20 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     const { result, computation } = computed
     if (!isThenable(result)) {
       const entry = skipWrite ? undefined : entryFor(result, false, computation, args, started)
-      if (entry) store.write(k, entry)
+      if (entry) store.write(k, entry, lease)
+      else giveUp()
       refresher.succeeded(k)
       return result
     }
-    let settled = Promise.resolve(result).then((value) => {
-      refresher.succeeded(k)
-      const entry = skipWrite ? undefined : entryFor(value, true, computation, args, started)
-      return entry ? then(store.write(k, entry), () => value) : value
-    })
+    promises = true
+    let settled = Promise.resolve(result).then(
+      (value) => {
+        refresher.succeeded(k)
+        const entry = skipWrite ? undefined : entryFor(value, true, computation, args, started)
+        return entry ? then(store.write(k, entry, lease), () => value) : then(giveUp(), () => value)
+      },
+      (error) => then(giveUp(), () => Promise.reject(error)),
+    )
     if (stale) {
       settled = settled.catch(() => {
         refresher.failed(k)
@@ -357,6 +372,38 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     )
   }
 
+  /** An entry read while waiting for another process's lease answers the call when it is fresh. */
+  function waitedFor(found: ReadResult): unknown {
+    if (found === MISS || found === FAULT) return NOT_YET
+    const entry = found as StoredEntry
+    const verdict = entry.tags.length ? plan.tagVerdict(entry) : 'valid'
+    return then(verdict, (v) => {
+      const worth = judge(entry, clock.now(), v, config.refreshAhead)
+      return worth === 'fresh' || worth === 'ahead' ? answer(entry) : NOT_YET
+    })
+  }
+
+  /** A miss (nothing stored, or `stale` in its staleIfError window): under a lease on the key where there is one. */
+  function miss(self: unknown, args: ArrayLike<unknown>, k: unknown, stale?: StoredEntry): unknown {
+    if (!leasing) return recompute(self, args, k, false, stale)
+    return leasedMiss({
+      store,
+      key: k,
+      timeoutMs: config.lockTimeoutMs,
+      asynchronous: promises,
+      compute: (lease) => recompute(self, args, k, false, stale, lease),
+      usable: waitedFor,
+      tookOver: () =>
+        warnOnce(
+          WarningCode.leaseExpired,
+          `Cache ${plan.name}: a lease on a missing key ran out before its holder stored the value (the holder died, ` +
+            `or computed for longer than lockTimeout, ${config.lockTimeoutMs} ms); this process computed it. If the ` +
+            'function takes that long, raise lockTimeout.',
+          `lease:${plan.name}`,
+        ),
+    })
+  }
+
   /** What to do with an entry found in the store, by what it is worth now. */
   function act(self: unknown, args: ArrayLike<unknown>, k: unknown, entry: StoredEntry, worth: Freshness): unknown {
     switch (worth) {
@@ -382,20 +429,25 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
         }
         counters.misses++
         noteStatus('miss', k)
-        return recompute(self, args, k, false, entry)
+        return miss(self, args, k, entry)
       case 'gone':
         counters.misses++
         noteStatus('miss', k)
-        return recompute(self, args, k, false)
+        return miss(self, args, k)
     }
   }
 
   /** Judge a found entry (its tags may need the store's verdict, asynchronously for shared stores). */
   function settle(self: unknown, args: ArrayLike<unknown>, k: unknown, found: ReadResult): unknown {
-    if (found === MISS || found === FAULT) {
+    if (found === FAULT) {
       counters.misses++
       noteStatus('miss', k)
-      return recompute(self, args, k, found === FAULT)
+      return recompute(self, args, k, true)
+    }
+    if (found === MISS) {
+      counters.misses++
+      noteStatus('miss', k)
+      return miss(self, args, k)
     }
     const entry = found as StoredEntry
     const verdict = entry.tags.length ? plan.tagVerdict(entry) : 'valid'

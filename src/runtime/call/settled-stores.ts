@@ -4,7 +4,7 @@
  * that cannot be stored returned to the caller and reported once (or a SerializationError in strict mode). A cache
  * fault never costs the caller its result.
  */
-import type { MISS, AsyncEngine, PersistentEngine, StoredEntry } from '../engines/contract.js'
+import type { MISS, AsyncEngine, LeaseTake, PersistentEngine, StoredEntry } from '../engines/contract.js'
 import { isThenable } from '../platform/thenable.js'
 import { SerializationError } from '../report/errors.js'
 import { reportFault } from '../report/faults.js'
@@ -18,11 +18,18 @@ export type Fault = typeof FAULT
 /** An entry as read back, MISS, or FAULT. */
 export type ReadResult = StoredEntry | typeof MISS | Fault
 
+/** What taking a lease gave (call/leases.ts): the engine's answer, or `none` (no lease primitive, or it failed). */
+export type LeaseResult = LeaseTake | 'none'
+
 /** Where a cache keeps settled values. Sync engines answer at once; async engines with promises. */
 export interface SettledStore {
   read(key: unknown): ReadResult | Promise<ReadResult>
-  /** Store a settled entry. Settles when stored. */
-  write(key: unknown, entry: StoredEntry): void | Promise<void>
+  /** Store a settled entry, and give up the lease of `unlease` on its key in the same write. Settles when stored. */
+  write(key: unknown, entry: StoredEntry, unlease?: string): void | Promise<void>
+  /** Take a lease on a missing key (absent: the store has no leases). */
+  lease?(key: unknown, token: string, ms: number): LeaseResult | Promise<LeaseResult>
+  /** Give up a lease; never throws (a lease left behind runs out by itself). */
+  unlease?(key: unknown, token: string): void | Promise<void>
   /** Store `entry` in place of the entry there, with its life changed (`.cache.expire()`): not counted as a set. */
   replace(key: unknown, entry: StoredEntry): void | Promise<void>
   /** Remove an entry; whether there was one (false after a fault). */
@@ -50,7 +57,14 @@ export function writeFailed(policy: FaultPolicy, error: unknown): void {
 
 /** A synchronous persistent engine (SQLite, files, or memory at the end of a disk chain). */
 export function persistentStore(engine: PersistentEngine, policy: FaultPolicy): SettledStore {
-  return {
+  const unleaseQuietly = (key: unknown, token: string) => {
+    try {
+      engine.unlease?.(key as string, token)
+    } catch {
+      // the lease runs out by itself; the write's own fault is the one reported
+    }
+  }
+  const store: SettledStore = {
     read(key) {
       try {
         return engine.get(key as string)
@@ -59,11 +73,12 @@ export function persistentStore(engine: PersistentEngine, policy: FaultPolicy): 
         return FAULT
       }
     },
-    write(key, entry) {
+    write(key, entry, unlease) {
       try {
-        engine.set(key as string, entry)
+        engine.set(key as string, entry, unlease)
         policy.counters.sets++
       } catch (error) {
+        if (unlease !== undefined) unleaseQuietly(key, unlease)
         writeFailed(policy, error)
       }
     },
@@ -83,6 +98,19 @@ export function persistentStore(engine: PersistentEngine, policy: FaultPolicy): 
       }
     },
   }
+  if (engine.lease) {
+    const lease = engine.lease.bind(engine)
+    store.lease = (key, token, ms) => {
+      try {
+        return lease(key as string, token, ms)
+      } catch (error) {
+        reportFault(policy.name, engine.name, 'take a lease', error, policy.counters, policy.strict)
+        return 'none'
+      }
+    }
+    store.unlease = unleaseQuietly
+  }
+  return store
 }
 
 /** An asynchronous engine (a keyv store), resolved on first use by `engineFor` (which may fall back to memory). */
@@ -97,13 +125,36 @@ export function asyncStore(engineFor: () => Promise<AsyncEngine>, policy: FaultP
         return FAULT
       }
     },
-    async write(key, entry) {
+    async write(key, entry, unlease) {
       const engine = await engineFor()
+      // Started together, the write and the release go out in one round trip (node-redis sends what was issued in
+      // one turn of the event loop as one pipeline), so a leased miss costs one round trip more, not two.
+      const released = unlease !== undefined && engine.unlease ? engine.unlease(key as string, unlease).catch(() => undefined) : undefined
       try {
         await engine.set(key as string, entry)
         policy.counters.sets++
       } catch (error) {
         writeFailed(policy, error)
+      } finally {
+        await released
+      }
+    },
+    async lease(key, token, ms) {
+      const engine = await engineFor()
+      if (!engine.leases || !engine.lease) return 'none'
+      try {
+        return await engine.lease(key as string, token, ms)
+      } catch (error) {
+        reportFault(policy.name, engine.name, 'take a lease', error, policy.counters, policy.strict)
+        return 'none'
+      }
+    },
+    async unlease(key, token) {
+      const engine = await engineFor()
+      try {
+        await engine.unlease?.(key as string, token)
+      } catch {
+        // the lease runs out by itself
       }
     },
     async replace(key, entry) {

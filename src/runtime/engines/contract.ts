@@ -84,12 +84,21 @@ export interface InvalidationBus {
   listen(listener: (keys: readonly string[] | 'all') => void): () => void
 }
 
+/**
+ * What taking a lease on a missing key gave (call/leases.ts): `taken`, the lease is the caller's; `expired`, it is
+ * the caller's after a holder let it run out (died, or computed longer than lockTimeout); `held`, another holder's.
+ */
+export type LeaseTake = 'taken' | 'expired' | 'held'
+
 /** Synchronous persistent engine (SQLite, files); keys are the type-tagged argument text. */
 export interface PersistentEngine {
   readonly name: string
   get(key: string): StoredEntry | Miss
-  /** Store an entry. Throws SerializationError for a value it cannot store. */
-  set(key: string, entry: StoredEntry): void
+  /**
+   * Store an entry; with `unlease`, also give up the lease of that token on the key, in the same write. Throws
+   * SerializationError for a value it cannot store.
+   */
+  set(key: string, entry: StoredEntry, unlease?: string): void
   delete(key: string): boolean
   has(key: string): boolean
   clear(): void
@@ -102,6 +111,10 @@ export interface PersistentEngine {
   tagVerdict?(entry: StoredEntry): TagVerdict
   /** What other processes changed since the last ask; cheap, but asked at most every few tens of ms. */
   foreignChanges?(): ForeignChanges
+  /** Take a lease on a missing key for `ms`, under `token` (engines that have no lease primitive leave it out). */
+  lease?(key: string, token: string, ms: number): LeaseTake
+  /** Give up the lease of `token` on the key; nothing when it is no longer that token's. */
+  unlease?(key: string, token: string): void
 }
 
 /** Asynchronous engine (keyv stores, or the in-process store of acache). */
@@ -119,6 +132,12 @@ export interface AsyncEngine {
   tagVerdict?(entry: StoredEntry): Promise<TagVerdict>
   /** The store's invalidation bus for this cache's keys (Redis), opened on first ask; undefined when it has none. */
   invalidationBus?(): InvalidationBus | undefined
+  /** Whether this engine can take leases now (a Redis store can; another keyv store cannot). */
+  readonly leases?: boolean
+  /** Take a lease on a missing key for `ms`, under `token`. */
+  lease?(key: string, token: string, ms: number): Promise<LeaseTake>
+  /** Give up the lease of `token` on the key; nothing when it is no longer that token's. */
+  unlease?(key: string, token: string): Promise<void>
 }
 
 

@@ -156,6 +156,19 @@ export interface CacheOptions {
   readonly memoryMaxsize?: number
   /** The memory tier's longest stay per entry (implies `memory: true`). Tag: `memory_ttl=30s`. @default null */
   readonly memoryTtl?: number | string | null
+  /**
+   * Persistent and shared caches (bcache; acache and ucache on Redis or memcached): before computing a missing key, take
+   * a lease on it in the store, so that one process computes it while the others wait for the entry. `false`: every
+   * process computes (and stores) its own. Memory caches de-duplicate calls within the process either way.
+   * @default true
+   */
+  readonly lock?: boolean
+  /**
+   * How long a lease lasts: a holder that dies blocks the others at most this long, then one of them takes over;
+   * a computation that takes longer is computed again by one waiter. Seconds or a duration string. Tag
+   * `lock_timeout`. @default '10s'
+   */
+  readonly lockTimeout?: number | string
 }
 
 /** The memory tier of a cache, resolved: entries and longest stay in ms (0: the entry's own life only). */
@@ -166,6 +179,9 @@ export interface MemoryTierConfig {
 
 /** Entries a memory tier keeps by default. */
 export const DEFAULT_MEMORY_TIER_SIZE = 1000
+
+/** The default `lockTimeout` (README, "One computation per key", says why 10 s). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000
 
 /** The validated, frozen form of {@link CacheOptions}. Durations are milliseconds. */
 export interface CacheConfig {
@@ -201,6 +217,8 @@ export interface CacheConfig {
   readonly encryptionKey: KeyInput | undefined
   /** The memory tier in front of a persistent or shared store, or undefined for none. */
   readonly memory: MemoryTierConfig | undefined
+  readonly lock: boolean
+  readonly lockTimeoutMs: number
 }
 
 function memoryTierOf(given: Partial<Record<OptionName, unknown>>): MemoryTierConfig | undefined {
@@ -265,6 +283,8 @@ export function createCacheConfig(options: CacheOptions = {}): CacheConfig {
     secret: given.secret as KeyInput | undefined,
     encryptionKey: given.encryptionKey as KeyInput | undefined,
     memory: memoryTierOf(given),
+    lock: (given.lock as boolean | undefined) ?? true,
+    lockTimeoutMs: given.lockTimeout === undefined ? DEFAULT_LOCK_TIMEOUT_MS : ttlToMs(given.lockTimeout),
   }
   return Object.freeze(config)
 }

@@ -48,6 +48,7 @@ export const OPTION_NAMES = [
   'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
   'keyBy', 'clone', 'secret', 'encryptionKey', 'memory', 'memoryMaxsize', 'memoryTtl',
   'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
+  'lock', 'lockTimeout',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
 
@@ -72,6 +73,7 @@ export const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   memory_maxsize: 'memoryMaxsize',
   memory_max_size: 'memoryMaxsize',
   memory_ttl: 'memoryTtl',
+  lock_timeout: 'lockTimeout',
 }
 
 /** Options whose value is code (a binding in scope) when written in a tag: `key=keyOf`, `store=redisStore`. */
@@ -165,6 +167,11 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   ],
   memoryMaxsize: [(v) => isWholeNumber(v) && v >= 1, 'expected a whole number ≥ 1 (tag: memory_maxsize=500)'],
   memoryTtl: [(v) => v === null || isDuration(v), `expected ${DURATION}, or null (tag: memory_ttl=30s)`],
+  lock: [isBoolean, 'expected true (one process computes a missing key while the others wait for it) or false (every process computes)'],
+  lockTimeout: [
+    (v) => isDuration(v) && ttlToMs(v) > 0,
+    `expected ${DURATION}, more than 0: how long a lease on a missing key lasts before another process may take over`,
+  ],
 }
 
 /** The object form of the `memory` option (a memory tier in front of a persistent or shared store). */
@@ -234,6 +241,9 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
     if (options[name] === undefined) continue
     if (options.memory === false) throw new ValidationError(name, options[name], 'memory is false: drop memory: false, or this option')
     if (typeof options.memory === 'object') throw new ValidationError(name, options[name], 'give both in memory: { maxsize, ttl }')
+  }
+  if (options.lock === false && options.lockTimeout !== undefined) {
+    throw new ValidationError('lockTimeout', options.lockTimeout, 'lockTimeout is the life of a lease, and lock: false takes none: drop one of the two')
   }
   const level = options.compressLevel
   if (level === undefined) return

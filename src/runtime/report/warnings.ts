@@ -27,6 +27,8 @@ export const WarningCode = {
   unsafeFolder: 'TWAT_CACHE_UNSAFE_FOLDER',
   /** `memory` was asked for on a shared store without an invalidation bus (memcached…); the tier is off. */
   memoryTier: 'TWAT_CACHE_MEMORY_TIER',
+  /** A lease on a missing key ran out before its holder stored the value (it died, or took longer than lockTimeout). */
+  leaseExpired: 'TWAT_CACHE_LEASE_EXPIRED',
 } as const
 
 const warned = new Set<string>()

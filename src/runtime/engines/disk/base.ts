@@ -57,7 +57,7 @@ export abstract class DiskEngine implements PersistentEngine {
   /** The stored bytes of an entry, or undefined when there is none. */
   protected abstract load(key: string): Uint8Array | undefined
   /** Store an encoded entry (within the byte budget), then bring the function back under its budgets. */
-  protected abstract save(key: string, entry: EncodedEntry, now: number): void
+  protected abstract save(key: string, entry: EncodedEntry, now: number, unlease?: string): void
   /** Remove one entry; whether it existed. */
   protected abstract remove(key: string): boolean
   /** An entry was read and found expired. */
@@ -163,7 +163,7 @@ export abstract class DiskEngine implements PersistentEngine {
     return this.read(text, false) !== MISS
   }
 
-  set(text: string, entry: StoredEntry): void {
+  set(text: string, entry: StoredEntry, unlease?: string): void {
     const now = this.clock.now()
     const encoded = this.codec.encode(entry.value, entry, physicalExpiry(entry), text)
     const key = this.keyOf(text)
@@ -172,9 +172,10 @@ export abstract class DiskEngine implements PersistentEngine {
         // Larger than the whole budget: storing it would evict everything else and then itself.
         this.remove(key)
         this.counters.evictions++
+        if (unlease !== undefined) (this as PersistentEngine).unlease?.(text, unlease)
         return
       }
-      this.save(key, encoded, now)
+      this.save(key, encoded, now, unlease)
     }, undefined)
   }
 

@@ -9,7 +9,7 @@ import { requireOptional, type LoadFailure, type OptionalPackage } from '../../.
 import type { AsyncEngine, EngineContext } from '../../contract.js'
 import type { Sealer } from '../../seal.js'
 import { RedisBus, adapterBus, type BusClientLike, type CreateBusClient } from './bus.js'
-import { BackoffGate, KEYV_NAMESPACE, bounded, createKeyvEngine, keyPart } from './engine.js'
+import { BackoffGate, KEYV_NAMESPACE, LEASE_PART, bounded, createKeyvEngine, keyPart, redisLeases, type RedisLeaseClient, type StoreLeases } from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
 /**
@@ -40,8 +40,34 @@ interface RedisModule {
 interface MemjsServerLike {
   _socket?: { unref(): void }
 }
+/** The memjs client calls memcached leases use (promises when no callback is given). */
+interface MemjsClientLike {
+  servers?: MemjsServerLike[]
+  close(): void
+  add(key: string, value: string, options: { expires: number }): Promise<boolean>
+  get(key: string): Promise<{ value: Uint8Array | null } | null>
+  delete(key: string): Promise<boolean>
+}
 interface MemcacheModule {
-  default: new (uri: string, options: Record<string, unknown>) => { client: { servers?: MemjsServerLike[]; close(): void } }
+  default: new (uri: string, options: Record<string, unknown>) => { client: MemjsClientLike }
+}
+
+/**
+ * Leases on memcached: `add` (set if absent) with an expiry, in whole seconds (lockTimeout rounded up). memcached
+ * has no compare-and-delete, so the release reads the lease and deletes it if it still holds the token: two steps,
+ * which go wrong only if the lease runs out and is taken over between them.
+ */
+function memcacheLeases(client: () => MemjsClientLike): StoreLeases {
+  return {
+    keyOf: (entryKey) => `${KEYV_NAMESPACE}::${LEASE_PART}${entryKey}`,
+    async take(key, token, ms) {
+      return client().add(key, token, { expires: Math.max(1, Math.ceil(ms / 1000)) })
+    },
+    async release(key, token) {
+      const found = await client().get(key)
+      if (found?.value && Buffer.from(found.value).toString() === token) await client().delete(key)
+    },
+  }
 }
 
 /** Hide a password in a URL before it goes into a message. */
@@ -62,7 +88,48 @@ interface Link {
   readonly roundTtl?: (ms: number) => number
   /** The invalidation bus of memory tiers on this server (Redis), opened on first ask. */
   readonly bus?: () => RedisBus
+  readonly leases?: StoreLeases
   destroy(): void
+}
+
+/** A @keyv/redis adapter, as far as leases need it (passed as store, or inside a Keyv instance you pass). */
+interface KeyvRedisLike {
+  readonly namespace?: string
+  readonly client: { readonly isOpen: boolean }
+  getClient(): Promise<RedisLeaseClient>
+  createKeyPrefix(key: string, namespace?: string): string
+}
+
+function isKeyvRedis(adapter: unknown): adapter is KeyvRedisLike {
+  const a = adapter as Partial<KeyvRedisLike> | null | undefined
+  return typeof a?.getClient === 'function' && typeof a.createKeyPrefix === 'function' && 'client' in (a as object)
+}
+
+/**
+ * Connect a @keyv/redis adapter once at a time: its getClient() connects whenever the client is not open, and a
+ * node-redis cluster client is open from the start of connect(), before it has read the slot map, so calls that
+ * start together would run commands on a cluster that cannot route them yet. The first call connects; the others
+ * wait for that connection while the client stays open.
+ */
+function connectOnce(adapter: KeyvRedisLike): () => Promise<void> {
+  let ready: Promise<void> | undefined
+  return () => {
+    if (ready !== undefined && adapter.client.isOpen) return ready
+    const connecting: Promise<void> = adapter.getClient().then(() => undefined)
+    ready = connecting
+    connecting.catch(() => {
+      if (ready === connecting) ready = undefined
+    })
+    return connecting
+  }
+}
+
+/**
+ * Leases through a @keyv/redis adapter: its client (standalone, Sentinel or cluster, connected on demand by the
+ * adapter), and lease keys beside the entries, under LEASE_PART.
+ */
+function adapterLeases(adapter: KeyvRedisLike, client: () => Promise<RedisLeaseClient> = () => adapter.getClient()): StoreLeases {
+  return redisLeases(client, (entryKey) => adapter.createKeyPrefix(`${LEASE_PART}${entryKey}`, adapter.namespace))
 }
 
 const links = new Map<string, Link>()
@@ -112,6 +179,8 @@ function openRedisLink(url: string, redis: RedisModule, Keyv: KeyvConstructor, c
     where,
     keyv,
     gate: new BackoffGate(where, clock),
+    // The engine runs `before` (connect) ahead of every operation, so the adapter's client is connected here.
+    leases: adapterLeases(adapter as unknown as KeyvRedisLike, async () => adapter.client as unknown as RedisLeaseClient),
     before() {
       if (adapter.client.isReady) return Promise.resolve()
       return (connecting ??= connect().finally(() => (connecting = undefined)))
@@ -162,6 +231,7 @@ function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConst
     },
     // memcached counts ttl in whole seconds (a ttl under 1 s would mean "never expire"): round up.
     roundTtl: (ms) => Math.min(Math.ceil(ms / 1000), MEMCACHED_MAX_TTL_S) * 1000,
+    leases: memcacheLeases(() => adapter.client),
     destroy() {
       adapter.client.close()
     },
@@ -218,6 +288,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
         clock,
         checkValues: false,
         gate: new BackoffGate(name, clock),
+        ...(isKeyvRedis(target.keyv.store) ? { leases: adapterLeases(target.keyv.store), before: connectOnce(target.keyv.store) } : {}),
       }),
     }
   }
@@ -234,6 +305,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       keyv = new Keyv({ store: target.adapter, namespace: KEYV_NAMESPACE, throwOnErrors: true })
       wrappedAdapters.set(target.adapter, keyv)
     }
+    const redis = isKeyvRedis(target.adapter) ? { leases: adapterLeases(target.adapter), before: connectOnce(target.adapter) } : {}
     const adapter = target.adapter
     return {
       engine: createKeyvEngine({
@@ -249,6 +321,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
         checkValues: true,
         gate: new BackoffGate(name, clock),
         bus: () => adapterBus(adapter)?.view(part),
+        ...redis,
       }),
     }
   }
@@ -283,6 +356,7 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       clearPrefix: opened.clearPrefix,
       roundTtl: opened.roundTtl,
       ...(opened.bus ? { bus: () => opened.bus!().view(part) } : {}),
+      leases: opened.leases,
       close: async () => {
         if (closed) return
         closed = true

@@ -8,7 +8,7 @@ import { SerializationError } from '../../../report/errors.js'
 import { keyPart } from '../../../keys/store-key.js'
 import type { Clock } from '../../../platform/clock.js'
 import { listenForTags, stamp, verdictFromTimes, type TagListener } from '../../../tags/registry.js'
-import { MISS, physicalExpiry, type AsyncEngine, type InvalidationBus, type StoredEntry } from '../../contract.js'
+import { MISS, physicalExpiry, type AsyncEngine, type InvalidationBus, type LeaseTake, type StoredEntry } from '../../contract.js'
 import { reportTampered, sealBlockBytes, TamperedEntryError, type Sealer } from '../../seal.js'
 import type { CacheCounters } from '../../../report/stats.js'
 
@@ -208,7 +208,44 @@ export interface KeyvEngineOptions {
   readonly counters?: CacheCounters
   /** The invalidation bus of this cache's keys, for a memory tier (Redis links: keyv/bus.ts). */
   readonly bus?: () => InvalidationBus | undefined
+  /** The store's lease primitive (Redis: SET NX PX; memcached: add), when it has one. */
+  readonly leases?: StoreLeases
 }
+
+/** The two node-redis commands Redis leases use; a standalone client, a Sentinel or a cluster all have them. */
+export interface RedisLeaseClient {
+  set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<unknown>
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
+}
+
+/** A store's lease primitive (Redis, memcached), on the store's own key of a lease. */
+export interface StoreLeases {
+  /** The store key of the lease on an entry key (the prefixed key acache gives keyv). */
+  keyOf(entryKey: string): string
+  /** Set `token` under `key` for `ms` if nothing is there; whether it was set. */
+  take(key: string, token: string, ms: number): Promise<boolean>
+  /** Delete `key` if it still holds `token`. */
+  release(key: string, token: string): Promise<void>
+}
+
+/** Delete the lease only if it still holds the caller's token (compare-and-delete, atomic in Redis). */
+const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+/** Leases on Redis: `SET NX PX` with the token, released by the compare-and-delete script. */
+export function redisLeases(client: () => Promise<RedisLeaseClient>, keyOf: (entryKey: string) => string): StoreLeases {
+  return {
+    keyOf,
+    async take(key, token, ms) {
+      return (await (await client()).set(key, token, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ms)) } })) === 'OK'
+    },
+    async release(key, token) {
+      await (await client()).eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })
+    },
+  }
+}
+
+/** The lease part of acache's Redis keys, like TAG_PART: no function id can be `__leases__` (ids hold `#`). */
+export const LEASE_PART = '__leases__:'
 
 /** An AsyncEngine over a keyv instance. Faults are thrown; acache turns them into misses (or strict errors). */
 export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
@@ -302,6 +339,19 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
     size: () => written.size,
     close: async () => options.close?.(),
     invalidationBus: () => options.bus?.(),
+    leases: options.leases !== undefined,
+    async lease(key, token, ms): Promise<LeaseTake> {
+      const leases = options.leases
+      if (!leases) return 'taken'
+      const taken = await operate('take a lease', () => leases.take(leases.keyOf(prefix + key), token, ms))
+      // A set-if-absent cannot tell a released lease from one that ran out: a taken-over lease reads as 'taken'.
+      return taken ? 'taken' : 'held'
+    },
+    async unlease(key, token) {
+      const leases = options.leases
+      if (!leases) return
+      await operate('give up a lease', () => leases.release(leases.keyOf(prefix + key), token))
+    },
     async tagVerdict({ tags, created }) {
       if (tags.length === 0) return 'valid'
       const keys = tags.flatMap((tag) => tagKeys(tagPrefix, tag))

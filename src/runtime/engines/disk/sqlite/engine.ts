@@ -18,7 +18,7 @@ import { joinEntry } from '../codec.js'
 import { DiskEngine } from '../base.js'
 import { nodePath } from '../folders.js'
 import { sqliteKey } from '../../../keys/disk-key.js'
-import type { DiskEngineOptions, EngineContext, ForeignChanges, PersistentEngine, StoredEntry, TagVerdict } from '../../contract.js'
+import type { DiskEngineOptions, EngineContext, ForeignChanges, LeaseTake, PersistentEngine, StoredEntry, TagVerdict } from '../../contract.js'
 import { acquire, busyCleared, busyFailed, DatabaseBusyError, reconnect, release, type SharedDatabase } from './connections.js'
 import { isBusyError, isCorruptionError, type SqlStatement, type SqliteDriver } from './driver.js'
 import { prepareStatements, transaction, type Statements } from './schema.js'
@@ -160,18 +160,35 @@ class SqliteEngine extends DiskEngine {
     }
   }
 
-  protected save(key: string, encoded: EncodedEntry, now: number): void {
+  protected save(key: string, encoded: EncodedEntry, now: number, unlease?: string): void {
     this.writable()
     const { shared } = this
     const s = this.sql()
     transaction(shared.db, () => {
       s.upsert.run(this.id, key, this.version, joinEntry(encoded), encoded.expires, encoded.size, tick(), encoded.tags.join('\n'))
+      // The lease goes in the write that stores the entry: a leased miss costs one write transaction more, not two.
+      if (unlease !== undefined) s.unlease.run(this.id, key, unlease)
       this.pending.delete(key)
       if (this.cleanupDue) this.cleanup(now)
       if (this.maxsize !== Infinity || this.maxBytes !== Infinity) this.evict(key, now)
       if (++shared.writesSincePurge >= PURGE_EVERY_WRITES || now - shared.lastPurge >= PURGE_EVERY_MS) this.purgeExpired(now)
     })
     this.wrote()
+  }
+
+  lease(text: string, token: string, ms: number): LeaseTake {
+    const key = this.keyOf(text)
+    return this.guard((): LeaseTake => {
+      const s = this.sql()
+      const now = this.clock.now()
+      if (Number(s.leaseFree.run(this.id, key, token, now + ms).changes) > 0) return 'taken'
+      return Number(s.leaseExpired.run(token, now + ms, this.id, key, now).changes) > 0 ? 'expired' : 'held'
+    }, 'taken')
+  }
+
+  unlease(text: string, token: string): void {
+    const key = this.keyOf(text)
+    this.guard(() => this.sql().unlease.run(this.id, key, token), undefined)
   }
 
   protected remove(key: string): boolean {

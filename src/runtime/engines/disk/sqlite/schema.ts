@@ -2,15 +2,19 @@
  * The SQLite engine's tables and the statements it runs on them. One `entries` table for every function cached in
  * the folder, a `totals` table (function → entry count, bytes) kept exact by triggers, so a write checks
  * `maxsize` / `maxBytes` with one indexed lookup whichever process wrote the rows, and `tag_invalidations` (tag →
- * when it was last invalidated or revalidated, by any process).
+ * when it was last invalidated or revalidated, by any process), and `leases` (function, key → the token of the
+ * process computing that missing key, and when its lease runs out: call/leases.ts).
+ *
+ * `leases` was added without a schema version bump: `CREATE TABLE IF NOT EXISTS` adds it to a database of version
+ * 2, whose entries stay readable, and an older twat-cache opening a database that has it ignores it.
  */
 import type { SqlDatabase, SqlStatement } from './driver.js'
 
 /** Bumped when the schema changes; a database of another schema version is dropped and rebuilt (it is a cache). */
 export const SCHEMA_VERSION = 2
 /** The tables, by role (`twat-cache stats`, `clear` and `prune` query them too). */
-export const TABLES = { entries: 'entries', totals: 'totals', tags: 'tag_invalidations' } as const
-const { entries: ENTRIES, totals: TOTALS, tags: TAGS } = TABLES
+export const TABLES = { entries: 'entries', totals: 'totals', tags: 'tag_invalidations', leases: 'leases' } as const
+const { entries: ENTRIES, totals: TOTALS, tags: TAGS, leases: LEASES } = TABLES
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS ${ENTRIES} (
     fn TEXT NOT NULL,
@@ -34,6 +38,13 @@ const SCHEMA = `
     tag TEXT PRIMARY KEY,
     invalidated REAL NOT NULL DEFAULT 0,
     revalidated REAL NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS ${LEASES} (
+    fn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    token TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (fn, key)
   ) WITHOUT ROWID;
   CREATE TRIGGER IF NOT EXISTS entries_insert AFTER INSERT ON ${ENTRIES} BEGIN
     INSERT INTO ${TOTALS} (fn, count, bytes) VALUES (new.fn, 1, new.size)
@@ -64,7 +75,7 @@ export function initialize(db: SqlDatabase): void {
     const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
     if (current !== SCHEMA_VERSION && current !== 0) {
       // Entries of another format read as misses by being gone: the tables are made again.
-      db.exec(`DROP TABLE IF EXISTS ${ENTRIES}; DROP TABLE IF EXISTS ${TOTALS}; DROP TABLE IF EXISTS ${TAGS};`)
+      db.exec(`DROP TABLE IF EXISTS ${ENTRIES}; DROP TABLE IF EXISTS ${TOTALS}; DROP TABLE IF EXISTS ${TAGS}; DROP TABLE IF EXISTS ${LEASES};`)
     }
     db.exec(SCHEMA)
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
@@ -113,6 +124,11 @@ export function prepareStatements(db: SqlDatabase) {
     otherVersions: db.prepare(`DELETE FROM ${ENTRIES} WHERE fn = ? AND version != ?`),
     clear: db.prepare(`DELETE FROM ${ENTRIES} WHERE fn = ?`),
     count: db.prepare(`SELECT count(*) AS n FROM ${ENTRIES} WHERE fn = ? AND version = ? AND (expires = 0 OR expires > ?)`),
+    /** A lease on a free key: one autocommitted statement, i.e. one write transaction. */
+    leaseFree: db.prepare(`INSERT INTO ${LEASES} (fn, key, token, expires) VALUES (?, ?, ?, ?) ON CONFLICT (fn, key) DO NOTHING`),
+    /** A lease whose holder let it run out (died, or is slower than lockTimeout). */
+    leaseExpired: db.prepare(`UPDATE ${LEASES} SET token = ?, expires = ? WHERE fn = ? AND key = ? AND expires <= ?`),
+    unlease: db.prepare(`DELETE FROM ${LEASES} WHERE fn = ? AND key = ? AND token = ?`),
   }
 }
 
