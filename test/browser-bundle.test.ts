@@ -14,13 +14,11 @@ const s = suite('browser bundle weight', { timeoutMs: 240_000 })
 /**
  * Budgets, as multiples of lru-cache's own min+gz size in the same build. The goal for mcache alone is 1.3×; it is
  * missed (bench/README.md says by how much and why), so the budget holds the line where it is now, with room for
- * gzip's noise; ucache (every cache, chosen at run time) must stay under its own. ucache's went from 4.75× to 5.0×
- * with leases (call/leases.ts: the settled composition, which the browser build keeps for acache on a store, holds
- * the lease stage; about 0.65 kB gz).
+ * gzip's noise; ucache (every cache, chosen at run time) must stay under its own. Raised from 4.0× / 4.75× by the
+ * option rules and browser stand-ins of the memory tier, leases, keys and tracing (mcache 3.92× → 4.10×), and the
+ * lease stage of the settled composition, which the browser keeps for acache on a store (ucache 4.67× → 5.08×).
  */
-// ucache: 4.75× until the memory tier, whose options, wiring and warning add ~0.5 kB gz (the tier itself is not
-// bundled: package.json's browser field swaps in call/memory-tier.browser.ts).
-const BUDGET = { mcache: 4.0, ucache: 4.85 } as const
+const BUDGET = { mcache: 4.2, ucache: 5.2 } as const
 
 const ENTRIES = {
   lru: `import { LRUCache } from 'lru-cache'\nconst c = new LRUCache({ max: 10 })\nc.set(1, 2)\nexport const value = c.get(1)\n`,

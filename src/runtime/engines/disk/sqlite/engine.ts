@@ -179,6 +179,8 @@ class SqliteEngine extends DiskEngine {
   lease(text: string, token: string, ms: number): LeaseTake {
     const key = this.keyOf(text)
     return this.guard((): LeaseTake => {
+      // A lease is a write: within the pause another process's lock started, it is skipped too, not waited for.
+      this.writable()
       const s = this.sql()
       const now = this.clock.now()
       if (Number(s.leaseFree.run(this.id, key, token, now + ms).changes) > 0) return 'taken'
@@ -188,7 +190,10 @@ class SqliteEngine extends DiskEngine {
 
   unlease(text: string, token: string): void {
     const key = this.keyOf(text)
-    this.guard(() => this.sql().unlease.run(this.id, key, token), undefined)
+    this.guard(() => {
+      this.writable()
+      this.sql().unlease.run(this.id, key, token)
+    }, undefined)
   }
 
   protected remove(key: string): boolean {
