@@ -386,12 +386,14 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
   /** A miss (nothing stored, or `stale` in its staleIfError window): under a lease on the key where there is one. */
   function miss(self: unknown, args: ArrayLike<unknown>, k: unknown, stale?: StoredEntry): unknown {
     if (!leasing) return recompute(self, args, k, false, stale)
+    // The lease may be taken after an await: the computation goes on in this call's trace.
+    const trace = currentTrace()
     return leasedMiss({
       store,
       key: k,
       timeoutMs: config.lockTimeoutMs,
       asynchronous: promises,
-      compute: (lease) => recompute(self, args, k, false, stale, lease),
+      compute: (lease) => resumeTrace(trace, () => recompute(self, args, k, false, stale, lease)),
       usable: waitedFor,
       tookOver: () =>
         warnOnce(
