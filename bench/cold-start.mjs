@@ -66,7 +66,11 @@ export const measureAll = async () => {
     times.fresh.push(run('fresh', { FRESH_DIR: path.join(folder, `fresh-${i}`) }))
   }
   const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]
-  const ms = (list, detail) => ({ value: median(list), unit: 'ms', detail: `median of ${list.length} processes; min ${Math.min(...list).toFixed(1)} ms; ${detail}` })
+  const ms = (list, detail) => ({
+    value: median(list),
+    unit: 'ms',
+    detail: `median of ${list.length} processes; min ${Math.min(...list).toFixed(1)} ms; ${detail}`,
+  })
   return {
     results: {
       'raw: require better-sqlite3 + open + SELECT': ms(times.raw, 'baseline'),

@@ -49,5 +49,7 @@ export const contenders = {
 }
 
 export function goals(results, { ratioGoal }) {
-  return [ratioGoal(results, { goal: 'fcache hit, 1 MiB Float64Array', subject: 'fcache', baseline: 'readFileSync + v8.deserialize', max: 1.3 })]
+  return [
+    ratioGoal(results, { goal: 'fcache hit, 1 MiB Float64Array', subject: 'fcache', baseline: 'readFileSync + v8.deserialize', max: 1.3 }),
+  ]
 }

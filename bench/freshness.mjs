@@ -90,7 +90,10 @@ const memory = {
     async setup() {
       const { BentoCache, bentostore } = await importPeer('bentocache')
       const { memoryDriver } = await importPeer('bentocache/drivers/memory')
-      const bento = new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: MAXSIZE * 2 })) } })
+      const bento = new BentoCache({
+        default: 'memory',
+        stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: MAXSIZE * 2 })) },
+      })
       // Bentocache keys are strings; the conversion is part of using it as a memo.
       const cached = (x) => bento.getOrSet({ key: String(x), factory: () => work(x), ttl: '1h', tags: ['prices'] })
       for (const k of numbers) await cached(k)
@@ -109,7 +112,12 @@ const memory = {
 
 /** A bcache on SQLite, filled with `record` for every sku. */
 async function filledBcache(fn, options) {
-  const cached = (await importBuilt('index.js')).bcache(fn, { cacheDir: temporaryFolder(), name: 'bench-freshness', maxsize: 10_000, ...options })
+  const cached = (await importBuilt('index.js')).bcache(fn, {
+    cacheDir: temporaryFolder(),
+    name: 'bench-freshness',
+    maxsize: 10_000,
+    ...options,
+  })
   if (cached.cache.engine !== 'better-sqlite3') throw new Error(`bcache runs on ${cached.cache.engine}, not better-sqlite3`)
   return cached
 }
@@ -147,8 +155,18 @@ export const contenders = { ...memory, ...sqlite }
 
 export function goals(results, { ratioGoal }) {
   return [
-    ratioGoal(results, { goal: 'mcache tagged hit', subject: 'mcache hit, tagged (tags option)', baseline: 'mcache hit, untagged', max: 1.2 }),
-    ratioGoal(results, { goal: 'bcache tagged hit', subject: 'bcache hit, tagged (tags option)', baseline: 'bcache hit, untagged', max: 1.5 }),
+    ratioGoal(results, {
+      goal: 'mcache tagged hit',
+      subject: 'mcache hit, tagged (tags option)',
+      baseline: 'mcache hit, untagged',
+      max: 1.2,
+    }),
+    ratioGoal(results, {
+      goal: 'bcache tagged hit',
+      subject: 'bcache hit, tagged (tags option)',
+      baseline: 'bcache hit, untagged',
+      max: 1.5,
+    }),
     ratioGoal(results, {
       goal: 'mcache tagged hit vs bentocache',
       subject: 'mcache hit, tagged (tags option)',

@@ -49,7 +49,11 @@ export async function measureAll() {
   for (const [name, times] of Object.entries(samples)) {
     const ms = median(times)
     const sorted = [...times].sort((a, b) => a - b)
-    results[name] = { ns: ms * 1e6, text: `${ms.toFixed(1)} ms`, detail: `median of ${times.length} processes (fastest ${sorted[0].toFixed(1)} ms, slowest ${sorted.at(-1).toFixed(1)} ms)` }
+    results[name] = {
+      ns: ms * 1e6,
+      text: `${ms.toFixed(1)} ms`,
+      detail: `median of ${times.length} processes (fastest ${sorted[0].toFixed(1)} ms, slowest ${sorted.at(-1).toFixed(1)} ms)`,
+    }
   }
   return { results }
 }

@@ -73,7 +73,9 @@ function freePort() {
 
 async function startRedis() {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   const failed = new Promise((_, reject) => child.once('error', reject))
   for (let i = 0; i < 200; i++) {
     const up = await Promise.race([
@@ -148,7 +150,9 @@ async function redisMisses(acache, admin, proxy, direct, lock, round) {
 export async function measureAll() {
   const { bcache, acache } = await importBuilt('index.js')
   const results = {}
-  const notes = [`${MISSES} cold keys per series, one after another, in one process; the function returns at once; best of ${ROUNDS} interleaved rounds.`]
+  const notes = [
+    `${MISSES} cold keys per series, one after another, in one process; the function returns at once; best of ${ROUNDS} interleaved rounds.`,
+  ]
 
   // Interleaved rounds, the best time of each kind: the machine's load moves between rounds, and the first round
   // also warms the JIT up.
@@ -159,9 +163,17 @@ export async function measureAll() {
     return [pick(0), pick(1)]
   }
   const [unleased, leased] = await best((lock, r) => bcacheMisses(bcache, lock, r))
-  results['bcache miss, lock: false'] = { value: unleased.us, unit: 'µs', detail: `${unleased.transactions.toFixed(2)} write transactions per miss` }
+  results['bcache miss, lock: false'] = {
+    value: unleased.us,
+    unit: 'µs',
+    detail: `${unleased.transactions.toFixed(2)} write transactions per miss`,
+  }
   results['bcache miss, leased'] = { value: leased.us, unit: 'µs', detail: `${leased.transactions.toFixed(2)} write transactions per miss` }
-  results['bcache: write transactions a lease adds'] = { value: leased.transactions - unleased.transactions, unit: 'per miss', detail: 'WAL commit frames' }
+  results['bcache: write transactions a lease adds'] = {
+    value: leased.transactions - unleased.transactions,
+    unit: 'per miss',
+    detail: 'WAL commit frames',
+  }
   results['bcache: leased ÷ unleased miss time'] = { value: leased.us / unleased.us, unit: '×', detail: '' }
 
   let redis
@@ -177,9 +189,21 @@ export async function measureAll() {
   await admin.connect()
   try {
     const [plain, withLease] = await best((lock, r) => redisMisses(acache, admin, proxy, redis.port, lock, r))
-    results['acache on Redis miss, lock: false'] = { value: plain.us, unit: 'µs', detail: `${plain.roundTrips.toFixed(2)} round trips, ${plain.commands.toFixed(2)} commands per miss` }
-    results['acache on Redis miss, leased'] = { value: withLease.us, unit: 'µs', detail: `${withLease.roundTrips.toFixed(2)} round trips, ${withLease.commands.toFixed(2)} commands per miss` }
-    results['Redis: round trips a lease adds'] = { value: withLease.roundTrips - plain.roundTrips, unit: 'per miss', detail: 'client flushes seen by a proxy' }
+    results['acache on Redis miss, lock: false'] = {
+      value: plain.us,
+      unit: 'µs',
+      detail: `${plain.roundTrips.toFixed(2)} round trips, ${plain.commands.toFixed(2)} commands per miss`,
+    }
+    results['acache on Redis miss, leased'] = {
+      value: withLease.us,
+      unit: 'µs',
+      detail: `${withLease.roundTrips.toFixed(2)} round trips, ${withLease.commands.toFixed(2)} commands per miss`,
+    }
+    results['Redis: round trips a lease adds'] = {
+      value: withLease.roundTrips - plain.roundTrips,
+      unit: 'per miss',
+      detail: 'client flushes seen by a proxy',
+    }
     results['Redis: leased ÷ unleased miss time'] = { value: withLease.us / plain.us, unit: '×', detail: 'direct connection' }
   } finally {
     await admin.quit()
@@ -191,7 +215,17 @@ export async function measureAll() {
 
 export function goals(results, { limitGoal }) {
   return [
-    limitGoal(results, { goal: 'a leased bcache miss adds ≤ 1 write transaction', subject: 'bcache: write transactions a lease adds', max: 1, unit: 'per miss' }),
-    limitGoal(results, { goal: 'a leased Redis miss adds ≤ 1 round trip', subject: 'Redis: round trips a lease adds', max: 1, unit: 'per miss' }),
+    limitGoal(results, {
+      goal: 'a leased bcache miss adds ≤ 1 write transaction',
+      subject: 'bcache: write transactions a lease adds',
+      max: 1,
+      unit: 'per miss',
+    }),
+    limitGoal(results, {
+      goal: 'a leased Redis miss adds ≤ 1 round trip',
+      subject: 'Redis: round trips a lease adds',
+      max: 1,
+      unit: 'per miss',
+    }),
   ]
 }

@@ -100,6 +100,11 @@ export function goals(results, { ratioGoal, limitGoal }) {
   return [
     limitGoal(results, { goal: 'bounded mcache stays bounded, 1 arg', subject: 'heap growth, 1 primitive arg', max: 2, unit: 'MB' }),
     limitGoal(results, { goal: 'bounded mcache stays bounded, 3 args', subject: 'heap growth, 3 primitive args', max: 2, unit: 'MB' }),
-    ratioGoal(results, { goal: 'bytes per entry', subject: 'bytes per entry, mcache', baseline: 'bytes per entry, lru-cache (raw)', max: 1.5 }),
+    ratioGoal(results, {
+      goal: 'bytes per entry',
+      subject: 'bytes per entry, mcache',
+      baseline: 'bytes per entry, lru-cache (raw)',
+      max: 1.5,
+    }),
   ]
 }

@@ -15,7 +15,8 @@ const work = (x) => x + 1
 /** A loop over fresh keys (each call's key is new), with its own type feedback (see loopOne in measure.mjs). */
 function freshKeys(f, start) {
   return new Function(
-    'f', 'start',
+    'f',
+    'start',
     `let next = start
     return function loop() {
       let acc = 0

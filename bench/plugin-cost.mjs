@@ -95,11 +95,21 @@ function writeProject() {
   mkdirSync(path.join(dir, 'test'))
   for (let i = 0; i < MODULES; i++) writeFileSync(path.join(dir, 'src', `m${i}.ts`), moduleText(i))
   for (let k = 0; k < TEST_FILES; k++) writeFileSync(path.join(dir, 'test', `t${k}.test.ts`), testText(k))
-  writeFileSync(path.join(dir, 'src', 'index.ts'), Array.from({ length: MODULES }, (_, i) => `export { f${i}, total${i} } from './m${i}.js'`).join('\n') + '\n')
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'plugin-cost-project', private: true, type: 'module', dependencies: { 'twat-cache': '*' } }, null, 2))
+  writeFileSync(
+    path.join(dir, 'src', 'index.ts'),
+    Array.from({ length: MODULES }, (_, i) => `export { f${i}, total${i} } from './m${i}.js'`).join('\n') + '\n',
+  )
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'plugin-cost-project', private: true, type: 'module', dependencies: { 'twat-cache': '*' } }, null, 2),
+  )
   writeFileSync(
     path.join(dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true } }, null, 2),
+    JSON.stringify(
+      { compilerOptions: { target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: true } },
+      null,
+      2,
+    ),
   )
   const installed = path.join(dir, 'node_modules', 'twat-cache')
   mkdirSync(installed, { recursive: true })
@@ -127,7 +137,12 @@ const VITE = path.join(ROOT, 'node_modules/vite/bin/vite.js')
 /** Runs a command in the project; returns its wall time in ms and its output. */
 function timed(dir, args) {
   const t0 = performance.now()
-  const child = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 600_000, env: { ...process.env, NO_COLOR: '1', CI: '1' } })
+  const child = spawnSync(process.execPath, args, {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, NO_COLOR: '1', CI: '1' },
+  })
   const ms = performance.now() - t0
   const output = `${child.stdout}${child.stderr}`
   if (child.status !== 0) throw new Error(`${args.slice(1).join(' ')} failed (status ${child.status}):\n${output.slice(-4000)}`)
@@ -138,7 +153,8 @@ function timed(dir, args) {
 function vitestReport(output) {
   const tests = /Tests\s+(\d+) passed/.exec(output)?.[1]
   const duration = /Duration\s+([\d.]+m?s)\s*\(([^)]*)\)/.exec(output)
-  if (Number(tests) !== TEST_FILES * Math.ceil(MODULES / TEST_FILES)) throw new Error(`Vitest did not pass every test:\n${output.slice(-3000)}`)
+  if (Number(tests) !== TEST_FILES * Math.ceil(MODULES / TEST_FILES))
+    throw new Error(`Vitest did not pass every test:\n${output.slice(-3000)}`)
   const phases = {}
   for (const part of duration?.[2].split(',') ?? []) {
     const [name, value] = part.trim().split(/\s+/)
@@ -162,8 +178,15 @@ if (process.env.BENCH_PROJECT_ONLY) {
   process.exit(0)
 }
 if (!process.env.BENCH_KEEP) process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-console.log(`plugin cost — Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-console.log(`project: ${MODULES} modules (${Array.from({ length: MODULES }, (_, i) => i).filter(tagged).length} tagged, each importing two others), ${TEST_FILES} test files, ${TEST_FILES * Math.ceil(MODULES / TEST_FILES)} tests${process.env.BENCH_KEEP ? ` — ${dir}` : ''}\n`)
+console.log(
+  `plugin cost — Node ${process.version}, ${os.cpus().length} cores, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
+console.log(
+  `project: ${MODULES} modules (${Array.from({ length: MODULES }, (_, i) => i).filter(tagged).length} tagged, each importing two others), ${TEST_FILES} test files, ${TEST_FILES * Math.ceil(MODULES / TEST_FILES)} tests${process.env.BENCH_KEEP ? ` — ${dir}` : ''}\n`,
+)
 
 const runs = { vitest: { plain: [], plugin: [] }, build: { plain: [], plugin: [] } }
 for (let round = 0; round < ROUNDS; round++) {
@@ -178,7 +201,10 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const rows = []
 const goals = []
-for (const [tool, label] of [['vitest', 'vitest run (wall)'], ['build', 'vite build (wall)']]) {
+for (const [tool, label] of [
+  ['vitest', 'vitest run (wall)'],
+  ['build', 'vite build (wall)'],
+]) {
   const plain = median(runs[tool].plain.map((r) => r.ms)) / 1000
   const plugin = median(runs[tool].plugin.map((r) => r.ms)) / 1000
   rows.push([label, fmt(plain), fmt(plugin), `${(plugin / plain).toFixed(2)}×`])
@@ -192,7 +218,8 @@ for (const name of phaseNames) {
   rows.push([`vitest: ${name} (as Vitest prints it)`, fmt(plain), fmt(plugin), plain ? `${(plugin / plain).toFixed(2)}×` : '–'])
 }
 
-const table = (header, body) => [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+const table = (header, body) =>
+  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 console.log(`\nMedians of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}, load average now ${os.loadavg()[0].toFixed(2)}:\n`)
 console.log(table(['measurement', 'without the plugin', 'with the plugin', 'with ÷ without'], rows))
 console.log('')

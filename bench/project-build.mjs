@@ -94,7 +94,9 @@ async function rollupTypeScript() {
       return path.resolve(path.dirname(importer), `${source.slice(0, -3)}.ts`)
     },
     async transform(code, id) {
-      return id.endsWith('.ts') ? { code: (await transform(code, { loader: 'ts', format: 'esm', target: 'es2022' })).code, map: null } : null
+      return id.endsWith('.ts')
+        ? { code: (await transform(code, { loader: 'ts', format: 'esm', target: 'es2022' })).code, map: null }
+        : null
     },
   }
 }
@@ -126,11 +128,26 @@ const webpackLike = (dir, outDir) => ({
 const BUILDS = {
   async esbuild(dir, outDir, plugin) {
     const { build } = await import('esbuild')
-    await build({ absWorkingDir: dir, entryPoints: ['src/main.ts'], bundle: true, platform: 'node', format: 'esm', outfile: path.join(outDir, 'main.mjs'), external: ['twat-cache'], logLevel: 'silent', plugins: plugin ? [plugin] : [] })
+    await build({
+      absWorkingDir: dir,
+      entryPoints: ['src/main.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: path.join(outDir, 'main.mjs'),
+      external: ['twat-cache'],
+      logLevel: 'silent',
+      plugins: plugin ? [plugin] : [],
+    })
   },
   async rollup(dir, outDir, plugin) {
     const { rollup } = await import('rollup')
-    const bundle = await rollup({ input: path.join(dir, 'src/main.ts'), external: isExternal, plugins: [...(plugin ? [plugin] : []), await rollupTypeScript()], onwarn: () => undefined })
+    const bundle = await rollup({
+      input: path.join(dir, 'src/main.ts'),
+      external: isExternal,
+      plugins: [...(plugin ? [plugin] : []), await rollupTypeScript()],
+      onwarn: () => undefined,
+    })
     await bundle.write({ file: path.join(outDir, 'main.mjs'), format: 'es' })
     await bundle.close()
   },
@@ -141,27 +158,46 @@ const BUILDS = {
       configFile: false,
       logLevel: 'silent',
       plugins: plugin ? [plugin] : [],
-      build: { ssr: path.join(dir, 'src/main.ts'), outDir, emptyOutDir: true, minify: false, rolldownOptions: { external: isExternal, output: { format: 'es' } } },
+      build: {
+        ssr: path.join(dir, 'src/main.ts'),
+        outDir,
+        emptyOutDir: true,
+        minify: false,
+        rolldownOptions: { external: isExternal, output: { format: 'es' } },
+      },
       ssr: { target: 'node', external: ['twat-cache'] },
     })
   },
   async webpack(dir, outDir, plugin) {
     const { default: webpack } = await import('webpack')
-    const compiler = webpack({ ...webpackLike(dir, outDir), module: { rules: [{ test: /\.ts$/, loader: path.join(dir, 'strip-types.cjs') }] }, plugins: plugin ? [plugin] : [] })
+    const compiler = webpack({
+      ...webpackLike(dir, outDir),
+      module: { rules: [{ test: /\.ts$/, loader: path.join(dir, 'strip-types.cjs') }] },
+      plugins: plugin ? [plugin] : [],
+    })
     await runCompiler(compiler)
   },
   async rspack(dir, outDir, plugin) {
     const { rspack } = await import('@rspack/core')
     const compiler = rspack({
       ...webpackLike(dir, outDir),
-      module: { rules: [{ test: /\.ts$/, loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } } }] },
+      module: {
+        rules: [{ test: /\.ts$/, loader: 'builtin:swc-loader', options: { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } } }],
+      },
       plugins: plugin ? [plugin] : [],
     })
     await runCompiler(compiler)
   },
   async rolldown(dir, outDir, plugin) {
     const { rolldown } = await import('rolldown')
-    const bundle = await rolldown({ cwd: dir, input: path.join(dir, 'src/main.ts'), platform: 'node', external: isExternal, plugins: plugin ? [plugin] : [], onwarn: () => undefined })
+    const bundle = await rolldown({
+      cwd: dir,
+      input: path.join(dir, 'src/main.ts'),
+      platform: 'node',
+      external: isExternal,
+      plugins: plugin ? [plugin] : [],
+      onwarn: () => undefined,
+    })
     await bundle.write({ file: path.join(outDir, 'main.mjs'), format: 'es' })
     await bundle.close()
   },
@@ -191,7 +227,9 @@ async function timeBuild(bundler, dir, variant) {
 
 const dir = writeProject()
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-console.log(`${FILES} files, best of ${ROUNDS} rounds (after one warm-up build per bundler); Node ${process.version}, ${os.cpus()[0]?.model}, ${os.cpus().length} cores\n`)
+console.log(
+  `${FILES} files, best of ${ROUNDS} rounds (after one warm-up build per bundler); Node ${process.version}, ${os.cpus()[0]?.model}, ${os.cpus().length} cores\n`,
+)
 const rows = []
 for (const bundler of requested.length ? requested : BUNDLERS) {
   if (!(await importable(bundler))) {
@@ -207,7 +245,9 @@ for (const bundler of requested.length ? requested : BUNDLERS) {
   }
   rows.push({ bundler, best })
   const [none, fn, deps] = VARIANTS.map((v) => best[v])
-  console.log(`${bundler.padEnd(9)} no plugin ${ms(none)}  plugin (function) ${ms(fn)} ${ratio(fn, none)}  plugin (deps) ${ms(deps)} ${ratio(deps, none)}  deps vs function ${ratio(deps, fn)}`)
+  console.log(
+    `${bundler.padEnd(9)} no plugin ${ms(none)}  plugin (function) ${ms(fn)} ${ratio(fn, none)}  plugin (deps) ${ms(deps)} ${ratio(deps, none)}  deps vs function ${ratio(deps, fn)}`,
+  )
 }
 
 function ms(value) {
@@ -217,7 +257,9 @@ function ratio(value, base) {
   return `${(value / base).toFixed(2)}×`
 }
 
-console.log('\n| bundler | no plugin | plugin, versionScope function | plugin, deps | plugin vs none (function / deps) | deps vs function |')
+console.log(
+  '\n| bundler | no plugin | plugin, versionScope function | plugin, deps | plugin vs none (function / deps) | deps vs function |',
+)
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
 for (const row of rows) {
   if (row.skipped) {
@@ -225,5 +267,7 @@ for (const row of rows) {
     continue
   }
   const [none, fn, deps] = VARIANTS.map((v) => row.best[v])
-  console.log(`| ${row.bundler} | ${ms(none).trim()} | ${ms(fn).trim()} | ${ms(deps).trim()} | ${ratio(fn, none)} / ${ratio(deps, none)} | ${ratio(deps, fn)} |`)
+  console.log(
+    `| ${row.bundler} | ${ms(none).trim()} | ${ms(fn).trim()} | ${ms(deps).trim()} | ${ratio(fn, none)} / ${ratio(deps, none)} | ${ratio(deps, fn)} |`,
+  )
 }

@@ -20,20 +20,30 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import {
-  GOAL_HEADER,
-  formatNs,
-  formatNumber,
-  formatRatio,
-  goalRows,
-  limitGoal,
-  markdownTable,
-  ratioGoal,
-} from './harness/report.mjs'
+import { GOAL_HEADER, formatNs, formatNumber, formatRatio, goalRows, limitGoal, markdownTable, ratioGoal } from './harness/report.mjs'
 import { QUICK } from './harness/measure.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const GROUPS = ['import-time', 'mcache-hit', 'mcache-tagged', 'mcache-keys', 'mcache-miss', 'mcache-memory', 'acache', 'bcache', 'store-path', 'cold-start', 'fcache', 'freshness', 'tiers', 'leases', 'tracing', 'integrity', 'compression', 'transform']
+const GROUPS = [
+  'import-time',
+  'mcache-hit',
+  'mcache-tagged',
+  'mcache-keys',
+  'mcache-miss',
+  'mcache-memory',
+  'acache',
+  'bcache',
+  'store-path',
+  'cold-start',
+  'fcache',
+  'freshness',
+  'tiers',
+  'leases',
+  'tracing',
+  'integrity',
+  'compression',
+  'transform',
+]
 /**
  * Processes per contender; the best one counts. A process can land on a busy moment of a shared machine, or on a
  * slower outcome that stays for its whole life: the same mcache hit settles at 28 or 39 ns from one process to the
@@ -80,7 +90,10 @@ function savedResults(group, results) {
 
 function machine() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ')
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
   return `Node ${process.version}, ${cpu}, ${os.cpus().length} cores, load average ${load}`
 }
 
@@ -108,7 +121,7 @@ for (const id of selected) {
     for (const [name, r] of Object.entries(results)) {
       const shown = r.skip
         ? `skipped: ${r.skip}`
-        : r.text ?? (r.ns !== undefined ? formatNs(r.ns) : `${formatNumber(r.value)} ${r.unit ?? ''}`.trim())
+        : (r.text ?? (r.ns !== undefined ? formatNs(r.ns) : `${formatNumber(r.value)} ${r.unit ?? ''}`.trim()))
       rows.push([name, shown, r.detail ?? ''])
     }
   } else {
@@ -128,7 +141,12 @@ for (const id of selected) {
     for (const [name, before] of Object.entries(previousBuild)) {
       const now = results[name]
       const ratio = now?.ns !== undefined && before.ns !== undefined ? now.ns / before.ns : undefined
-      againstPrevious.push([`${group.title}: ${name}`, before.skip ? `skipped: ${before.skip}` : formatNs(before.ns), now?.skip ? 'skipped' : formatNs(now?.ns), formatRatio(ratio)])
+      againstPrevious.push([
+        `${group.title}: ${name}`,
+        before.skip ? `skipped: ${before.skip}` : formatNs(before.ns),
+        now?.skip ? 'skipped' : formatNs(now?.ns),
+        formatRatio(ratio),
+      ])
     }
     for (const [name, contender] of Object.entries(group.contenders)) {
       const r = results[name]
@@ -143,7 +161,9 @@ for (const id of selected) {
   const goals = group.goals ? group.goals(results, { ratioGoal, limitGoal }) : []
   for (const g of goals) {
     const mark = g.pass === undefined ? '·' : g.pass ? '✓' : '✗'
-    console.log(`  ${mark} ${g.goal}: ${g.value}${g.ratio !== undefined ? ` (${formatRatio(g.ratio)})` : ''}, target ${g.target}${g.note ? ` — ${g.note}` : ''}`)
+    console.log(
+      `  ${mark} ${g.goal}: ${g.value}${g.ratio !== undefined ? ` (${formatRatio(g.ratio)})` : ''}, target ${g.target}${g.note ? ` — ${g.note}` : ''}`,
+    )
   }
   for (const note of notes) console.log(`  note: ${note}`)
   console.log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
@@ -157,7 +177,9 @@ if (againstPrevious.length) {
   const width = againstPrevious.reduce((w, r) => Math.max(w, r[0].length), 0)
   for (const r of againstPrevious) console.log(`  ${r[0].padEnd(width)}  ${r[1].padStart(10)}  →  ${r[2].padStart(10)}  ${r[3]}`)
   console.log('')
-  sections.push(`### This build against the previous build\n\n${markdownTable(['benchmark', 'previous build', 'this build', 'this ÷ previous'], againstPrevious)}`)
+  sections.push(
+    `### This build against the previous build\n\n${markdownTable(['benchmark', 'previous build', 'this build', 'this ÷ previous'], againstPrevious)}`,
+  )
 }
 
 console.log('## Markdown (for bench/README.md)\n')
@@ -182,4 +204,6 @@ if (process.env.BENCH_JSON) {
   console.log(`Results saved to ${path.relative(process.cwd(), file) || file} (node scripts/perf-chart.mjs draws docs/performance.svg)`)
 }
 const missed = allGoals.filter((g) => g.pass === false).length
-console.log(`${allGoals.filter((g) => g.pass).length} goals met, ${missed} missed, ${allGoals.filter((g) => g.pass === undefined).length} not measured`)
+console.log(
+  `${allGoals.filter((g) => g.pass).length} goals met, ${missed} missed, ${allGoals.filter((g) => g.pass === undefined).length} not measured`,
+)

@@ -18,7 +18,8 @@ const valueFor = (k) => ({ id: k, name: `item-${k}`, tags: ['a', 'b'], price: 9.
 
 const ENTRIES = `CREATE TABLE entries (fn TEXT NOT NULL, key TEXT NOT NULL, version TEXT NOT NULL, value BLOB NOT NULL,
   expires INTEGER NOT NULL, size INTEGER NOT NULL, accessed INTEGER NOT NULL, tags TEXT NOT NULL DEFAULT '', PRIMARY KEY (fn, key))`
-const ACCESS_INDEX = 'CREATE INDEX entries_by_access ON entries (fn, accessed); CREATE INDEX entries_by_expiry ON entries (expires) WHERE expires > 0'
+const ACCESS_INDEX =
+  'CREATE INDEX entries_by_access ON entries (fn, accessed); CREATE INDEX entries_by_expiry ON entries (expires) WHERE expires > 0'
 const TRIGGERS = `CREATE TABLE totals (fn TEXT PRIMARY KEY, count INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TRIGGER entries_insert AFTER INSERT ON entries BEGIN
     INSERT INTO totals (fn, count, bytes) VALUES (new.fn, 1, new.size) ON CONFLICT (fn) DO UPDATE SET count = count + 1, bytes = bytes + new.size;

@@ -37,7 +37,9 @@ function freePort() {
 /** A redis-server for this process on a free port, killed at exit; Skip when it is not installed. */
 async function redisServer() {
   const port = await freePort()
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  })
   const failed = new Promise((_, reject) => child.once('error', () => reject(new Skip('redis-server is not installed'))))
   process.once('exit', () => child.kill('SIGKILL'))
   const ready = (async () => {
@@ -135,7 +137,11 @@ export const contenders = {
       const { fileDriver } = await importPeer('bentocache/drivers/file')
       const bento = new BentoCache({
         default: 'tiered',
-        stores: { tiered: bentostore().useL1Layer(memoryDriver({ maxItems: 2000 })).useL2Layer(fileDriver({ directory: temporaryFolder() })) },
+        stores: {
+          tiered: bentostore()
+            .useL1Layer(memoryDriver({ maxItems: 2000 }))
+            .useL2Layer(fileDriver({ directory: temporaryFolder() })),
+        },
       })
       for (const k of keys) await bento.set({ key: k, value: valueFor(k), ttl: '1h' })
       for (const k of keys) await bento.get({ key: k })

@@ -84,6 +84,11 @@ export const contenders = {
 
 export function goals(results, { ratioGoal }) {
   return [
-    ratioGoal(results, { goal: 'mcache hit, nobody listening', subject: 'mcache hit, no subscriber', baseline: 'lru-cache memo', max: 1.5 }),
+    ratioGoal(results, {
+      goal: 'mcache hit, nobody listening',
+      subject: 'mcache hit, no subscriber',
+      baseline: 'lru-cache memo',
+      max: 1.5,
+    }),
   ]
 }

@@ -42,7 +42,10 @@ function makeModule(tags) {
   }
   parts.push('export class Store {', '  private items = new Map<string, Item>()')
   parts.push(`  ${tags ? '/** @mcache */\n  ' : ''}get(id: string): Item | undefined { return this.items.get(id) }`)
-  parts.push('  load(file: string) { for (const item of JSON.parse(readFileSync(file, "utf8")) as Item[]) this.items.set(item.id, item) }', '}')
+  parts.push(
+    '  load(file: string) { for (const item of JSON.parse(readFileSync(file, "utf8")) as Item[]) this.items.set(item.id, item) }',
+    '}',
+  )
   return parts.join('\n')
 }
 
@@ -54,7 +57,12 @@ function writeDependencyProject() {
   const dir = temporaryFolder('twat-cache-bench-transform-')
   writeFileSync(path.join(dir, 'more.ts'), makeModule(0))
   writeFileSync(path.join(dir, 'helpers.ts'), `import { compute1 } from './more.js'\nexport const more = compute1\n${makeModule(0)}`)
-  const parts = ['import { compute3, type Item } from "./helpers.js"', 'const FACTOR = 3', 'function local(items: Item[]) { return items.length * FACTOR }', '']
+  const parts = [
+    'import { compute3, type Item } from "./helpers.js"',
+    'const FACTOR = 3',
+    'function local(items: Item[]) { return items.length * FACTOR }',
+    '',
+  ]
   for (let i = 0; i < 6; i++) {
     parts.push(
       `/** @bcache folder_name=bench */`,
@@ -140,7 +148,11 @@ export async function measureAll() {
     }
   }
   if (sink === 0) throw new Error('no result was consumed')
-  results['parses per tagged file'] = { value: parsesPerTaggedFile(transform, tagged, id), unit: 'createSourceFile', detail: 'counted through the typescript option' }
+  results['parses per tagged file'] = {
+    value: parsesPerTaggedFile(transform, tagged, id),
+    unit: 'createSourceFile',
+    detail: 'counted through the typescript option',
+  }
   const loading = typeScriptLoading()
   results['TypeScript loaded'] = {
     text: loading.afterTagged && !loading.afterPlain && !loading.afterImport ? 'at the first tagged file' : JSON.stringify(loading),
@@ -183,7 +195,13 @@ function typeScriptLoading() {
 export function goals(results, { ratioGoal, limitGoal }) {
   return [
     limitGoal(results, { goal: 'a tagged file is parsed once', subject: 'parses per tagged file', max: 1, unit: 'createSourceFile' }),
-    limitGoal(results, { goal: 'TypeScript loads at the first tagged file, not before', subject: 'TypeScript loaded', min: 1, unit: '', note: results['TypeScript loaded']?.detail }),
+    limitGoal(results, {
+      goal: 'TypeScript loads at the first tagged file, not before',
+      subject: 'TypeScript loaded',
+      min: 1,
+      unit: '',
+      note: results['TypeScript loaded']?.detail,
+    }),
     ratioGoal(results, {
       goal: 'transform of a file without tags costs no more than the string check',
       subject: 'transform, no tags',

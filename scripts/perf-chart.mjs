@@ -63,22 +63,34 @@ export function renderChart(results) {
   const height = top + Math.max(1, bars.length) * rowHeight + 46
   const scaleMax = Math.min(SCALE_CAP, Math.ceil(Math.max(1.5, ...bars.map((b) => Math.max(b.ratio, b.limit))) * 2) / 2)
   const x = (ratio) => left + (Math.min(ratio, scaleMax) / scaleMax) * plotWidth
-  const subtitle = [results.measured?.slice(0, 10), results.machine, results.quick ? 'QUICK run, not meaningful' : undefined].filter(Boolean).join(' — ')
+  const subtitle = [results.measured?.slice(0, 10), results.machine, results.quick ? 'QUICK run, not meaningful' : undefined]
+    .filter(Boolean)
+    .join(' — ')
 
   const out = []
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="title desc">`)
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="title desc">`,
+  )
   out.push(`<title id="title">twat-cache against its baselines (lower is better)</title>`)
-  out.push(`<desc id="desc">${escapeXml(bars.map((b) => `${b.label}: ${b.ratio.toFixed(2)}× (goal ≤ ${b.limit}×)`).join('; ') || 'no ratio goals measured')}</desc>`)
+  out.push(
+    `<desc id="desc">${escapeXml(bars.map((b) => `${b.label}: ${b.ratio.toFixed(2)}× (goal ≤ ${b.limit}×)`).join('; ') || 'no ratio goals measured')}</desc>`,
+  )
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`)
-  out.push(`<text x="12" y="24" ${FONT} font-size="15" font-weight="600" fill="${COLORS.limit}">twat-cache ÷ baseline measured in the same run (lower is better)</text>`)
+  out.push(
+    `<text x="12" y="24" ${FONT} font-size="15" font-weight="600" fill="${COLORS.limit}">twat-cache ÷ baseline measured in the same run (lower is better)</text>`,
+  )
   out.push(`<text x="12" y="44" ${FONT} font-size="11" fill="${COLORS.axis}">${escapeXml(subtitle)}</text>`)
 
   // Grid lines every 0.5×, the baseline (1×) drawn darker.
   for (let tick = 0; tick <= scaleMax + 1e-9; tick += 0.5) {
     const tx = px(x(tick))
     const baseline = tick === 1
-    out.push(`<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${top + bars.length * rowHeight}" stroke="${baseline ? COLORS.axis : COLORS.grid}" stroke-width="${baseline ? 1.5 : 1}"/>`)
-    out.push(`<text x="${tx}" y="${top + bars.length * rowHeight + 16}" ${FONT} font-size="11" fill="${COLORS.axis}" text-anchor="middle">${tick}×</text>`)
+    out.push(
+      `<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${top + bars.length * rowHeight}" stroke="${baseline ? COLORS.axis : COLORS.grid}" stroke-width="${baseline ? 1.5 : 1}"/>`,
+    )
+    out.push(
+      `<text x="${tx}" y="${top + bars.length * rowHeight + 16}" ${FONT} font-size="11" fill="${COLORS.axis}" text-anchor="middle">${tick}×</text>`,
+    )
   }
 
   bars.forEach((bar, i) => {
@@ -87,20 +99,34 @@ export function renderChart(results) {
     const end = x(bar.ratio)
     const beyond = bar.ratio > scaleMax
     out.push(`<g class="bar">`)
-    out.push(`<title>${escapeXml(`${bar.label}: ${bar.ratio.toFixed(2)}× ${bar.baseline}; goal ≤ ${bar.limit}× (${bar.pass === true ? 'met' : bar.pass === false ? 'missed' : 'not judged'})`)}</title>`)
-    out.push(`<text x="${left - 8}" y="${y + 17}" ${FONT} font-size="12" fill="${COLORS.limit}" text-anchor="end">${escapeXml(shorten(bar.label))}</text>`)
+    out.push(
+      `<title>${escapeXml(`${bar.label}: ${bar.ratio.toFixed(2)}× ${bar.baseline}; goal ≤ ${bar.limit}× (${bar.pass === true ? 'met' : bar.pass === false ? 'missed' : 'not judged'})`)}</title>`,
+    )
+    out.push(
+      `<text x="${left - 8}" y="${y + 17}" ${FONT} font-size="12" fill="${COLORS.limit}" text-anchor="end">${escapeXml(shorten(bar.label))}</text>`,
+    )
     out.push(`<rect x="${left}" y="${y + 5}" width="${px(Math.max(1, end - left))}" height="${rowHeight - 10}" fill="${color}" rx="2"/>`)
-    out.push(`<line x1="${px(x(bar.limit))}" y1="${y + 2}" x2="${px(x(bar.limit))}" y2="${y + rowHeight - 2}" stroke="${COLORS.limit}" stroke-width="2" stroke-dasharray="3 2"/>`)
+    out.push(
+      `<line x1="${px(x(bar.limit))}" y1="${y + 2}" x2="${px(x(bar.limit))}" y2="${y + rowHeight - 2}" stroke="${COLORS.limit}" stroke-width="2" stroke-dasharray="3 2"/>`,
+    )
     // The value goes right of the bar, or right of the limit mark when that is just past the bar's end.
     const labelX = end < x(bar.limit) && x(bar.limit) - end < 44 ? x(bar.limit) + 6 : end + 6
-    out.push(`<text x="${px(labelX)}" y="${y + 17}" ${FONT} font-size="12" fill="${COLORS.limit}">${bar.ratio.toFixed(2)}×${beyond ? ' ›' : ''}</text>`)
+    out.push(
+      `<text x="${px(labelX)}" y="${y + 17}" ${FONT} font-size="12" fill="${COLORS.limit}">${bar.ratio.toFixed(2)}×${beyond ? ' ›' : ''}</text>`,
+    )
     out.push(`</g>`)
   })
 
   const legendY = height - 12
-  out.push(`<rect x="12" y="${legendY - 9}" width="10" height="10" fill="${COLORS.met}"/><text x="26" y="${legendY}" ${FONT} font-size="11" fill="${COLORS.axis}">goal met</text>`)
-  out.push(`<rect x="92" y="${legendY - 9}" width="10" height="10" fill="${COLORS.missed}"/><text x="106" y="${legendY}" ${FONT} font-size="11" fill="${COLORS.axis}">goal missed</text>`)
-  out.push(`<line x1="186" y1="${legendY - 9}" x2="186" y2="${legendY + 1}" stroke="${COLORS.limit}" stroke-width="2" stroke-dasharray="3 2"/><text x="193" y="${legendY}" ${FONT} font-size="11" fill="${COLORS.axis}">the goal's limit · 1× = as fast as the baseline</text>`)
+  out.push(
+    `<rect x="12" y="${legendY - 9}" width="10" height="10" fill="${COLORS.met}"/><text x="26" y="${legendY}" ${FONT} font-size="11" fill="${COLORS.axis}">goal met</text>`,
+  )
+  out.push(
+    `<rect x="92" y="${legendY - 9}" width="10" height="10" fill="${COLORS.missed}"/><text x="106" y="${legendY}" ${FONT} font-size="11" fill="${COLORS.axis}">goal missed</text>`,
+  )
+  out.push(
+    `<line x1="186" y1="${legendY - 9}" x2="186" y2="${legendY + 1}" stroke="${COLORS.limit}" stroke-width="2" stroke-dasharray="3 2"/><text x="193" y="${legendY}" ${FONT} font-size="11" fill="${COLORS.axis}">the goal's limit · 1× = as fast as the baseline</text>`,
+  )
   out.push('</svg>')
   return `${out.join('\n')}\n`
 }
@@ -112,12 +138,16 @@ function main(argv) {
   try {
     results = JSON.parse(readFileSync(input, 'utf8'))
   } catch (error) {
-    console.error(`perf-chart: cannot read ${input} (${error.message}); make it with BENCH_JSON=${path.relative(process.cwd(), input)} npm run bench`)
+    console.error(
+      `perf-chart: cannot read ${input} (${error.message}); make it with BENCH_JSON=${path.relative(process.cwd(), input)} npm run bench`,
+    )
     return 2
   }
   const svg = renderChart(results)
   writeFileSync(output, svg)
-  console.log(`${path.relative(process.cwd(), output)}: ${headlineRatios(results).length} ratios from ${path.relative(process.cwd(), input)}`)
+  console.log(
+    `${path.relative(process.cwd(), output)}: ${headlineRatios(results).length} ratios from ${path.relative(process.cwd(), input)}`,
+  )
   return 0
 }
 

@@ -37,7 +37,10 @@ if (files.length === 0) {
 function packOnce() {
   const destination = mkdtempSync(path.join(os.tmpdir(), 'twat-cache-test-pack-'))
   process.once('exit', () => rmSync(destination, { recursive: true, force: true }))
-  const packed = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', destination], { cwd: root, encoding: 'utf8' })
+  const packed = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', destination], {
+    cwd: root,
+    encoding: 'utf8',
+  })
   const info = packed.status === 0 ? JSON.parse(packed.stdout)[0] : undefined
   if (!info) {
     console.log(`npm pack failed:\n${packed.stdout}${packed.stderr}`)

@@ -80,7 +80,9 @@ for (const [kind, maxBytes] of [
     const cacheDir = freshDir()
     const started = Date.now()
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => runChild(mixedWorker(kind, cacheDir, 5000, maxBytes), { env: { SEED: String(i + 1) }, timeoutMs: 200_000 })),
+      Array.from({ length: 8 }, (_, i) =>
+        runChild(mixedWorker(kind, cacheDir, 5000, maxBytes), { env: { SEED: String(i + 1) }, timeoutMs: 200_000 }),
+      ),
     )
     const wall = Date.now() - started
     for (const result of results) assert.is(result.code, 0, `a worker crashed: ${result.stderr}`)
@@ -97,7 +99,9 @@ for (const [kind, maxBytes] of [
     if (kind === 'bcache') {
       const db = new Database(path.join(cacheDir, 'default', 'cache.sqlite'), { readonly: true })
       assert.equal(db.pragma('integrity_check'), [{ integrity_check: 'ok' }])
-      const exact = db.prepare('SELECT count = (SELECT count(*) FROM entries) AND bytes = (SELECT sum(size) FROM entries) AS ok FROM totals').get() as { ok: number }
+      const exact = db
+        .prepare('SELECT count = (SELECT count(*) FROM entries) AND bytes = (SELECT sum(size) FROM entries) AS ok FROM totals')
+        .get() as { ok: number }
       assert.is(exact.ok, 1, 'totals exact')
       db.close()
     }
@@ -111,9 +115,11 @@ function tempFiles(dir: string): number {
   return n
 }
 
-s('kill -9 of writers at 12 random moments: a fresh reader should see every entry absent or exactly right, and no temp file left', async () => {
-  const cacheDir = freshDir()
-  const writer = `${PRELUDE}
+s(
+  'kill -9 of writers at 12 random moments: a fresh reader should see every entry absent or exactly right, and no temp file left',
+  async () => {
+    const cacheDir = freshDir()
+    const writer = `${PRELUDE}
     const b = openCache({ kind: 'bcache', name: 'killed', cacheDir: ${JSON.stringify(cacheDir)} })
     const f = openCache({ kind: 'fcache', name: 'killed', cacheDir: ${JSON.stringify(cacheDir)} })
     console.log('ready')
@@ -124,40 +130,44 @@ s('kill -9 of writers at 12 random moments: a fresh reader should see every entr
       if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
   `
-  let kills = 0
-  let left = 0
-  for (let round = 0; round < 12; round++) {
-    // Two writers at a time, both killed at one random moment after they start writing.
-    const children = [0, 1].map((i) =>
-      spawn(process.execPath, ['--input-type=module'], { cwd: REPO_ROOT, env: { ...process.env, SEED: String(round * 2 + i + 1) }, stdio: ['pipe', 'pipe', 'inherit'] }),
-    )
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve, reject) => {
-            child.stdout!.once('data', () => resolve())
-            child.once('exit', (code) => reject(new Error(`writer exited early (${code})`)))
-            child.stdin!.end(writer)
-          }),
-      ),
-    )
-    await new Promise((resolve) => setTimeout(resolve, 30 + Math.floor(Math.random() * 300)))
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            child.removeAllListeners('exit')
-            child.once('exit', () => resolve())
-            child.kill('SIGKILL')
-            kills++
-          }),
-      ),
-    )
-    // The next round's writers remove these when they open: count them now.
-    left += tempFiles(cacheDir)
-  }
-  const reader = await runChild(
-    `${PRELUDE}
+    let kills = 0
+    let left = 0
+    for (let round = 0; round < 12; round++) {
+      // Two writers at a time, both killed at one random moment after they start writing.
+      const children = [0, 1].map((i) =>
+        spawn(process.execPath, ['--input-type=module'], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, SEED: String(round * 2 + i + 1) },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        }),
+      )
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve, reject) => {
+              child.stdout!.once('data', () => resolve())
+              child.once('exit', (code) => reject(new Error(`writer exited early (${code})`)))
+              child.stdin!.end(writer)
+            }),
+        ),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 30 + Math.floor(Math.random() * 300)))
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              child.removeAllListeners('exit')
+              child.once('exit', () => resolve())
+              child.kill('SIGKILL')
+              kills++
+            }),
+        ),
+      )
+      // The next round's writers remove these when they open: count them now.
+      left += tempFiles(cacheDir)
+    }
+    const reader = await runChild(
+      `${PRELUDE}
     const b = openCache({ kind: 'bcache', name: 'killed', cacheDir: ${JSON.stringify(cacheDir)} })
     const f = openCache({ kind: 'fcache', name: 'killed', cacheDir: ${JSON.stringify(cacheDir)} })
     const r = { present: 0, absent: 0, wrong: 0 }
@@ -171,19 +181,24 @@ s('kill -9 of writers at 12 random moments: a fresh reader should see every entr
     }
     console.log(JSON.stringify({ ...r, engines: [b.engine, f.engine], warnings }))
     `,
-  )
-  assert.is(reader.code, 0, reader.stderr)
-  const r = lastJson<{ present: number; absent: number; wrong: number; engines: string[]; warnings: Record<string, number> }>(reader.stdout)
-  const after = tempFiles(cacheDir)
-  console.log(`  kill -9: ${kills} writers killed; reader: ${r.present} right, ${r.absent} absent, ${r.wrong} wrong; temp files left by killed writers ${left} (summed over the rounds), ${after} after a fresh open`)
-  assert.equal(r.engines, ['better-sqlite3', 'file'])
-  assert.is(r.wrong, 0)
-  assert.ok(r.present > 0)
-  assert.is(after, 0, 'temp files of dead writers are removed at open')
-  const db = new Database(path.join(cacheDir, 'default', 'cache.sqlite'), { readonly: true })
-  assert.equal(db.pragma('integrity_check'), [{ integrity_check: 'ok' }])
-  db.close()
-})
+    )
+    assert.is(reader.code, 0, reader.stderr)
+    const r = lastJson<{ present: number; absent: number; wrong: number; engines: string[]; warnings: Record<string, number> }>(
+      reader.stdout,
+    )
+    const after = tempFiles(cacheDir)
+    console.log(
+      `  kill -9: ${kills} writers killed; reader: ${r.present} right, ${r.absent} absent, ${r.wrong} wrong; temp files left by killed writers ${left} (summed over the rounds), ${after} after a fresh open`,
+    )
+    assert.equal(r.engines, ['better-sqlite3', 'file'])
+    assert.is(r.wrong, 0)
+    assert.ok(r.present > 0)
+    assert.is(after, 0, 'temp files of dead writers are removed at open')
+    const db = new Database(path.join(cacheDir, 'default', 'cache.sqlite'), { readonly: true })
+    assert.equal(db.pragma('integrity_check'), [{ integrity_check: 'ok' }])
+    db.close()
+  },
+)
 
 /** A 2 MiB tmpfs at `dir` if this process may mount one (root, and a container that allows it), else undefined. */
 function mountSmallDisk(dir: string): (() => void) | undefined {
@@ -208,9 +223,13 @@ s('a full disk: calls should return right values with a warning, and the caches 
     const f = openCache({ kind: 'fcache', name: 'full', cacheDir: dir })
     b.set('warm', valueOf('warm', 100)); f.set('warm', valueOf('warm', 100))
     const filler = dir + '/filler'
-    ${limited ? '' : `
+    ${
+      limited
+        ? ''
+        : `
     const fd = fs.openSync(filler, 'w')
-    try { for (;;) fs.writeSync(fd, Buffer.alloc(64 * 1024, 1)) } catch (e) { if (e.code !== 'ENOSPC') throw e } finally { fs.closeSync(fd) }`}
+    try { for (;;) fs.writeSync(fd, Buffer.alloc(64 * 1024, 1)) } catch (e) { if (e.code !== 'ENOSPC') throw e } finally { fs.closeSync(fd) }`
+    }
     const r = { fullRight: 0, fullWrong: 0, afterHits: 0, afterWrong: 0 }
     const value = (cache, key, n) => { const v = cache.get(key); if (v !== undefined) return v; const made = valueOf(key, n); cache.set(key, made); return made }
     for (let i = 0; i < 40; i++) for (const cache of [b, f]) isRight('full' + i, value(cache, 'full' + i, ${limited ? '3 * 1024 * 1024' : '256 * 1024'})) ? r.fullRight++ : r.fullWrong++
@@ -228,7 +247,10 @@ s('a full disk: calls should return right values with a warning, and the caches 
     const result = limited
       ? await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
           // 2 MiB blocks of 1 KiB: an entry of 3 MiB cannot be written, a small one can.
-          const child = spawn('bash', ['-c', `ulimit -f 2048; exec "${process.execPath}" --input-type=module`], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
+          const child = spawn('bash', ['-c', `ulimit -f 2048; exec "${process.execPath}" --input-type=module`], {
+            cwd: REPO_ROOT,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          })
           let stdout = ''
           let stderr = ''
           child.stdout.on('data', (d) => (stdout += d))
@@ -238,7 +260,14 @@ s('a full disk: calls should return right values with a warning, and the caches 
         })
       : await runChild(script, { timeoutMs: 120_000 })
     assert.is(result.code, 0, result.stderr)
-    const r = lastJson<{ fullRight: number; fullWrong: number; afterHits: number; afterWrong: number; engines: string[]; warningsWhileFull: Record<string, number> }>(result.stdout)
+    const r = lastJson<{
+      fullRight: number
+      fullWrong: number
+      afterHits: number
+      afterWrong: number
+      engines: string[]
+      warningsWhileFull: Record<string, number>
+    }>(result.stdout)
     console.log(
       `  full disk (${limited ? 'ulimit -f' : 'tmpfs 2 MiB'}): ${r.fullRight} right / ${r.fullWrong} wrong while full, warnings ${JSON.stringify(r.warningsWhileFull)}; ` +
         `after space returned ${r.afterHits}/40 read back, ${r.afterWrong} wrong; engines ${r.engines.join(', ')}`,
@@ -291,7 +320,9 @@ s('a database replaced by garbage while open: calls should go on, and the next p
   assert.is(next.code, 0, next.stderr)
   const n = lastJson<{ right: number; engine: string; warnings: Record<string, number> }>(next.stdout)
   const aside = readdirSync(path.dirname(file)).filter((name) => name.startsWith('cache.sqlite.corrupt-'))
-  console.log(`  garbage while open: ${r.before} + ${r.after} right, ${r.wrong} wrong in the open process; next process: ${n.engine}, ${n.right}/40 right, ${aside.length} file moved aside, warnings ${JSON.stringify(n.warnings)}`)
+  console.log(
+    `  garbage while open: ${r.before} + ${r.after} right, ${r.wrong} wrong in the open process; next process: ${n.engine}, ${n.right}/40 right, ${aside.length} file moved aside, warnings ${JSON.stringify(n.warnings)}`,
+  )
   assert.is(r.wrong, 0)
   assert.is(r.after, 100)
   assert.is(n.engine, 'better-sqlite3')

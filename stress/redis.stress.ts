@@ -47,43 +47,50 @@ const percentile = (values: number[], p: number) => {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN
 }
 
-s('Redis killed mid-run and restarted on the same port: calls stay right, outage p99 within the operation timeout, hits back within 2 s', async () => {
-  let redis = await startRedis()
-  const port = redis.port
-  let computed = 0
-  const f = acache(async (key: number) => (computed++, { key, at: performance.now(), v: `value of ${key}` }), { url: redis.url, name: 'restart', ttl: '1m' })
-  const t0 = performance.now()
-  let killedAt = Number.NaN
-  let restartedAt = Number.NaN
-  let stop = false
-  const run = hammer(f, () => stop)
-  await sleep(1500)
-  await redis.stop('SIGKILL')
-  killedAt = performance.now()
-  await sleep(2000)
-  redis = await startRedis(port)
-  restartedAt = performance.now()
-  await sleep(4000)
-  stop = true
-  const calls = await run
-  await redis.stop()
-  await f.cache.close()
-  const during = calls.filter((c) => c.started >= killedAt && c.started < restartedAt).map((c) => c.ended - c.started)
-  const firstHitAfter = calls.filter((c) => c.started >= restartedAt && c.hit).reduce((min, c) => Math.min(min, c.ended), Infinity)
-  const resumeMs = firstHitAfter - restartedAt
-  const wrong = calls.filter((c) => !c.right).length
-  const hitsBefore = calls.filter((c) => c.ended < killedAt && c.hit).length
-  console.log(
-    `  Redis restart, ${CALLERS} callers: ${calls.length} calls (${wrong} wrong, ${computed} computed), ${hitsBefore} hits before the kill; ` +
-      `outage ${during.length} calls, p50 ${percentile(during, 50).toFixed(1)} ms, p99 ${percentile(during, 99).toFixed(1)} ms, max ${Math.max(...during).toFixed(1)} ms ` +
-      `(operation timeout ${OPERATION_TIMEOUT_MS} ms); hits resumed ${resumeMs.toFixed(0)} ms after the restart (run ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-  )
-  assert.is(wrong, 0)
-  assert.ok(hitsBefore > 0, 'hits before the kill')
-  assert.ok(during.length > CALLERS, 'calls went on during the outage')
-  assert.ok(percentile(during, 99) <= OPERATION_TIMEOUT_MS, `outage p99 ${percentile(during, 99)} ms`)
-  assert.ok(resumeMs <= 2000, `hits resumed ${resumeMs} ms after the restart`)
-})
+s(
+  'Redis killed mid-run and restarted on the same port: calls stay right, outage p99 within the operation timeout, hits back within 2 s',
+  async () => {
+    let redis = await startRedis()
+    const port = redis.port
+    let computed = 0
+    const f = acache(async (key: number) => (computed++, { key, at: performance.now(), v: `value of ${key}` }), {
+      url: redis.url,
+      name: 'restart',
+      ttl: '1m',
+    })
+    const t0 = performance.now()
+    let killedAt = Number.NaN
+    let restartedAt = Number.NaN
+    let stop = false
+    const run = hammer(f, () => stop)
+    await sleep(1500)
+    await redis.stop('SIGKILL')
+    killedAt = performance.now()
+    await sleep(2000)
+    redis = await startRedis(port)
+    restartedAt = performance.now()
+    await sleep(4000)
+    stop = true
+    const calls = await run
+    await redis.stop()
+    await f.cache.close()
+    const during = calls.filter((c) => c.started >= killedAt && c.started < restartedAt).map((c) => c.ended - c.started)
+    const firstHitAfter = calls.filter((c) => c.started >= restartedAt && c.hit).reduce((min, c) => Math.min(min, c.ended), Infinity)
+    const resumeMs = firstHitAfter - restartedAt
+    const wrong = calls.filter((c) => !c.right).length
+    const hitsBefore = calls.filter((c) => c.ended < killedAt && c.hit).length
+    console.log(
+      `  Redis restart, ${CALLERS} callers: ${calls.length} calls (${wrong} wrong, ${computed} computed), ${hitsBefore} hits before the kill; ` +
+        `outage ${during.length} calls, p50 ${percentile(during, 50).toFixed(1)} ms, p99 ${percentile(during, 99).toFixed(1)} ms, max ${Math.max(...during).toFixed(1)} ms ` +
+        `(operation timeout ${OPERATION_TIMEOUT_MS} ms); hits resumed ${resumeMs.toFixed(0)} ms after the restart (run ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    )
+    assert.is(wrong, 0)
+    assert.ok(hitsBefore > 0, 'hits before the kill')
+    assert.ok(during.length > CALLERS, 'calls went on during the outage')
+    assert.ok(percentile(during, 99) <= OPERATION_TIMEOUT_MS, `outage p99 ${percentile(during, 99)} ms`)
+    assert.ok(resumeMs <= 2000, `hits resumed ${resumeMs} ms after the restart`)
+  },
+)
 
 s('a "black hole" Redis (accepts, never answers): latency should stay bounded and calls right', async () => {
   const sockets = new Set<net.Socket>()
@@ -93,7 +100,10 @@ s('a "black hole" Redis (accepts, never answers): latency should stay bounded an
   })
   await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve))
   const { port } = hole.address() as net.AddressInfo
-  const f = acache(async (key: number) => ({ key, at: performance.now(), v: `value of ${key}` }), { url: `redis://127.0.0.1:${port}`, name: 'hole' })
+  const f = acache(async (key: number) => ({ key, at: performance.now(), v: `value of ${key}` }), {
+    url: `redis://127.0.0.1:${port}`,
+    name: 'hole',
+  })
   const warnings: string[] = []
   const listener = (w: Error & { code?: string }) => warnings.push(w.code ?? '')
   process.on('warning', listener)

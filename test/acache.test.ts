@@ -238,7 +238,10 @@ test('should use keyv\'s memory store with preferredEngine "keyv"', async () => 
 
 test('should reject contradictory or impossible options when the cache is created', () => {
   const fn = async () => 1
-  assert.throws(() => acache(fn, { preferredEngine: 'better-sqlite3' }), (e: unknown) => e instanceof ValidationError && /bcache/.test(e.message))
+  assert.throws(
+    () => acache(fn, { preferredEngine: 'better-sqlite3' }),
+    (e: unknown) => e instanceof ValidationError && /bcache/.test(e.message),
+  )
   assert.throws(
     () => acache(fn, { url: 'redis://127.0.0.1:1', backend: 'memcache' }),
     (e: unknown) => e instanceof ValidationError && e.option === 'backend',
@@ -247,7 +250,10 @@ test('should reject contradictory or impossible options when the cache is create
     () => acache(fn, { url: 'redis://127.0.0.1:1', store: new Map() }),
     (e: unknown) => e instanceof ValidationError && e.option === 'url',
   )
-  assert.throws(() => acache(fn, { store: { get() {} } }), (e: unknown) => e instanceof ValidationError && e.option === 'store')
+  assert.throws(
+    () => acache(fn, { store: { get() {} } }),
+    (e: unknown) => e instanceof ValidationError && e.option === 'store',
+  )
 })
 
 test.run()

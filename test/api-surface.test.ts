@@ -20,18 +20,29 @@ test('should match the committed snapshot of every entry', () => {
     const before = committed.split('\n')
     const added = now.filter((line) => !before.includes(line))
     const removed = before.filter((line) => !now.includes(line))
-    assert.unreachable(`the public API changed (UPDATE_API=1 rewrites api/surface.txt):\n+ ${added.join('\n+ ')}\n- ${removed.join('\n- ')}`)
+    assert.unreachable(
+      `the public API changed (UPDATE_API=1 rewrites api/surface.txt):\n+ ${added.join('\n+ ')}\n- ${removed.join('\n- ')}`,
+    )
   }
 })
 
 test('should describe the options and the cache makers in detail', () => {
   const surface = readFileSync(SNAPSHOT, 'utf8')
   const root = surface.slice(surface.indexOf('## .\n'), surface.indexOf('\n## ', 5))
-  for (const name of ['const mcache', 'const bcache', 'const fcache', 'const acache', 'const ucache', 'function cacheOf', 'type CacheOptions = {']) {
+  for (const name of [
+    'const mcache',
+    'const bcache',
+    'const fcache',
+    'const acache',
+    'const ucache',
+    'function cacheOf',
+    'type CacheOptions = {',
+  ]) {
     assert.ok(root.includes(`\n${name}`), `${name} is in the root entry's surface`)
   }
   assert.match(root, /\n {2}maxsize\?: number/, 'options are written member by member')
-  for (const entry of ['./vite', './webpack', './tsc', './testing', './next', './loader']) assert.ok(surface.includes(`## ${entry}\n`), entry)
+  for (const entry of ['./vite', './webpack', './tsc', './testing', './next', './loader'])
+    assert.ok(surface.includes(`## ${entry}\n`), entry)
 })
 
 test.run()

@@ -96,7 +96,10 @@ s('should append events as JSON lines to $TWAT_CACHE_AUDIT, from several process
   const lines = readFileSync(log, 'utf8').trim().split('\n')
   assert.is(lines.length, 2, lines.join('\n'))
   const records = lines.map((line) => JSON.parse(line) as AuditEvent)
-  assert.equal(records.map((r) => r.event), ['clear', 'clear'])
+  assert.equal(
+    records.map((r) => r.event),
+    ['clear', 'clear'],
+  )
   assert.is.not(records[0]!.pid, records[1]!.pid)
   for (const record of records) {
     assert.equal(Object.keys(record).sort(), ['cache', 'event', 'pid', 'reason', 'time'])

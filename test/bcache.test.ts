@@ -31,8 +31,14 @@ s('should keep one SQLite database per folder, at <cacheDir>/<folderName>/cache.
   a(1)
   b(1)
   const rows = (a.cache.store as Database.Database).prepare('SELECT fn, count(*) AS n FROM entries GROUP BY fn ORDER BY fn').all()
-  assert.equal(rows, [{ fn: 'a', n: 1 }, { fn: 'b', n: 1 }])
-  assert.equal(readdirSync(path.join(cacheDir, 'reports')).filter((f) => !f.startsWith('cache.sqlite')), [])
+  assert.equal(rows, [
+    { fn: 'a', n: 1 },
+    { fn: 'b', n: 1 },
+  ])
+  assert.equal(
+    readdirSync(path.join(cacheDir, 'reports')).filter((f) => !f.startsWith('cache.sqlite')),
+    [],
+  )
 })
 
 s('should answer a hit without writing to the database', () => {
@@ -89,7 +95,10 @@ s('should treat a garbled value blob as a miss: recompute, count it, replace it'
   assert.is(calls, 3)
   // A flipped byte inside a valid envelope is caught too.
   const raw2 = new Database(f.cache.path!)
-  const row = raw2.prepare("SELECT key, value FROM entries WHERE fn = 'garbled' ORDER BY key LIMIT 1").get() as { key: string; value: Buffer }
+  const row = raw2.prepare("SELECT key, value FROM entries WHERE fn = 'garbled' ORDER BY key LIMIT 1").get() as {
+    key: string
+    value: Buffer
+  }
   row.value[row.value.length - 3] = row.value[row.value.length - 3]! ^ 0x01
   raw2.prepare("UPDATE entries SET value = ? WHERE fn = 'garbled' AND key = ?").run(row.value, row.key)
   raw2.close()
@@ -184,7 +193,10 @@ s('should run in memory where there is no Node file system (a browser)', async (
 })
 
 s('should reject a preferredEngine that is not in its chain', () => {
-  assert.throws(() => bcache((n: number) => n, { cacheDir: freshDir(), preferredEngine: 'keyv' }), /preferredEngine="keyv": bcache runs on better-sqlite3/)
+  assert.throws(
+    () => bcache((n: number) => n, { cacheDir: freshDir(), preferredEngine: 'keyv' }),
+    /preferredEngine="keyv": bcache runs on better-sqlite3/,
+  )
 })
 
 s('should reject a folderName that is a path', () => {

@@ -77,7 +77,10 @@ s('should keep ucache within its budget, with memory engines only', () => {
 
 s('should show the check can fail: the Node build of the disk chain holds what the browser build leaves out', async () => {
   const node = await readFile(path.join(REPO_ROOT, 'dist/runtime/engines/disk/sqlite/schema.js'), 'utf8')
-  assert.ok(NODE_ENGINE_CODE.some((pattern) => pattern.test(node)), 'the markers are real SQLite code')
+  assert.ok(
+    NODE_ENGINE_CODE.some((pattern) => pattern.test(node)),
+    'the markers are real SQLite code',
+  )
 })
 
 s('should give the browser chains (and the tracing stage) the same exports as the Node ones', async () => {

@@ -39,11 +39,23 @@ s.before(async () => {
   const { build, preview } = await import('vite')
   const plugin = (await import(app.packedUrl('dist/plugins/vite.js'))) as { default: () => never }
   const outDir = path.join(app.dir, 'dist')
-  await build({ root: app.dir, configFile: false, logLevel: 'silent', plugins: [plugin.default()], build: { outDir, emptyOutDir: true, minify: false } })
+  await build({
+    root: app.dir,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [plugin.default()],
+    build: { outDir, emptyOutDir: true, minify: false },
+  })
   const assets = (await readdir(path.join(outDir, 'assets'))).filter((file) => file.endsWith('.js'))
   bundle = (await Promise.all(assets.map((file) => readFile(path.join(outDir, 'assets', file), 'utf8')))).join('\n')
   // Module scripts do not run from file: URLs, so the page is served over HTTP on a free loopback port.
-  const server = await preview({ root: app.dir, configFile: false, logLevel: 'silent', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } })
+  const server = await preview({
+    root: app.dir,
+    configFile: false,
+    logLevel: 'silent',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port: 0, strictPort: false },
+  })
   try {
     const url = server.resolvedUrls?.local[0]
     if (!url) throw new Error('vite preview gave no URL')

@@ -56,7 +56,10 @@ s('should leave every Node-only module out of the browser bundle', async () => {
   const { text, warnings } = await buildForBrowser()
   const leaks = nodeLoadsIn(text)
   assert.equal(leaks, [], `Node-only code in the browser bundle:\n${leaks.join('\n')}\n${warnings.join('\n')}`)
-  assert.equal(warnings.filter((w) => /externalized for browser compatibility/.test(w)), [])
+  assert.equal(
+    warnings.filter((w) => /externalized for browser compatibility/.test(w)),
+    [],
+  )
 })
 
 s('should still cache in the browser bundle (marker call and tag)', async () => {

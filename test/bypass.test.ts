@@ -37,7 +37,9 @@ for (const [label, make] of Object.entries(CACHES)) {
     try {
       const name = unique(`map-${label.replace(/\W+/g, '-')}`)
       const fn = mapper()
-      const cached = make(fn, name) as ((...args: Parameters<Mapper>) => unknown) & { cache: { stats(): { bypassed: number; hits: number; misses: number; sets: number } } }
+      const cached = make(fn, name) as ((...args: Parameters<Mapper>) => unknown) & {
+        cache: { stats(): { bypassed: number; hits: number; misses: number; sets: number } }
+      }
       assert.equal(await cached([1, 2], (n) => n * 2), [2, 4])
       assert.equal(await cached([1, 2], (n) => n * 3), [3, 6], 'not the first callback’s answer')
       assert.equal(await cached([1, 2], (n) => n * 3), [3, 6])
@@ -56,7 +58,9 @@ for (const [label, make] of Object.entries(CACHES)) {
   })
 
   test(`${label}: should answer false from has and delete with unkeyable arguments`, async () => {
-    const cached = make(mapper(), unique(`handle-${label}`)) as unknown as { cache: { has(...a: unknown[]): unknown; delete(...a: unknown[]): unknown } }
+    const cached = make(mapper(), unique(`handle-${label}`)) as unknown as {
+      cache: { has(...a: unknown[]): unknown; delete(...a: unknown[]): unknown }
+    }
     assert.is(await cached.cache.has([1], (n: number) => n), false)
     assert.is(await cached.cache.delete([1], (n: number) => n), false)
   })
@@ -64,19 +68,30 @@ for (const [label, make] of Object.entries(CACHES)) {
 
 test('should throw CacheKeyError in strict mode, from calls and from the handle', async () => {
   const sync = mcache(mapper(), { strict: true })
-  assert.throws(() => sync([1], (n) => n), (e: Error) => e instanceof CacheKeyError && /argument 1 \(a function\)/.test(e.message))
-  assert.throws(() => sync.cache.has([1], (n) => n), (e: Error) => e instanceof CacheKeyError)
+  assert.throws(
+    () => sync([1], (n) => n),
+    (e: Error) => e instanceof CacheKeyError && /argument 1 \(a function\)/.test(e.message),
+  )
+  assert.throws(
+    () => sync.cache.has([1], (n) => n),
+    (e: Error) => e instanceof CacheKeyError,
+  )
   const disk = bcache(mapper(), { strict: true, cacheDir: cacheDir(), name: unique('strict-disk') })
-  assert.throws(() => disk([1], (n) => n), (e: Error) => e instanceof CacheKeyError)
+  assert.throws(
+    () => disk([1], (n) => n),
+    (e: Error) => e instanceof CacheKeyError,
+  )
   const shared = acache(mapper(), { strict: true, store: new Keyv(), name: unique('strict-shared') })
   await shared([1], (n) => n).then(
     () => assert.unreachable('should reject'),
     (error: unknown) => assert.instance(error, CacheKeyError),
   )
-  await shared.cache.has([1], (n: number) => n).then(
-    () => assert.unreachable('should reject'),
-    (error: unknown) => assert.instance(error, CacheKeyError),
-  )
+  await shared.cache
+    .has([1], (n: number) => n)
+    .then(
+      () => assert.unreachable('should reject'),
+      (error: unknown) => assert.instance(error, CacheKeyError),
+    )
 })
 
 test('should bypass for symbols, cycles and hidden state, and keep caching keyable calls of the same cache', () => {
@@ -134,16 +149,31 @@ test('should sum bypassed calls over the instances of a cached method, and repor
   const cachedApply = Lists.prototype.apply as typeof Lists.prototype.apply & { cache: { stats(): { bypassed: number } } }
   const a = new Lists(1)
   const b = new Lists(2)
-  assert.equal(a.apply([1], (n) => n), [2])
-  assert.equal(b.apply([1], (n) => n), [3])
-  assert.equal(b.apply([1], (n) => n * 10), [12])
+  assert.equal(
+    a.apply([1], (n) => n),
+    [2],
+  )
+  assert.equal(
+    b.apply([1], (n) => n),
+    [3],
+  )
+  assert.equal(
+    b.apply([1], (n) => n * 10),
+    [12],
+  )
   assert.is(cachedApply.cache.stats().bypassed, 3, 'summed over both instances')
-  assert.equal(getStats(name).map((s) => s.bypassed), [3])
+  assert.equal(
+    getStats(name).map((s) => s.bypassed),
+    [3],
+  )
 })
 
 test('should bypass in ucache whichever cache it picks, and in acache as a promise even for a sync throw', async () => {
   const picked = ucache(mapper(), { name: unique('ucache') })
-  assert.equal(picked([1], (n) => n + 1), [2])
+  assert.equal(
+    picked([1], (n) => n + 1),
+    [2],
+  )
   assert.is(picked.cache.stats().bypassed, 1)
   const throwing = acache((_fn: () => void): number => {
     throw new TypeError('boom')

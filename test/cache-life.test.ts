@@ -31,8 +31,14 @@ test('should refuse what it cannot honour, naming the value and the way to write
     }
     throw new Error('expected a ValidationError')
   }
-  assert.match(message({ revalidate: 60, expire: 3600 }), /cacheLife revalidate=60: cacheLife takes \{ ttl, staleWhileRevalidate, staleIfError \}; Next\.js's \{ revalidate, expire \} is \{ ttl: revalidate, staleWhileRevalidate: expire - revalidate \}/)
-  assert.match(message('default'), /cacheLife="default": expected a duration .* or a profile \(seconds, minutes, hours, days, weeks, max\); Next\.js's default profile is the cache's own options here/)
+  assert.match(
+    message({ revalidate: 60, expire: 3600 }),
+    /cacheLife revalidate=60: cacheLife takes \{ ttl, staleWhileRevalidate, staleIfError \}; Next\.js's \{ revalidate, expire \} is \{ ttl: revalidate, staleWhileRevalidate: expire - revalidate \}/,
+  )
+  assert.match(
+    message('default'),
+    /cacheLife="default": expected a duration .* or a profile \(seconds, minutes, hours, days, weeks, max\); Next\.js's default profile is the cache's own options here/,
+  )
   assert.match(message('fortnight'), /cacheLife="fortnight": expected a duration/)
   assert.match(message({ ttl: -1 }), /cacheLife ttl=-1/)
 })

@@ -6,7 +6,16 @@
  * disabled, where it warns once and hands out a handle that does nothing.
  */
 import * as assert from 'uvu/assert'
-import { acache, cacheOf, clearCache, getStats, mcache, NotCachedError, WarningCode, type CacheStatsSnapshot } from '../src/runtime/index.js'
+import {
+  acache,
+  cacheOf,
+  clearCache,
+  getStats,
+  mcache,
+  NotCachedError,
+  WarningCode,
+  type CacheStatsSnapshot,
+} from '../src/runtime/index.js'
 import { suite } from './support/suite.js'
 import { loadTransformed, RUNTIME_URL } from './support/transform-run.js'
 import { warningsDuring } from './support/warnings.js'
@@ -339,9 +348,15 @@ errors('should say the function is not cached and how to cache it', () => {
 
 errors('should say a bound function has no cache, and name a property that is not a method', () => {
   const a = new m.Prices(2)
-  assert.match(notCached(() => cacheOf(a.of.bind(a))).message, /bound function, which has no cache of its own.*cacheOf\(instance, 'method'\)/)
+  assert.match(
+    notCached(() => cacheOf(a.of.bind(a))).message,
+    /bound function, which has no cache of its own.*cacheOf\(instance, 'method'\)/,
+  )
   assert.match(notCached(() => cacheOf(a, 'rate' as never)).message, 'Prices.rate is not a method (it is 2)')
-  assert.match(notCached(() => cacheOf(42 as never)).message, "cacheOf takes a cached function, or an instance and the name of a cached method (cacheOf(prices, 'of')); got 42")
+  assert.match(
+    notCached(() => cacheOf(42 as never)).message,
+    "cacheOf takes a cached function, or an instance and the name of a cached method (cacheOf(prices, 'of')); got 42",
+  )
   assert.match(notCached(() => cacheOf(null as never, 'of' as never)).message, 'needs an object or a class')
   class Plain {
     run() {
@@ -373,7 +388,10 @@ globals('should read and clear the cache of the function given, and no other', a
   await loads('x')
   await clearCache(loads)
   assert.is(await loads.cache.has('x'), false)
-  assert.throws(() => getStats(m.plain), (e: unknown) => e instanceof NotCachedError)
+  assert.throws(
+    () => getStats(m.plain),
+    (e: unknown) => e instanceof NotCachedError,
+  )
   await clearCache(m.plain).then(
     () => assert.unreachable('clearCache of a function that is not cached resolved'),
     (e: unknown) => assert.instance(e, NotCachedError),

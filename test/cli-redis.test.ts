@@ -40,7 +40,10 @@ test("should list acache's entries in Redis per function and version", async () 
   const byId = Object.fromEntries(stats.redis.functions.map((f: any) => [f.id, f]))
   assert.equal(Object.keys(byId), ['src/other.ts#echo', 'src/users.ts#byId'])
   assert.is(byId['src/users.ts#byId'].entries, 3)
-  assert.equal(byId['src/users.ts#byId'].versions.map((v: any) => v.version), ['u1'])
+  assert.equal(
+    byId['src/users.ts#byId'].versions.map((v: any) => v.version),
+    ['u1'],
+  )
   assert.ok(byId['src/users.ts#byId'].bytes > 3 * '{"id":1,"name":"user 1"}'.length - 1)
   const text = await runCli(['stats', '--url', redis.url, '--dir', '/nonexistent/twat-cache-cli'])
   assert.match(text.stdout, /\(redis\)\s+redis\s+src\/users\.ts#byId\s+3\s+\d+ B/)
@@ -48,11 +51,23 @@ test("should list acache's entries in Redis per function and version", async () 
 
 test('should clear one function in Redis and leave the others', async () => {
   await fill(redis.url)
-  const cleared = await runCli(['clear', 'src/users.ts#byId', '--url', redis.url, '--dir', '/nonexistent/twat-cache-cli', '--yes', '--json'])
+  const cleared = await runCli([
+    'clear',
+    'src/users.ts#byId',
+    '--url',
+    redis.url,
+    '--dir',
+    '/nonexistent/twat-cache-cli',
+    '--yes',
+    '--json',
+  ])
   assert.is(cleared.code, 0, cleared.stderr)
   assert.is(jsonOf(cleared).removed.entries, 3)
   const left = jsonOf(await runCli(['stats', '--url', redis.url, '--dir', '/nonexistent/twat-cache-cli', '--json']))
-  assert.equal(left.redis.functions.map((f: any) => [f.id, f.entries]), [['src/other.ts#echo', 1]])
+  assert.equal(
+    left.redis.functions.map((f: any) => [f.id, f.entries]),
+    [['src/other.ts#echo', 1]],
+  )
 })
 
 test('should PING Redis in doctor, and say what is wrong when it does not answer', async () => {

@@ -46,12 +46,18 @@ test('should list every site with its kind, store, id, version and options', asy
   const site = (id: string) => report.sites.find((s: any) => s.id === id)
   assert.equal(Object.keys(report.sites[0]), ['file', 'line', 'column', 'trigger', 'kind', 'store', 'id', 'version', 'options', 'code'])
   const quote = site('src/prices.ts#quoteOf')
-  assert.equal({ file: quote.file, line: quote.line, kind: quote.kind, store: quote.store, options: quote.options }, { file: 'src/prices.ts', line: 14, kind: 'bcache', store: 'disk', options: { folderName: 'prices', ttl: '1d' } })
+  assert.equal(
+    { file: quote.file, line: quote.line, kind: quote.kind, store: quote.store, options: quote.options },
+    { file: 'src/prices.ts', line: 14, kind: 'bcache', store: 'disk', options: { folderName: 'prices', ttl: '1d' } },
+  )
   assert.match(quote.version, /^[0-9a-f]{12}$/)
   assert.equal(site('src/prices.ts#priceOf').options, { maxsize: 500, ttl: '10m' })
   assert.is(site('src/prices.ts#totals.of').kind, 'fcache')
   const marker = site('src/markers.ts#cachedRender')
-  assert.equal({ trigger: marker.trigger, kind: marker.kind, store: marker.store, options: marker.options }, { trigger: 'marker', kind: 'bcache', store: 'disk', options: { folderName: 'pages' } })
+  assert.equal(
+    { trigger: marker.trigger, kind: marker.kind, store: marker.store, options: marker.options },
+    { trigger: 'marker', kind: 'bcache', store: 'disk', options: { folderName: 'pages' } },
+  )
   assert.is(site('src/stores.ts#choosesRedis').store, 'shared')
   assert.is(site('src/stores.ts#fine').store, 'shared')
   assert.equal(report.summary, { sites: 11, byKind: { bcache: 4, mcache: 2, fcache: 2, acache: 2, ucache: 1 }, errors: 1, warnings: 6 })
@@ -93,7 +99,10 @@ test('should skip node_modules, dist and .git, and narrow with --include and --e
   await writeFile(path.join(project, '.git/hook.ts'), tagged)
   await writeFile(path.join(project, 'src/nested/seen.ts'), tagged)
   const all = jsonOf(await scan(['--json']))
-  assert.equal(all.sites.filter((s: any) => /hidden/.test(s.id)).map((s: any) => s.file), ['src/nested/seen.ts'])
+  assert.equal(
+    all.sites.filter((s: any) => /hidden/.test(s.id)).map((s: any) => s.file),
+    ['src/nested/seen.ts'],
+  )
 
   const included = jsonOf(await scan(['--include', 'src/prices.ts', '--include', 'src/markers.ts', '--json']))
   assert.equal([...new Set(included.sites.map((s: any) => s.file))], ['src/markers.ts', 'src/prices.ts'])
@@ -106,7 +115,10 @@ test('should skip node_modules, dist and .git, and narrow with --include and --e
 
 test('should scan the folders given, with ids relative to the root', async () => {
   const report = jsonOf(await runCli(['scan', path.join(project, 'src/stores.ts'), '--root', project, '--json']))
-  assert.equal(report.sites.map((s: any) => s.id), ['src/stores.ts#syncWithRedis', 'src/stores.ts#notAsync', 'src/stores.ts#choosesRedis', 'src/stores.ts#fine'])
+  assert.equal(
+    report.sites.map((s: any) => s.id),
+    ['src/stores.ts#syncWithRedis', 'src/stores.ts#notAsync', 'src/stores.ts#choosesRedis', 'src/stores.ts#fine'],
+  )
   const missing = await scan(['no-such-folder'])
   assert.is(missing.code, 2)
   assert.match(missing.stderr, /no-such-folder does not exist/)

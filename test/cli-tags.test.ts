@@ -37,7 +37,8 @@ const FILL = `
   for (let i = 0; i < 3; i++) { price(i); stock(i); users(i); chart(i); plain(i) }
 `
 
-const entriesOf = (stats: any) => Object.fromEntries(stats.folders.flatMap((f: any) => f.functions).map((f: any) => [f.id.replace(/-[0-9a-f]{8}$/, ''), f.entries]))
+const entriesOf = (stats: any) =>
+  Object.fromEntries(stats.folders.flatMap((f: any) => f.functions).map((f: any) => [f.id.replace(/-[0-9a-f]{8}$/, ''), f.entries]))
 
 test.before(() => assertBuilt())
 test.before.each(async () => {
@@ -50,7 +51,13 @@ test.after.each(async () => {
 test('should remove only the entries carrying the tag, in SQLite and file folders, and record the invalidation', async () => {
   await child(FILL)
   const before = entriesOf(jsonOf(await cli(['stats', '--json'])))
-  assert.equal(before, { 'src/prices.ts#price': 3, 'src/stock.ts#stock': 3, 'src/users.ts#user': 3, 'src_chart.ts_chart': 3, 'src_plain.ts_plain': 3 })
+  assert.equal(before, {
+    'src/prices.ts#price': 3,
+    'src/stock.ts#stock': 3,
+    'src/users.ts#user': 3,
+    'src_chart.ts_chart': 3,
+    'src_plain.ts_plain': 3,
+  })
 
   const refused = await cli(['clear', '--tag', 'prices'])
   assert.is(refused.code, 2)
@@ -62,7 +69,11 @@ test('should remove only the entries carrying the tag, in SQLite and file folder
   assert.equal(cleared.tags, ['prices'])
   assert.is(cleared.removed.functions, 3)
   assert.is(cleared.removed.entries, 3 + 1 + 3, 'price: 3, stock: the one odd entry that called cacheTag, chart: 3')
-  assert.equal(cleared.invalidated.sort(), [path.join(dir, 'default'), path.join(dir, 'shop'), path.join(dir, 'shop', 'cache.sqlite')].sort(), 'every database and folder')
+  assert.equal(
+    cleared.invalidated.sort(),
+    [path.join(dir, 'default'), path.join(dir, 'shop'), path.join(dir, 'shop', 'cache.sqlite')].sort(),
+    'every database and folder',
+  )
   const after = entriesOf(jsonOf(await cli(['stats', '--json'])))
   assert.equal(after, { 'src/stock.ts#stock': 2, 'src/users.ts#user': 3, 'src_chart.ts_chart': 0, 'src_plain.ts_plain': 3 })
 
@@ -99,7 +110,13 @@ test('should remove only the named functions’ tagged entries with names, and r
   assert.is(result.code, 0, result.stderr)
   assert.is(jsonOf(result).removed.entries, 3)
   assert.equal(jsonOf(result).invalidated, [])
-  assert.equal(entriesOf(jsonOf(await cli(['stats', '--json']))), { 'src/prices.ts#price': 3, 'src/stock.ts#stock': 3, 'src/users.ts#user': 3, 'src_chart.ts_chart': 0, 'src_plain.ts_plain': 3 })
+  assert.equal(entriesOf(jsonOf(await cli(['stats', '--json']))), {
+    'src/prices.ts#price': 3,
+    'src/stock.ts#stock': 3,
+    'src/users.ts#user': 3,
+    'src_chart.ts_chart': 0,
+    'src_plain.ts_plain': 3,
+  })
   const db = new Database(path.join(dir, 'shop', 'cache.sqlite'), { readonly: true })
   assert.is((db.prepare('SELECT count(*) AS n FROM tag_invalidations').get() as { n: number }).n, 0)
   db.close()
@@ -135,7 +152,14 @@ test('should remove the tagged entries in Redis with --url, record the invalidat
     assert.is(result.code, 0, result.stderr)
     assert.is(jsonOf(result).removed.entries, 3 + 1)
     const left = jsonOf(await runCli(['stats', ...args, '--json']))
-    assert.equal(left.redis.functions.map((f: any) => [f.id, f.entries]), [['src/orders.ts#byId', 2], ['src/other.ts#echo', 3]], 'no __tags__ row')
+    assert.equal(
+      left.redis.functions.map((f: any) => [f.id, f.entries]),
+      [
+        ['src/orders.ts#byId', 2],
+        ['src/other.ts#echo', 3],
+      ],
+      'no __tags__ row',
+    )
     // A process whose cache stamps before the command (its clock a minute behind) finds its entry invalidated.
     const out = await child(`
       let calls = 0

@@ -21,7 +21,10 @@ const cli = (args: string[], options: Parameters<typeof runCli>[1] = {}) => runC
 
 /** Fill the caches in a child process with the built runtime; `code` runs after the imports. */
 async function fill(code: string): Promise<void> {
-  const result = await runChild(`import { bcache, fcache } from ${JSON.stringify(RUNTIME_URL)}\nconst pause = (ms) => new Promise((r) => setTimeout(r, ms))\n${code}`, { env: env() })
+  const result = await runChild(
+    `import { bcache, fcache } from ${JSON.stringify(RUNTIME_URL)}\nconst pause = (ms) => new Promise((r) => setTimeout(r, ms))\n${code}`,
+    { env: env() },
+  )
   assert.is(result.code, 0, result.stderr)
 }
 
@@ -66,18 +69,33 @@ test('should list persistent caches per folder and function, with expired entrie
 
   const json = jsonOf(await cli(['stats', '--json']))
   assert.equal(Object.keys(json), ['root', 'folders', 'redis', 'totals'])
-  assert.equal(json.folders.map((f: any) => f.name), ['default', 'shop'])
+  assert.equal(
+    json.folders.map((f: any) => f.name),
+    ['default', 'shop'],
+  )
   const all = json.folders.flatMap((f: any) => f.functions)
   const prices = all.find((f: any) => f.id === 'src/prices.ts#priceOf')
   assert.equal(Object.keys(prices), ['id', 'store', 'entries', 'bytes', 'expired', 'oldest', 'newest', 'versions'])
   assert.is(prices.store, 'sqlite')
   assert.is(prices.entries, 3)
   assert.ok(prices.bytes > 0)
-  assert.equal(prices.versions.map((v: any) => v.version), ['p1'])
+  assert.equal(
+    prices.versions.map((v: any) => v.version),
+    ['p1'],
+  )
   assert.ok(Date.parse(prices.newest) >= Date.parse(prices.oldest))
   const report = all.find((f: any) => f.store === 'file')
   assert.is(report.entries, 2)
-  assert.is(report.bytes, (await Promise.all((await readdir(path.join(dir, 'default', report.id, 'r1'))).map(async (f) => (await stat(path.join(dir, 'default', report.id, 'r1', f))).size))).reduce((a, b) => a + b, 0))
+  assert.is(
+    report.bytes,
+    (
+      await Promise.all(
+        (
+          await readdir(path.join(dir, 'default', report.id, 'r1'))
+        ).map(async (f) => (await stat(path.join(dir, 'default', report.id, 'r1', f))).size),
+      )
+    ).reduce((a, b) => a + b, 0),
+  )
   assert.is(all.find((f: any) => f.id === 'src/short.ts#short').expired, 2)
   assert.equal(json.totals, { functions: 3, entries: 7, bytes: all.reduce((n: number, f: any) => n + f.bytes, 0), expired: 2 })
 })
@@ -161,7 +179,12 @@ test('should prune expired entries, old versions, stale temp files and damaged d
   const aside = (await readdir(brokenFolder)).filter((f) => f.startsWith('cache.sqlite.corrupt-'))
   assert.is(aside.length, 1, 'the runtime moved the damaged database aside')
   // Temp files as a crashed writer leaves them (an hour old), and one of a write in progress (new).
-  const versionFolder = path.join(dir, 'default', (await readdir(path.join(dir, 'default'))).find((f) => f.startsWith('src_v.ts_g-'))!, 'new')
+  const versionFolder = path.join(
+    dir,
+    'default',
+    (await readdir(path.join(dir, 'default'))).find((f) => f.startsWith('src_v.ts_g-'))!,
+    'new',
+  )
   const stale = path.join(versionFolder, '.abc.bin.4242.1.tmp')
   const fresh = path.join(versionFolder, '.abc.bin.4242.2.tmp')
   await writeFile(stale, 'half an entry')
@@ -172,7 +195,10 @@ test('should prune expired entries, old versions, stale temp files and damaged d
   const before = jsonOf(await cli(['stats', '--json']))
   const fns = before.folders.flatMap((f: any) => f.functions)
   // Newest first: by last use, not by name.
-  assert.equal(fns.find((f: any) => f.id === 'src/v.ts#f').versions.map((v: any) => v.version), ['new', 'old'])
+  assert.equal(
+    fns.find((f: any) => f.id === 'src/v.ts#f').versions.map((v: any) => v.version),
+    ['new', 'old'],
+  )
   assert.is(fns.find((f: any) => f.id === 'src/short.ts#short').expired, 2)
 
   const dry = jsonOf(await cli(['prune', '--dry-run', '--json']))
@@ -184,20 +210,35 @@ test('should prune expired entries, old versions, stale temp files and damaged d
   assert.equal(pruned.removed.expired.count, 3)
   const oldEntries = fns.filter((f: any) => f.versions.length > 1).flatMap((f: any) => f.versions.filter((v: any) => v.version === 'old'))
   assert.ok(oldEntries.length === 2, 'both engines hold the old version')
-  assert.equal(pruned.removed.oldVersions, { count: oldEntries.reduce((n: number, v: any) => n + v.entries, 0), bytes: oldEntries.reduce((n: number, v: any) => n + v.bytes, 0) })
+  assert.equal(pruned.removed.oldVersions, {
+    count: oldEntries.reduce((n: number, v: any) => n + v.entries, 0),
+    bytes: oldEntries.reduce((n: number, v: any) => n + v.bytes, 0),
+  })
   assert.equal(pruned.removed.tempFiles, { count: 1, bytes: 'half an entry'.length })
   assert.is(pruned.removed.corruptDatabases.count, 1)
   assert.ok(pruned.removed.corruptDatabases.bytes >= 'this is not a database '.length * 200)
-  assert.is(pruned.bytesFreed, Object.values(pruned.removed).reduce((n: number, r: any) => n + r.bytes, 0))
+  assert.is(
+    pruned.bytesFreed,
+    Object.values(pruned.removed).reduce((n: number, r: any) => n + r.bytes, 0),
+  )
 
   const after = jsonOf(await cli(['stats', '--json']))
   const left = after.folders.flatMap((f: any) => f.functions)
-  assert.equal(left.find((f: any) => f.id === 'src/v.ts#f').versions.map((v: any) => [v.version, v.entries]), [['new', 2]])
-  assert.equal(left.find((f: any) => f.store === 'file' && f.id.startsWith('src_v.ts_g-')).versions.map((v: any) => [v.version, v.entries]), [['new', 2]])
+  assert.equal(
+    left.find((f: any) => f.id === 'src/v.ts#f').versions.map((v: any) => [v.version, v.entries]),
+    [['new', 2]],
+  )
+  assert.equal(
+    left.find((f: any) => f.store === 'file' && f.id.startsWith('src_v.ts_g-')).versions.map((v: any) => [v.version, v.entries]),
+    [['new', 2]],
+  )
   assert.is(after.totals.expired, 0)
   assert.not.ok(existsSync(stale))
   assert.ok(existsSync(fresh), 'a young temp file may be a write in progress')
-  assert.equal((await readdir(brokenFolder)).filter((f) => f.includes('corrupt')), [])
+  assert.equal(
+    (await readdir(brokenFolder)).filter((f) => f.includes('corrupt')),
+    [],
+  )
 
   const again = await cli(['prune'])
   assert.match(again.stdout, /Nothing to prune/)
@@ -219,7 +260,10 @@ test('should refresh with --watch, one JSON document per line', async () => {
   await fill(PRICES)
   const result = await cli(['stats', '--watch', '1', '--times', '2', '--json'])
   assert.is(result.code, 0, result.stderr)
-  const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line))
+  const lines = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
   assert.is(lines.length, 2)
   assert.is(lines[1].totals.entries, 5)
   const bounded = await cli(['stats', '--watch', '0'])

@@ -8,7 +8,17 @@ import path from 'node:path'
 import Keyv from 'keyv'
 import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
-import { acache, bcache, createCacheConfig, type CacheOptions, mcache, openCache, SerializationError, ValidationError, WarningCode } from '../src/runtime/index.js'
+import {
+  acache,
+  bcache,
+  createCacheConfig,
+  type CacheOptions,
+  mcache,
+  openCache,
+  SerializationError,
+  ValidationError,
+  WarningCode,
+} from '../src/runtime/index.js'
 import { counted } from './support/counted.js'
 import { captureWarnings } from './support/warnings.js'
 
@@ -108,7 +118,10 @@ test('should drop a promised result that cannot be copied once it settles, and g
 
 test('should throw SerializationError for a result that cannot be copied in strict mode', () => {
   const cached = mcache(() => ({ run: () => 1 }), { clone: true, strict: true })
-  assert.throws(() => cached(), (e: Error) => e instanceof SerializationError && /a function/.test(e.message))
+  assert.throws(
+    () => cached(),
+    (e: Error) => e instanceof SerializationError && /a function/.test(e.message),
+  )
 })
 
 test('bcache: hits decode a fresh value with or without clone; with clone, calls joining one in flight get copies', async () => {
@@ -147,7 +160,10 @@ test('openCache: get returns a copy and set stores one with clone', () => {
 test('should validate clone as true or false, in tags and at run time alike', () => {
   assert.is(createCacheConfig({ clone: true }).clone, true)
   assert.is(createCacheConfig({}).clone, false)
-  assert.throws(() => createCacheConfig({ clone: 'yes' as never }), (e: Error) => e instanceof ValidationError && /clone="yes": expected true or false/.test(e.message))
+  assert.throws(
+    () => createCacheConfig({ clone: 'yes' as never }),
+    (e: Error) => e instanceof ValidationError && /clone="yes": expected true or false/.test(e.message),
+  )
 })
 
 test.run()

@@ -78,8 +78,14 @@ config('should return a frozen config with defaults', () => {
 })
 
 config('should validate when a cache is created, not when it is called', () => {
-  assert.throws(() => mcache((x: number) => x, { maxsize: -1 }), (e: Error) => e instanceof ValidationError)
-  assert.throws(() => mcache({ policy: 'nope' as never }), (e: Error) => e instanceof ValidationError)
+  assert.throws(
+    () => mcache((x: number) => x, { maxsize: -1 }),
+    (e: Error) => e instanceof ValidationError,
+  )
+  assert.throws(
+    () => mcache({ policy: 'nope' as never }),
+    (e: Error) => e instanceof ValidationError,
+  )
 })
 
 config.run()

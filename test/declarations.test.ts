@@ -34,7 +34,9 @@ project.write('tsconfig.with.json', tsconfig('out-with', [{ transform: 'twat-cac
 project.write('tsconfig.without.json', tsconfig('out-without', []))
 
 // Declarations with inferred return types, defaults, destructuring, rest parameters, `this`, generics, overloads.
-project.write('src/functions.ts', `
+project.write(
+  'src/functions.ts',
+  `
 /** @mcache maxsize=10 */
 export function inferred(n: number, scale = 2) {
   return { value: n * scale }
@@ -67,10 +69,13 @@ export function parse(text: string | string[]): number | number[] {
 export async function load(id: string) {
   return { id, at: 1 }
 }
-`)
+`,
+)
 
 // Arrows and function expressions bound to names, and an object with a cached method.
-project.write('src/bindings.ts', `
+project.write(
+  'src/bindings.ts',
+  `
 /** @mcache */
 export const area = (width: number, height = width) => width * height
 
@@ -85,10 +90,13 @@ export const api = {
     return prefix + id
   },
 }
-`)
+`,
+)
 
 // Class methods: instance, static, async, #private.
-project.write('src/classes.ts', `
+project.write(
+  'src/classes.ts',
+  `
 export class Prices {
   constructor(private readonly base: number) {}
 
@@ -112,19 +120,26 @@ export class Prices {
     return sku.length
   }
 }
-`)
+`,
+)
 
 // Default exports: a declaration and an arrow.
-project.write('src/default-function.ts', `
+project.write(
+  'src/default-function.ts',
+  `
 /** @mcache */
 export default function square(n: number) {
   return n * n
 }
-`)
-project.write('src/default-arrow.ts', `
+`,
+)
+project.write(
+  'src/default-arrow.ts',
+  `
 /** @mcache */
 export default (n: number, label = 'n') => label + n
-`)
+`,
+)
 
 /** Every file under `dir` (relative paths), with its text. */
 function files(dir: string): Map<string, string> {

@@ -116,7 +116,11 @@ s('vite dev server: memory caches start empty after an edit, persistent entries 
     assert.is(other.runtime, runtime.cacheOf)
     const firstSquare = runtime.cacheOf(first.square)
     assert.equal([firstSquare.stats().hits, firstSquare.stats().misses], [1, 1])
-    assert.equal(runtime.getStats('src/prices.ts#square').map((stats) => stats.hits), [1], 'the runtime lists the cache')
+    assert.equal(
+      runtime.getStats('src/prices.ts#square').map((stats) => stats.hits),
+      [1],
+      'the runtime lists the cache',
+    )
 
     // The edit: the watcher invalidates the module, and the next load is a new instance.
     const ssrGraph = server.environments.ssr.moduleGraph
@@ -211,16 +215,36 @@ s('vitest watch: a rerun after an edit starts with empty memory caches; persiste
     const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     clearTimeout(timer)
-    const result = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { runs?: Array<{ tests: Array<{ name: string; state: string; errors: string[] }> }>; error?: string }
+    const result = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as {
+      runs?: Array<{ tests: Array<{ name: string; state: string; errors: string[] }> }>
+      error?: string
+    }
     assert.is(code, 0, output)
     assert.is(result.runs?.length, 2, output)
-    for (const run of result.runs!) assert.equal(run.tests.map((t) => [t.name, t.state, t.errors]), [['run', 'passed', []]])
-    const logged = (await readFile(runLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { squareBefore: number[]; computed: string[]; report: string })
+    for (const run of result.runs!)
+      assert.equal(
+        run.tests.map((t) => [t.name, t.state, t.errors]),
+        [['run', 'passed', []]],
+      )
+    const logged = (await readFile(runLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { squareBefore: number[]; computed: string[]; report: string })
     assert.is(logged.length, 2)
-    assert.equal(logged.map((l) => l.squareBefore), [[0, 0], [0, 0]], 'each run starts with empty memory caches')
+    assert.equal(
+      logged.map((l) => l.squareBefore),
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      'each run starts with empty memory caches',
+    )
     assert.equal(logged[0]!.computed, ['square', 'report', 'kept'])
     assert.equal(logged[1]!.computed, ['square', 'report'], 'the edited function computes again, the untouched one is served from disk')
-    assert.equal(logged.map((l) => l.report), ['2024 v1', '2024 v2'])
+    assert.equal(
+      logged.map((l) => l.report),
+      ['2024 v1', '2024 v2'],
+    )
   } finally {
     await rm(watchCache, { recursive: true, force: true })
   }

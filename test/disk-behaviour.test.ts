@@ -18,7 +18,10 @@ let serial = 0
 const fresh = (): CacheOptions => ({ cacheDir: path.join(root, `dir-${++serial}`) })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fcache', fcache, 'file']] as const) {
+for (const [label, cache, engine] of [
+  ['bcache', bcache, 'better-sqlite3'],
+  ['fcache', fcache, 'file'],
+] as const) {
   const s = suite(`${label} behaviour`)
   s.after(() => {
     if (label === 'fcache') rmSync(root, { recursive: true, force: true })
@@ -62,7 +65,10 @@ for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fc
 
   s('should give back Map, Set, Date, BigInt and typed arrays exactly as they were', () => {
     const value = () => ({
-      map: new Map<unknown, unknown>([['a', 1], [2, [3n]]]),
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, [3n]],
+      ]),
       set: new Set(['x', 1]),
       date: new Date(Date.UTC(2024, 1, 29, 12)),
       big: 12345678901234567890n,
@@ -91,8 +97,12 @@ for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fc
 
   s('should keep functions with other names apart, even with the same arguments', () => {
     const options = fresh()
-    const a = cache(function first(n: number) { return `first ${n}` }, options)
-    const b = cache(function second(n: number) { return `second ${n}` }, options)
+    const a = cache(function first(n: number) {
+      return `first ${n}`
+    }, options)
+    const b = cache(function second(n: number) {
+      return `second ${n}`
+    }, options)
     assert.is(a(1), 'first 1')
     assert.is(b(1), 'second 1')
     assert.is(a(1), 'first 1')
@@ -141,13 +151,19 @@ for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fc
     assert.is(calls, 3)
     assert.is(f.cache.stats().size, 0)
     assert.is(f.cache.stats().errors, 3)
-    assert.equal(warnings.map((w) => w.code), ['TWAT_CACHE_SERIALIZATION'])
+    assert.equal(
+      warnings.map((w) => w.code),
+      ['TWAT_CACHE_SERIALIZATION'],
+    )
     assert.match(warnings[0]!.message, /instance of Point/)
   })
 
   s('should throw the SerializationError instead in strict mode', () => {
     const f = cache(() => new (class Thing {})(), { ...fresh(), strict: true })
-    assert.throws(() => f(), (e: unknown) => e instanceof SerializationError)
+    assert.throws(
+      () => f(),
+      (e: unknown) => e instanceof SerializationError,
+    )
   })
 
   s('should store a promise result once resolved, and give it back as a promise', async () => {
@@ -251,7 +267,10 @@ for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fc
     f(2, () => {})
     f(2, () => {})
     assert.is(calls, 1)
-    assert.is(f.cache.has(2, () => {}), true)
+    assert.is(
+      f.cache.has(2, () => {}),
+      true,
+    )
   })
 
   s('should share one cache between the instances of a class', () => {
@@ -260,10 +279,14 @@ for (const [label, cache, engine] of [['bcache', bcache, 'better-sqlite3'], ['fc
       constructor(readonly tag: string) {}
       declare of: (sku: string) => number
     }
-    Prices.prototype.of = cachedMethod(cache, function of(this: Prices, sku: string) {
-      calls++
-      return sku.length
-    }, { ...fresh(), name: `Prices.of-${label}` })
+    Prices.prototype.of = cachedMethod(
+      cache,
+      function of(this: Prices, sku: string) {
+        calls++
+        return sku.length
+      },
+      { ...fresh(), name: `Prices.of-${label}` },
+    )
     assert.is(new Prices('a').of('abc'), 3)
     assert.is(new Prices('b').of('abc'), 3)
     assert.is(calls, 1)

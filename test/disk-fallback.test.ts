@@ -73,10 +73,20 @@ s('should run every cache without better-sqlite3, with the one fallback warning'
   const out = JSON.parse(result.stdout)
   assert.equal(out.values, { mcache: [2, 2], bcache: [2, 2], fcache: [2, 2], ucache: [2, 2], acache: [2, 2], openCache: ['v'] })
   assert.is(out.calls, 5, 'each cache ran its body once')
-  assert.equal(out.engines, { mcache: 'lru-cache', bcache: 'file', fcache: 'file', ucache: 'file', acache: 'memory-async', openCache: 'file' })
+  assert.equal(out.engines, {
+    mcache: 'lru-cache',
+    bcache: 'file',
+    fcache: 'file',
+    ucache: 'file',
+    acache: 'memory-async',
+    openCache: 'file',
+  })
   assert.not.ok(out.backends.includes('better-sqlite3'))
   assert.ok(out.backends.includes('lru-cache') && out.backends.includes('file'))
-  assert.equal(out.warnings.map((w: { code: string }) => w.code), ['TWAT_CACHE_FALLBACK'])
+  assert.equal(
+    out.warnings.map((w: { code: string }) => w.code),
+    ['TWAT_CACHE_FALLBACK'],
+  )
 })
 
 s('should use SQLite when better-sqlite3 resolves (the same script, nothing hidden)', async () => {

@@ -45,14 +45,33 @@ s('should load no fs, zlib, v8, crypto or better-sqlite3 when the runtime and th
     `
     const result = await runChild(source)
     assert.is(result.code, 0, result.stderr)
-    const { atImport, afterUse } = JSON.parse(result.stdout) as Record<'atImport' | 'afterUse', { builtins: string[]; required: string[]; native: string[] }>
+    const { atImport, afterUse } = JSON.parse(result.stdout) as Record<
+      'atImport' | 'afterUse',
+      { builtins: string[]; required: string[]; native: string[] }
+    >
     const resolved = readFileSync(log, 'utf8').split('\n').filter(Boolean)
 
     assert.ok(resolved.includes('./caches/mcache.js'), 'the resolve hook saw the runtime import its own modules')
-    assert.equal(resolved.filter((s) => HEAVY.test(s)), [], 'static imports of heavy modules')
-    assert.equal(atImport.builtins.filter((s) => HEAVY.test(s)), [], 'built-ins loaded at import')
-    assert.equal(atImport.required.filter((s) => HEAVY.test(s)), [], 'packages required at import')
-    assert.equal(atImport.native.filter((m) => /^NativeModule (zlib|v8|crypto|sqlite)$/.test(m)), [], 'Node built-ins loaded at import')
+    assert.equal(
+      resolved.filter((s) => HEAVY.test(s)),
+      [],
+      'static imports of heavy modules',
+    )
+    assert.equal(
+      atImport.builtins.filter((s) => HEAVY.test(s)),
+      [],
+      'built-ins loaded at import',
+    )
+    assert.equal(
+      atImport.required.filter((s) => HEAVY.test(s)),
+      [],
+      'packages required at import',
+    )
+    assert.equal(
+      atImport.native.filter((m) => /^NativeModule (zlib|v8|crypto|sqlite)$/.test(m)),
+      [],
+      'Node built-ins loaded at import',
+    )
 
     // The same records do see them once disk caches are created: the checks above can fail.
     for (const id of ['node:fs', 'node:zlib', 'node:v8', 'node:crypto']) assert.ok(afterUse.builtins.includes(id), id)
@@ -86,13 +105,22 @@ s('should import the Node bundle (dist/node) and require the loader of optional 
     `
     const result = await runChild(source)
     assert.is(result.code, 0, result.stderr)
-    const { atImport, afterUse, engine, value } = JSON.parse(result.stdout) as { atImport: string[]; afterUse: string[]; engine: string; value: number }
+    const { atImport, afterUse, engine, value } = JSON.parse(result.stdout) as {
+      atImport: string[]
+      afterUse: string[]
+      engine: string
+      value: number
+    }
     const ours = readFileSync(log, 'utf8')
       .split('\n')
       .filter((url) => url.startsWith(`file://${REPO_ROOT}/dist/`))
     assert.ok(ours[0]?.endsWith('/dist/node/index.js'), `the root import resolved to ${ours[0]}`)
     const atImportFiles = ours.filter((url) => !url.includes('/platform/optional-modules'))
-    assert.equal(atImportFiles.filter((url) => !url.includes('/dist/node/')), [], 'files of the unbundled runtime were loaded')
+    assert.equal(
+      atImportFiles.filter((url) => !url.includes('/dist/node/')),
+      [],
+      'files of the unbundled runtime were loaded',
+    )
     assert.ok(atImportFiles.length <= 3, `the root import loaded ${atImportFiles.length} files: ${atImportFiles.join(', ')}`)
     assert.equal(atImport, [], 'the CommonJS loader of optional packages was loaded by the import')
     assert.is(afterUse.length, 1, 'a bcache requires the loader')

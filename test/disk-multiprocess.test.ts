@@ -29,7 +29,13 @@ async function child(kind: 'bcache' | 'fcache', cacheDir: string, body: string, 
   `
   const result = await runChild(source, { env: { TWAT_CACHE_DIR: cacheDir } })
   if (result.code !== 0) throw new Error(`child failed (${result.code}): ${result.stderr}`)
-  return JSON.parse(result.stdout.trim().split('\n').pop()!) as { calls: number; engine: string; errors: number; warnings: string[]; [k: string]: unknown }
+  return JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+    calls: number
+    engine: string
+    errors: number
+    warnings: string[]
+    [k: string]: unknown
+  }
 }
 
 const readAll = (keys: string) => `
@@ -71,7 +77,10 @@ for (const kind of ['bcache', 'fcache'] as const) {
     } finally {
       barrier.remove()
     }
-    assert.ok(allOverlap(writers.map((w) => w.span as { start: number; end: number })), `the writers ran at the same time: ${JSON.stringify(writers.map((w) => w.span))}`)
+    assert.ok(
+      allOverlap(writers.map((w) => w.span as { start: number; end: number })),
+      `the writers ran at the same time: ${JSON.stringify(writers.map((w) => w.span))}`,
+    )
     for (const w of writers) {
       assert.ok(w.calls >= 500 && w.calls <= 600, `writer calls ${w.calls}`)
       assert.is(w.errors, 0)
@@ -87,7 +96,10 @@ for (const kind of ['bcache', 'fcache'] as const) {
       const db = new Database(path.join(cacheDir, 'default', 'cache.sqlite'), { readonly: true })
       assert.equal(db.pragma('integrity_check'), [{ integrity_check: 'ok' }])
       assert.is((db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n, 1100)
-      assert.equal(db.prepare('SELECT count, bytes = (SELECT sum(size) FROM entries) AS exact FROM totals').get(), { count: 1100, exact: 1 })
+      assert.equal(db.prepare('SELECT count, bytes = (SELECT sum(size) FROM entries) AS exact FROM totals').get(), {
+        count: 1100,
+        exact: 1,
+      })
       db.close()
     }
   })

@@ -8,7 +8,10 @@ import { getCachePath } from '../src/runtime/engines/disk/folders.js'
 const s = suite('getCachePath')
 const saved = { dir: process.env.TWAT_CACHE_DIR, xdg: process.env.XDG_CACHE_HOME }
 s.after.each(() => {
-  for (const [name, value] of [['TWAT_CACHE_DIR', saved.dir], ['XDG_CACHE_HOME', saved.xdg]] as const) {
+  for (const [name, value] of [
+    ['TWAT_CACHE_DIR', saved.dir],
+    ['XDG_CACHE_HOME', saved.xdg],
+  ] as const) {
     if (value === undefined) delete process.env[name]
     else process.env[name] = value
   }
@@ -41,7 +44,11 @@ s('should make a relative $TWAT_CACHE_DIR absolute', () => {
 
 s('should reject folder names that are paths', () => {
   for (const bad of ['../x', 'a/b', 'a\\b', '..', '']) {
-    assert.throws(() => getCachePath(bad), (e: unknown) => e instanceof ValidationError && e.option === 'folderName', bad)
+    assert.throws(
+      () => getCachePath(bad),
+      (e: unknown) => e instanceof ValidationError && e.option === 'folderName',
+      bad,
+    )
   }
 })
 

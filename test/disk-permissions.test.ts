@@ -41,7 +41,10 @@ s('should create folders 0700 and files 0600 (database, WAL, entries) by default
   const f = fcache((n: number) => n, { cacheDir, folderName: 'f' })
   f(1)
   const paths = walk(cacheDir)
-  assert.ok(paths.some((p) => p.endsWith('cache.sqlite-wal')), 'the WAL file exists while the database is open')
+  assert.ok(
+    paths.some((p) => p.endsWith('cache.sqlite-wal')),
+    'the WAL file exists while the database is open',
+  )
   assert.ok(paths.some((p) => p.endsWith('.bin')))
   for (const p of paths) {
     const expected = statSync(p).isDirectory() ? 0o700 : 0o600

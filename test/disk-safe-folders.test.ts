@@ -1,7 +1,19 @@
 // Safe folders (`secure`, the default): a cache root or folder that is a symbolic link, another user's, or writable
 // by group or others is refused (one TWAT_CACHE_UNSAFE_FOLDER warning, entries in memory; strict: an error), and a
 // symbolic link at cache.sqlite is never followed. The tests run as root, so "another user" is nobody (65534).
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { suite } from './support/suite.js'
@@ -36,10 +48,13 @@ async function unsafeWarnings(body: () => void): Promise<string[]> {
 }
 
 const s = suite('safe folders')
-s.before(() => assert.is(process.getuid?.(), 0, 'these tests create another user\'s folder with chown: run them as root'))
+s.before(() => assert.is(process.getuid?.(), 0, "these tests create another user's folder with chown: run them as root"))
 s.after(() => rmSync(root, { recursive: true, force: true }))
 
-const KINDS = [['bcache', bcache], ['fcache', fcache]] as const
+const KINDS = [
+  ['bcache', bcache],
+  ['fcache', fcache],
+] as const
 
 for (const [label, cache] of KINDS) {
   s(`${label}: should refuse a cache folder owned by another user, run in memory, and warn once`, async () => {
@@ -102,7 +117,8 @@ for (const [label, cache] of KINDS) {
     chmodSync(open, 0o777)
     assert.throws(
       () => cache((n: number) => n, { cacheDir: open, strict: true }),
-      (error: unknown) => error instanceof CacheFaultError && /can be written by its group and everyone \(mode 777\)/.test((error as Error).message),
+      (error: unknown) =>
+        error instanceof CacheFaultError && /can be written by its group and everyone \(mode 777\)/.test((error as Error).message),
     )
   })
 
@@ -154,7 +170,7 @@ for (const [what, prepare] of [
     if (before === undefined) {
       assert.not.ok(existsSync(target), 'no database created at the outside path')
     } else {
-      assert.is(modeOf(target), before.mode, 'the target is not chmod\'ed')
+      assert.is(modeOf(target), before.mode, "the target is not chmod'ed")
       assert.is(readFileSync(target, 'utf8'), before.text, 'the target is not written')
     }
     for (const suffix of ['-wal', '-shm']) assert.not.ok(existsSync(target + suffix), `no ${suffix} beside the target`)

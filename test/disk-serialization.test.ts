@@ -5,7 +5,15 @@ import { suite } from './support/suite.js'
 import * as assert from 'uvu/assert'
 import { createCacheConfig } from '../src/runtime/options/config.js'
 import { SerializationError, ValidationError } from '../src/runtime/report/errors.js'
-import { CorruptEntryError, EXPIRED, HEADER_BYTES, OUTDATED, createCodec, joinEntry, type Codec } from '../src/runtime/engines/disk/codec.js'
+import {
+  CorruptEntryError,
+  EXPIRED,
+  HEADER_BYTES,
+  OUTDATED,
+  createCodec,
+  joinEntry,
+  type Codec,
+} from '../src/runtime/engines/disk/codec.js'
 import { assertStorable } from '../src/runtime/engines/disk/storable.js'
 import { lifeOf } from './support/entries.js'
 
@@ -20,7 +28,10 @@ const envelope = suite('envelope')
 
 envelope('should round-trip Map, Set, Date, BigInt, RegExp, typed arrays, errors and boxed values exactly', () => {
   const value = {
-    map: new Map<unknown, unknown>([[1, 'one'], ['k', { nested: [1, 2] }]]),
+    map: new Map<unknown, unknown>([
+      [1, 'one'],
+      ['k', { nested: [1, 2] }],
+    ]),
     set: new Set([1, 'a', 3n]),
     date: new Date(1_700_000_000_123),
     big: 2n ** 70n,
@@ -73,7 +84,9 @@ envelope('should keep the promise flag and the expiry', () => {
 envelope('should compress with brotli quality 2 by default (compress: true and "brotli"), not 11', () => {
   const value = { text: 'abcdefgh'.repeat(5000), n: Array.from({ length: 2000 }, (_, i) => i % 7) }
   const raw = serialize(value)
-  const q2 = brotliCompressSync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 2, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
+  const q2 = brotliCompressSync(raw, {
+    params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 2, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+  })
   for (const compress of [true, 'brotli'] as const) {
     const entry = codec({ compress }).encode(value, lifeOf({ promise: false }), 0)
     assert.ok(entry.payload.equals(q2), `compress: ${compress}`)
@@ -105,8 +118,14 @@ envelope('should reject zstd where node:zlib has none, naming the option and the
 })
 
 envelope('should reject a compression level out of range for its compression', () => {
-  assert.throws(() => codec({ compress: 'brotli', compressLevel: 12 }), (e: unknown) => e instanceof ValidationError && e.option === 'compressLevel')
-  assert.throws(() => codec({ compress: 'gzip', compressLevel: 10 }), (e: unknown) => e instanceof ValidationError && e.option === 'compressLevel')
+  assert.throws(
+    () => codec({ compress: 'brotli', compressLevel: 12 }),
+    (e: unknown) => e instanceof ValidationError && e.option === 'compressLevel',
+  )
+  assert.throws(
+    () => codec({ compress: 'gzip', compressLevel: 10 }),
+    (e: unknown) => e instanceof ValidationError && e.option === 'compressLevel',
+  )
   assert.equal(roundTrip(codec({ compress: 'gzip', compressLevel: 9 }), 'x'), 'x')
 })
 
@@ -185,7 +204,11 @@ storable('should refuse functions, symbols and class instances, saying where the
     [new WeakMap(), /WeakMap/],
   ]
   for (const [value, message] of cases) {
-    assert.throws(() => codec().encode(value, lifeOf({ promise: false }), 0), (e: unknown) => e instanceof SerializationError && message.test((e as Error).message), String(message))
+    assert.throws(
+      () => codec().encode(value, lifeOf({ promise: false }), 0),
+      (e: unknown) => e instanceof SerializationError && message.test((e as Error).message),
+      String(message),
+    )
   }
 })
 

@@ -45,7 +45,10 @@ export function collectCodes(files: readonly { file: string; text: string }[]): 
   )
   const classes = unique([...all.matchAll(/\bclass (\w+(?:Error|Warning|Failure))\b/g)].map((m) => m[1]!))
   const diagnostics = unique([...all.matchAll(/\b(?:WARNING_)?DIAGNOSTIC_CODE = (\d+)/g)].map((m) => `TS${m[1]}`))
-  const scanText = files.filter((f) => f.file.startsWith(path.join('src', 'cli'))).map((f) => f.text).join('\n')
+  const scanText = files
+    .filter((f) => f.file.startsWith(path.join('src', 'cli')))
+    .map((f) => f.text)
+    .join('\n')
   const scanUnion = /export type WarningCode = ([^\n]+)/.exec(scanText)?.[1] ?? ''
   const scanWarnings = unique([...scanUnion.matchAll(/'([a-z-]+)'/g)].map((m) => m[1]!))
   const exitObject = /export const ExitCode = \{([\s\S]*?)\}/.exec(scanText)?.[1] ?? ''
@@ -68,7 +71,8 @@ export function undocumented(found: SourceCodes, markdown: string): string[] {
   for (const code of found.scanWarnings) if (!headed(`\`[${code}]\``)) missing.push(`scan warning [${code}] has no heading`)
   for (const name of found.classes) if (!markdown.includes(`\`${name}\``)) missing.push(`class ${name} is not mentioned`)
   for (const name of found.environment) if (!markdown.includes(`\`${name}\``)) missing.push(`environment variable ${name} is not mentioned`)
-  for (const exit of found.exitCodes) if (!new RegExp(`^\\| \`${exit}\` \\|`, 'm').test(markdown)) missing.push(`exit code ${exit} has no row`)
+  for (const exit of found.exitCodes)
+    if (!new RegExp(`^\\| \`${exit}\` \\|`, 'm').test(markdown)) missing.push(`exit code ${exit} has no row`)
   return missing
 }
 
@@ -85,10 +89,17 @@ const codes = suite('documented codes')
 
 codes('should collect the codes from the source', () => {
   // The collector must see the codes everyone knows; if a pattern stops matching, this fails rather than passing empty.
-  for (const code of ['TWAT_CACHE_FALLBACK', 'TWAT_CACHE_FAULT', 'TWAT_CACHE_VALIDATION', 'TWAT_CACHE_BUILD_PACKAGE', 'TWAT_CACHE_CLI_USAGE']) {
+  for (const code of [
+    'TWAT_CACHE_FALLBACK',
+    'TWAT_CACHE_FAULT',
+    'TWAT_CACHE_VALIDATION',
+    'TWAT_CACHE_BUILD_PACKAGE',
+    'TWAT_CACHE_CLI_USAGE',
+  ]) {
     assert.ok(found.codes.includes(code), `${code} not collected: ${found.codes.join(', ')}`)
   }
-  for (const name of ['TWAT_CACHE_DIR', 'TWAT_CACHE_DISABLE', 'TWAT_CACHE_CHECK']) assert.ok(found.environment.includes(name), `${name} not seen as an environment variable`)
+  for (const name of ['TWAT_CACHE_DIR', 'TWAT_CACHE_DISABLE', 'TWAT_CACHE_CHECK'])
+    assert.ok(found.environment.includes(name), `${name} not seen as an environment variable`)
   assert.not.ok(found.codes.includes('TWAT_CACHE_DIR'))
   assert.ok(found.classes.includes('TransformError') && found.classes.includes('ValidationError'), found.classes.join(', '))
   assert.equal(found.diagnostics, ['TS990001', 'TS990002'])

@@ -90,7 +90,8 @@ export function parseXml(xml: string): XmlElement {
         if (xml.startsWith('/>', i) || xml[i] === '>') break
         if (i === before) throw new Error(`expected a space before an attribute at offset ${i}`)
         const attribute = name()
-        if (xml[i] !== '=' || (xml[i + 1] !== '"' && xml[i + 1] !== "'")) throw new Error(`attribute ${attribute} is not name="value" at offset ${i}`)
+        if (xml[i] !== '=' || (xml[i + 1] !== '"' && xml[i + 1] !== "'"))
+          throw new Error(`attribute ${attribute} is not name="value" at offset ${i}`)
         const quote = xml[i + 1]!
         const end = xml.indexOf(quote, i + 2)
         if (end === -1) throw new Error(`unterminated value of ${attribute}`)
@@ -125,7 +126,13 @@ const SAMPLE = {
   quick: false,
   goals: [
     { goal: 'mcache hit <hot> & "quoted"', value: '12 ns vs 10 ns', ratio: 1.2, target: '≤ 1.5× lru-cache memo · hot key', pass: true },
-    { goal: 'bcache miss + store', value: '90 µs vs 30 µs', ratio: 3, target: '≤ 1.5× miss+store: better-sqlite3 INSERT OR REPLACE', pass: false },
+    {
+      goal: 'bcache miss + store',
+      value: '90 µs vs 30 µs',
+      ratio: 3,
+      target: '≤ 1.5× miss+store: better-sqlite3 INSERT OR REPLACE',
+      pass: false,
+    },
     { goal: 'mcache miss overhead', value: '208 ns', target: '≤ 300 ns beyond the function', pass: true },
     { goal: 'acache hit', value: 'skipped: not built', target: '≤ 1.3× awaited lru-cache memo', pass: undefined },
   ],
@@ -136,7 +143,15 @@ const chart = suite('performance chart', { timeoutMs: 180_000 })
 
 chart('should check XML strictly (the check itself can fail)', () => {
   assert.is(parseXml('<svg a="1"><g><text>x &amp; y</text></g><rect/></svg>').children.length, 2)
-  for (const bad of ['<svg><g></svg>', '<svg>a & b</svg>', '<svg a=1></svg>', '<svg a="1" a="2"/>', '<svg/><svg/>', '<svg><text>a < b</text></svg>', '<svg>']) {
+  for (const bad of [
+    '<svg><g></svg>',
+    '<svg>a & b</svg>',
+    '<svg a=1></svg>',
+    '<svg a="1" a="2"/>',
+    '<svg/><svg/>',
+    '<svg><text>a < b</text></svg>',
+    '<svg>',
+  ]) {
     assert.throws(() => parseXml(bad), undefined, bad)
   }
 })
@@ -160,10 +175,13 @@ chart('should draw valid SVG with one bar per ratio goal, escaped labels, sized 
 })
 
 chart('should pick the goals measured against a baseline, with their limits', () => {
-  assert.equal(headlineRatios(SAMPLE).map((b) => [b.label, b.limit]), [
-    ['mcache hit <hot> & "quoted"', 1.5],
-    ['bcache miss + store', 1.5],
-  ])
+  assert.equal(
+    headlineRatios(SAMPLE).map((b) => [b.label, b.limit]),
+    [
+      ['mcache hit <hot> & "quoted"', 1.5],
+      ['bcache miss + store', 1.5],
+    ],
+  )
   assert.throws(() => headlineRatios({}), /goals/)
 })
 
@@ -188,7 +206,10 @@ chart('should chart what bench/run.mjs saves with BENCH_JSON, from the command l
     assert.is(bench.status, 0, bench.stdout + bench.stderr)
     const saved = JSON.parse(readFileSync(json, 'utf8'))
     assert.is(saved.quick, true)
-    assert.equal(saved.groups.map((g: { id: string }) => g.id), ['fcache'])
+    assert.equal(
+      saved.groups.map((g: { id: string }) => g.id),
+      ['fcache'],
+    )
     assert.is(saved.groups[0].results.fcache.vs, 'readFileSync + v8.deserialize')
     assert.is(typeof saved.groups[0].results.fcache.ratio, 'number')
     const out = path.join(folder, 'chart.svg')
@@ -196,7 +217,10 @@ chart('should chart what bench/run.mjs saves with BENCH_JSON, from the command l
     assert.is(drawn.status, 0, drawn.stderr)
     const svg = parseXml(readFileSync(out, 'utf8'))
     assert.is(all(svg, 'g').filter((g) => g.attributes.class === 'bar').length, 1, 'the fcache goal')
-    const missing = spawnSync(process.execPath, ['scripts/perf-chart.mjs', path.join(folder, 'none.json'), out], { cwd: REPO_ROOT, encoding: 'utf8' })
+    const missing = spawnSync(process.execPath, ['scripts/perf-chart.mjs', path.join(folder, 'none.json'), out], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    })
     assert.is(missing.status, 2)
     assert.match(missing.stderr, 'BENCH_JSON=')
     writeFileSync(json, '{}')

@@ -115,7 +115,10 @@ export function prepare(blocks: readonly DocBlock[], folder: string): PreparedBl
 
 /** Type errors of the prepared blocks, each as `doc:line:col message` (lines of the markdown file). */
 export function typeErrors(prepared: readonly PreparedBlock[]): string[] {
-  const program = ts.createProgram(prepared.map((p) => p.file), CHECK_OPTIONS)
+  const program = ts.createProgram(
+    prepared.map((p) => p.file),
+    CHECK_OPTIONS,
+  )
   const byFile = new Map(prepared.map((p) => [p.file, p.block]))
   return ts.getPreEmitDiagnostics(program).map((d) => {
     const message = ts.flattenDiagnosticMessageText(d.messageText, '\n')
@@ -141,7 +144,8 @@ export interface RunResult {
 export function runBlock(prepared: PreparedBlock, workFolder: string): Promise<RunResult> {
   if (prepared.block.mark === 'build') {
     const result = transform(prepared.source, prepared.file, { root: path.dirname(prepared.file) })
-    if (!result) throw new Error(`${prepared.block.doc}:${prepared.block.line}: a build block with no cache tag or marker call for the transform`)
+    if (!result)
+      throw new Error(`${prepared.block.doc}:${prepared.block.line}: a build block with no cache tag or marker call for the transform`)
     writeFileSync(prepared.file, result.code)
   }
   const env: NodeJS.ProcessEnv = { ...process.env, TWAT_CACHE_DIR: path.join(workFolder, 'cache'), FORCE_COLOR: '0' }
@@ -163,7 +167,9 @@ export function runBlock(prepared: PreparedBlock, workFolder: string): Promise<R
 
 /** The documents whose blocks are tested: README.md, CONTRIBUTING.md and every docs/*.md. */
 export function documents(): string[] {
-  const docs = readdirSync(path.join(REPO_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)
+  const docs = readdirSync(path.join(REPO_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`)
   return ['README.md', 'CONTRIBUTING.md', ...docs.sort()]
 }
 
@@ -180,17 +186,28 @@ const prepared = prepare(marked, folder)
 const docs = suite('documentation code blocks', { timeoutMs: 120_000 })
 
 docs('should find marked blocks in the README and in docs/', () => {
-  assert.ok(marked.some((b) => b.doc === 'README.md'), 'README.md has no marked block')
+  assert.ok(
+    marked.some((b) => b.doc === 'README.md'),
+    'README.md has no marked block',
+  )
   for (const doc of ['docs/migration-from-python.md', 'docs/troubleshooting.md']) {
-    assert.ok(marked.some((b) => b.doc === doc && b.mark === 'run'), `${doc} has no run block`)
+    assert.ok(
+      marked.some((b) => b.doc === doc && b.mark === 'run'),
+      `${doc} has no run block`,
+    )
   }
-  assert.ok(marked.some((b) => b.mark === 'build'), 'no build block anywhere')
+  assert.ok(
+    marked.some((b) => b.mark === 'build'),
+    'no build block anywhere',
+  )
 })
 
 docs('should mark only TypeScript blocks, with known marks', () => {
   const mistakes = allBlocks.flatMap((b) => [
     ...b.unknownWords.map((w) => `${b.doc}:${b.line}: unknown mark "${w}" (the marks are ${MARKS.join(', ')})`),
-    ...(b.mark && !TESTED_LANGUAGES.has(b.lang) ? [`${b.doc}:${b.line}: "${b.mark}" on a ${b.lang || 'plain'} block; only ts blocks are tested`] : []),
+    ...(b.mark && !TESTED_LANGUAGES.has(b.lang)
+      ? [`${b.doc}:${b.line}: "${b.mark}" on a ${b.lang || 'plain'} block; only ts blocks are tested`]
+      : []),
   ])
   assert.equal(mistakes, [])
 })
@@ -214,12 +231,18 @@ docs('should fail a block whose // → expectation does not hold, naming its lin
   const result = await runBlock(p!, mkdtempSync(path.join(folder, 'work-')))
   assert.is.not(result.code, 0)
   assert.match(result.output, 'self-test.md:4')
-  const [good] = prepare(extractBlocks(['```ts run', 'const n = 1 + 1', 'n // → 2 — two', '```'].join('\n'), 'self-ok.md'), mkdtempSync(path.join(folder, 'self-')))
+  const [good] = prepare(
+    extractBlocks(['```ts run', 'const n = 1 + 1', 'n // → 2 — two', '```'].join('\n'), 'self-ok.md'),
+    mkdtempSync(path.join(folder, 'self-')),
+  )
   assert.is((await runBlock(good!, mkdtempSync(path.join(folder, 'work-')))).code, 0)
 })
 
 docs('should report a type error at its line in the markdown file', () => {
-  const blocks = extractBlocks(['intro', '', '```ts check', "import { mcache } from 'twat-cache'", 'mcache(1)', '```'].join('\n'), 'self-types.md')
+  const blocks = extractBlocks(
+    ['intro', '', '```ts check', "import { mcache } from 'twat-cache'", 'mcache(1)', '```'].join('\n'),
+    'self-types.md',
+  )
   const errors = typeErrors(prepare(blocks, mkdtempSync(path.join(folder, 'self-'))))
   assert.is(errors.length, 1, errors.join('\n'))
   assert.match(errors[0]!, /^self-types\.md:5:/)

@@ -12,7 +12,11 @@ let slices = 0
 
 /** A keyv engine on its own slice of the store (a fresh function id), so contract tests never see each other. */
 async function keyvEngine(target: KeyvTarget, limits: ContractLimits, counters: CacheCounters): Promise<AsyncEngine> {
-  const opened = await openKeyvEngine(target, { id: `contract-${process.pid}-${++slices}`, ttlMs: limits.ttlMs }, { counters, clock: limits.clock })
+  const opened = await openKeyvEngine(
+    target,
+    { id: `contract-${process.pid}-${++slices}`, ttlMs: limits.ttlMs },
+    { counters, clock: limits.clock },
+  )
   if ('missing' in opened) throw opened.error
   return opened.engine
 }

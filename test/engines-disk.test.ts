@@ -52,7 +52,10 @@ chain('should open SQLite for bcache, files for fcache or preferredEngine "file"
   const open = (kind: 'bcache' | 'fcache', preferredEngine?: 'file' | 'map') =>
     createPersistentEngine(kind, createCacheConfig({ cacheDir, preferredEngine }), identity, new CacheCounters())
   const engines = [open('bcache'), open('fcache'), open('bcache', 'file'), open('fcache', 'map')]
-  assert.equal(engines.map((e) => e.name), ['better-sqlite3', 'file', 'file', 'map'])
+  assert.equal(
+    engines.map((e) => e.name),
+    ['better-sqlite3', 'file', 'file', 'map'],
+  )
   assert.is(engines[0]!.path, path.join(cacheDir, 'default', 'cache.sqlite'))
   assert.is(engines[3]!.path, '')
   for (const engine of engines) {
@@ -96,7 +99,14 @@ const baseSuites = diskEngines.map(([label, open, damage]) => {
       opened.push(made)
       return made
     }
-    return { clock, counters, engine, closeAll: () => { for (const e of opened) e.close() } }
+    return {
+      clock,
+      counters,
+      engine,
+      closeAll: () => {
+        for (const e of opened) e.close()
+      },
+    }
   }
 
   s('should not store an entry larger than the whole byte budget, removing the one it replaces, and count an eviction', () => {
@@ -204,7 +214,12 @@ const suites = [
       fromPersistentEngine(
         createPersistentEngine(
           'bcache',
-          createCacheConfig({ preferredEngine: 'lru-cache', maxsize: limits.maxsize, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null, clock: limits.clock }),
+          createCacheConfig({
+            preferredEngine: 'lru-cache',
+            maxsize: limits.maxsize,
+            ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null,
+            clock: limits.clock,
+          }),
           identity,
           counters,
         ),

@@ -10,7 +10,12 @@ const viaChain = (policy: 'lru' | 'fifo' | 'lfu' | 'rr' | 'mru') =>
     (limits, counters) =>
       fromMemoryEngine(
         createMemoryEngine(
-          createCacheConfig({ policy, maxsize: limits.maxsize ?? null, ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null, clock: limits.clock }),
+          createCacheConfig({
+            policy,
+            maxsize: limits.maxsize ?? null,
+            ttl: limits.ttlMs ? `${limits.ttlMs}ms` : null,
+            clock: limits.clock,
+          }),
           { counters, clock: limits.clock },
         ),
       ),
@@ -25,7 +30,10 @@ viaChain('mru').run()
 
 engineContractSuite(
   'lru-cache engine, unbounded with ttl',
-  (limits, counters) => fromMemoryEngine(createLruEngine({ maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters, clock: limits.clock })),
+  (limits, counters) =>
+    fromMemoryEngine(
+      createLruEngine({ maxsize: limits.maxsize, ttlMs: limits.ttlMs || 60_000, fifo: false }, { counters, clock: limits.clock }),
+    ),
   { ttl: true, maxsize: true, eviction: 'lru' },
 ).run()
 

@@ -60,7 +60,11 @@ async function tempFolder(prefix: string): Promise<string> {
 function onlyFallback(warnings: Warning[]): string {
   const fallbacks = warnings.filter((w) => w.code === 'TWAT_CACHE_FALLBACK')
   assert.is(fallbacks.length, 1, `one fallback warning in ${JSON.stringify(warnings)}`)
-  assert.equal(warnings.filter((w) => w.code === 'TWAT_CACHE_FAULT'), [], 'no fault blamed on the cache folder')
+  assert.equal(
+    warnings.filter((w) => w.code === 'TWAT_CACHE_FAULT'),
+    [],
+    'no fault blamed on the cache folder',
+  )
   return fallbacks[0]!.message
 }
 
@@ -154,7 +158,10 @@ async function bundleWithoutPlugin(format: 'cjs' | 'esm'): Promise<BcacheReport>
   await writeFile(entry, BCACHE_SCRIPT(path.join(REPO, 'dist/runtime/index.js')))
   const outfile = path.join(folder, format === 'cjs' ? 'bundle.cjs' : 'bundle.mjs')
   await build({ entryPoints: [entry], bundle: true, platform: 'node', format, outfile, logLevel: 'silent' })
-  const { stdout } = await run(process.execPath, [outfile], { cwd: folder, env: { ...process.env, TWAT_CACHE_DIR: path.join(folder, 'cache') } })
+  const { stdout } = await run(process.execPath, [outfile], {
+    cwd: folder,
+    env: { ...process.env, TWAT_CACHE_DIR: path.join(folder, 'cache') },
+  })
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as BcacheReport
 }
 
@@ -203,7 +210,13 @@ s('should say there is no disk and no Redis in the browser, without install advi
       '(e) => { document.body.textContent = JSON.stringify({ error: String(e && e.stack || e) }) })' +
       '</script></body></html>',
   )
-  const report = JSON.parse(await chromiumBody(pathToFileURL(html).href)) as { values: number[]; runs: number; engines: string[]; warnings: string[]; error?: string }
+  const report = JSON.parse(await chromiumBody(pathToFileURL(html).href)) as {
+    values: number[]
+    runs: number
+    engines: string[]
+    warnings: string[]
+    error?: string
+  }
   assert.is(report.error, undefined, report.error)
   assert.equal(report.values, [2, 2, 2, 2])
   assert.is(report.runs, 2, 'both caches still cache, in memory')

@@ -20,7 +20,6 @@ let serial = 0
 const freshDir = () => path.join(root, `dir-${++serial}`)
 s.after(() => rmSync(root, { recursive: true, force: true }))
 
-
 s('fcache: clear() in one process and set() in another should race without a fault on either side', async () => {
   const cacheDir = freshDir()
   const started = path.join(cacheDir, 'writer-started')
@@ -73,14 +72,23 @@ s('bcache: a write lock held by another connection should make a miss a quick fa
   const f = bcache((n: number) => (calls++, n * 2), { cacheDir, name: 'busy', clock, strict: true })
   assert.is(f(1), 2)
   const db = f.cache.store as Database.Database
-  assert.ok(Number(db.pragma('busy_timeout', { simple: true })) <= CALL_BUSY_TIMEOUT_MS, 'calls wait at most CALL_BUSY_TIMEOUT_MS for a lock')
+  assert.ok(
+    Number(db.pragma('busy_timeout', { simple: true })) <= CALL_BUSY_TIMEOUT_MS,
+    'calls wait at most CALL_BUSY_TIMEOUT_MS for a lock',
+  )
   const holder = new Database(f.cache.path!)
   holder.exec('BEGIN IMMEDIATE')
   try {
     assert.is(f(1), 2, 'a hit still reads (WAL readers are not blocked by a writer)')
-    assert.throws(() => f(2), (e: Error) => e instanceof CacheFaultError && /locked/.test(e.message))
+    assert.throws(
+      () => f(2),
+      (e: Error) => e instanceof CacheFaultError && /locked/.test(e.message),
+    )
     // Within the pause, the next write does not wait for the lock at all: it is skipped.
-    assert.throws(() => f(3), (e: Error) => e instanceof CacheFaultError && /writes are skipped/.test(e.message))
+    assert.throws(
+      () => f(3),
+      (e: Error) => e instanceof CacheFaultError && /writes are skipped/.test(e.message),
+    )
     // A cache opened meanwhile (another process) opens on SQLite at once: opening writes nothing.
     const opened = await runChild(
       `import { bcache } from ${JSON.stringify(RUNTIME_URL)}
@@ -115,7 +123,10 @@ s('openCache: faults while another process holds the lock should be misses with 
     assert.not.throws(() => cache.clear())
     assert.is(cache.get('a'), 1, 'nothing was deleted, and the read still answers')
     assert.is(cache.get('b'), undefined, 'the write was skipped: a miss')
-    assert.throws(() => strict.set('b', 2), (e: Error) => e instanceof CacheFaultError)
+    assert.throws(
+      () => strict.set('b', 2),
+      (e: Error) => e instanceof CacheFaultError,
+    )
     assert.ok((await warnings.of('TWAT_CACHE_FAULT')).length >= 1)
   } finally {
     warnings.stop()

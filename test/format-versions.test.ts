@@ -40,7 +40,12 @@ test('should read a schema-1 SQLite database as misses, recompute, and store in 
   let calls = 0
   let square!: ((n: number) => { n: number; square: number }) & { cache: { engine: string; stats(): { hits: number; misses: number } } }
   const warnings = await warningsDuring(() => {
-    square = bcache((n: number) => (calls++, { n, square: n * n }), { name: 'formats#square', version: 'v1', folderName: 'sqlite', cacheDir: root })
+    square = bcache((n: number) => (calls++, { n, square: n * n }), {
+      name: 'formats#square',
+      version: 'v1',
+      folderName: 'sqlite',
+      cacheDir: root,
+    })
     assert.equal(square(3), { n: 3, square: 9 })
   })
   assert.equal(warnings, [], 'no warning: an old format is not damage')
@@ -51,7 +56,11 @@ test('should read a schema-1 SQLite database as misses, recompute, and store in 
 
   const after = new Database(database, { readonly: true })
   assert.is(after.pragma('user_version', { simple: true }), CURRENT_SCHEMA)
-  const row = after.prepare('SELECT version, value, tags FROM entries WHERE fn = ? AND key = ?').get('formats#square', 'n3;') as { version: string; value: Uint8Array; tags: string }
+  const row = after.prepare('SELECT version, value, tags FROM entries WHERE fn = ? AND key = ?').get('formats#square', 'n3;') as {
+    version: string
+    value: Uint8Array
+    tags: string
+  }
   assert.is(row.version, 'v1')
   assert.is(formatOf(row.value), CURRENT_FORMAT)
   assert.ok(after.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tag_invalidations'").get(), 'the current tables')
@@ -67,7 +76,12 @@ test('should read a format-1 entry file as a miss, remove it quietly, recompute,
   let calls = 0
   let cube!: ((n: number) => { n: number; cube: number }) & { cache: { engine: string } }
   const warnings = await warningsDuring(() => {
-    cube = fcache((n: number) => (calls++, { n, cube: n ** 3 }), { name: 'formats#cube', version: 'v1', folderName: 'files', cacheDir: root })
+    cube = fcache((n: number) => (calls++, { n, cube: n ** 3 }), {
+      name: 'formats#cube',
+      version: 'v1',
+      folderName: 'files',
+      cacheDir: root,
+    })
     assert.equal(cube(3), { n: 3, cube: 27 })
   })
   assert.equal(warnings, [])

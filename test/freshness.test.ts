@@ -6,7 +6,19 @@ import os from 'node:os'
 import path from 'node:path'
 import Keyv from 'keyv'
 import * as assert from 'uvu/assert'
-import { acache, bcache, cacheLife, cacheTag, fcache, invalidateTag, mcache, noStore, revalidateTag, type CacheOptions, type CacheStatsSnapshot } from '../src/runtime/index.js'
+import {
+  acache,
+  bcache,
+  cacheLife,
+  cacheTag,
+  fcache,
+  invalidateTag,
+  mcache,
+  noStore,
+  revalidateTag,
+  type CacheOptions,
+  type CacheStatsSnapshot,
+} from '../src/runtime/index.js'
 import { ManualClock } from './support/manual-clock.js'
 import { suite } from './support/suite.js'
 
@@ -29,7 +41,10 @@ const KINDS: Record<string, { make: Make; async: boolean }> = {
   'mcache, async function': { make: (fn, o) => mcache(async (...a: unknown[]) => fn(...a), o) as never, async: true },
   'acache, local store': { make: (fn, o) => acache(fn, o) as never, async: true },
   'bcache, sync function': { make: (fn, o) => bcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
-  'bcache, async function': { make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never, async: true },
+  'bcache, async function': {
+    make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never,
+    async: true,
+  },
   fcache: { make: (fn, o) => fcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
   'acache, keyv store': { make: (fn, o) => acache(fn, { store: new Keyv(), ...o }) as never, async: true },
 }
@@ -64,11 +79,14 @@ for (const [label, { make, async }] of Object.entries(KINDS)) {
     const clock = new ManualClock()
     let fail = false
     let calls = 0
-    const f = make((n: number) => {
-      calls++
-      if (fail) throw new Error('origin down')
-      return n * 2
-    }, { name: name(), ttl: 10, staleWhileRevalidate: 60, clock })
+    const f = make(
+      (n: number) => {
+        calls++
+        if (fail) throw new Error('origin down')
+        return n * 2
+      },
+      { name: name(), ttl: 10, staleWhileRevalidate: 60, clock },
+    )
     assert.is(await f(2), 4)
     fail = true
     clock.advance(11_000)
@@ -83,11 +101,14 @@ for (const [label, { make, async }] of Object.entries(KINDS)) {
     const clock = new ManualClock()
     let fail = false
     let calls = 0
-    const f = make((n: number) => {
-      calls++
-      if (fail) throw new Error('origin down')
-      return `v${n}`
-    }, { name: name(), ttl: 10, staleIfError: 600, clock })
+    const f = make(
+      (n: number) => {
+        calls++
+        if (fail) throw new Error('origin down')
+        return `v${n}`
+      },
+      { name: name(), ttl: 10, staleIfError: 600, clock },
+    )
     assert.is(await f(3), 'v3')
     fail = true
     clock.advance(20_000) // expired, inside the error window
@@ -151,13 +172,16 @@ for (const [label, { make, async }] of Object.entries(KINDS)) {
     const clock = new ManualClock()
     const tag = uniqueTag('product')
     let calls = 0
-    const f = make((n: number) => {
-      calls++
-      if (n === 0) noStore()
-      cacheTag(tag, `${tag}:${n}`)
-      cacheLife(n === 2 ? { ttl: 1000, staleWhileRevalidate: 10 } : 5)
-      return `${n}:${calls}`
-    }, { name: name(), clock })
+    const f = make(
+      (n: number) => {
+        calls++
+        if (n === 0) noStore()
+        cacheTag(tag, `${tag}:${n}`)
+        cacheLife(n === 2 ? { ttl: 1000, staleWhileRevalidate: 10 } : 5)
+        return `${n}:${calls}`
+      },
+      { name: name(), clock },
+    )
     assert.is(await f(0), '0:1')
     assert.is(await f(0), '0:2', 'noStore(): not stored')
     assert.is(await f(1), '1:3')
@@ -206,11 +230,14 @@ timeouts('should return the stale value when the recomputation is slower than ti
   const clock = new ManualClock()
   let release!: () => void
   let calls = 0
-  const f = acache(async (n: number) => {
-    calls++
-    if (calls > 1) await new Promise<void>((resolve) => (release = resolve))
-    return n * calls
-  }, { ttl: 1, staleIfError: 60, timeout: '300ms', clock })
+  const f = acache(
+    async (n: number) => {
+      calls++
+      if (calls > 1) await new Promise<void>((resolve) => (release = resolve))
+      return n * calls
+    },
+    { ttl: 1, staleIfError: 60, timeout: '300ms', clock },
+  )
   assert.is(await f(7), 7)
   clock.advance(2_000)
   const started = Date.now()
@@ -225,11 +252,14 @@ timeouts('should return the stale value when the recomputation is slower than ti
 timeouts('should reject after hardTimeout with CacheTimeoutError, and start afresh on the next call', async () => {
   let calls = 0
   let release!: () => void
-  const f = acache(async (n: number) => {
-    calls++
-    if (calls === 1) await new Promise<void>((resolve) => (release = resolve))
-    return n
-  }, { hardTimeout: '300ms' })
+  const f = acache(
+    async (n: number) => {
+      calls++
+      if (calls === 1) await new Promise<void>((resolve) => (release = resolve))
+      return n
+    },
+    { hardTimeout: '300ms' },
+  )
   let code: string | undefined
   try {
     await f(1)

@@ -19,9 +19,62 @@ function prng(seed: number): () => number {
   }
 }
 
-const PROTOTYPE_NAMES = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']
-const NAMES = ['maxsize', 'ttl', 'policy', 'folder_name', 'key', 'name', 'version', 'compress', 'compress_level', 'strict', 'maxSize', 'tll', ...PROTOTYPE_NAMES]
-const VALUES = ['10', '-1', '1_000', '1.5', '10m', '500ms', 'true', 'null', 'lru', 'lfu', 'gzip', '"a b"', "'x'", '[a, b]', '[]', '[1, [2]', '"unterminated', 'é', '🙂', '\\', '=', '', '*/', '/*', '`', '${x}', '0x10', 'NaN', 'Infinity']
+const PROTOTYPE_NAMES = [
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '__proto__',
+  'valueOf',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+]
+const NAMES = [
+  'maxsize',
+  'ttl',
+  'policy',
+  'folder_name',
+  'key',
+  'name',
+  'version',
+  'compress',
+  'compress_level',
+  'strict',
+  'maxSize',
+  'tll',
+  ...PROTOTYPE_NAMES,
+]
+const VALUES = [
+  '10',
+  '-1',
+  '1_000',
+  '1.5',
+  '10m',
+  '500ms',
+  'true',
+  'null',
+  'lru',
+  'lfu',
+  'gzip',
+  '"a b"',
+  "'x'",
+  '[a, b]',
+  '[]',
+  '[1, [2]',
+  '"unterminated',
+  'é',
+  '🙂',
+  '\\',
+  '=',
+  '',
+  '*/',
+  '/*',
+  '`',
+  '${x}',
+  '0x10',
+  'NaN',
+  'Infinity',
+]
 const KINDS = ['', 'mcache', 'bcache', 'fcache', 'acache', 'ucache', 'mcahce', 'cache', 'xcache']
 const NOISE = [' ', '  ', '\n * ', '\t', '=', '[', ']', '"', "'", ',', '*/', '/**', '@', '@cache', '\u2028', '\u0000', 'ü', '*', '{', '}']
 
@@ -81,12 +134,19 @@ test('should only ever return null, code that parses, or a TransformError, quick
         assert.unreachable(`case ${i} threw ${(error as Error)?.name}: ${(error as Error)?.message}\n--- input\n${source}`)
       }
       outcomes.errors++
-      assert.match((error as TransformError).message, /^\/?[\w./-]*case-\d+\.ts:\d+:\d+: /, `case ${i}: the message starts with file:line:col`)
+      assert.match(
+        (error as TransformError).message,
+        /^\/?[\w./-]*case-\d+\.ts:\d+:\d+: /,
+        `case ${i}: the message starts with file:line:col`,
+      )
     }
     slowest = Math.max(slowest, performance.now() - started)
   }
   // Each kind of outcome happened, so the generator explores all of them.
-  assert.ok(outcomes.rewritten > 150 && outcomes.errors > 300 && outcomes.unchanged > 10 && outcomes.warnings > 10, JSON.stringify(outcomes))
+  assert.ok(
+    outcomes.rewritten > 150 && outcomes.errors > 300 && outcomes.unchanged > 10 && outcomes.warnings > 10,
+    JSON.stringify(outcomes),
+  )
   assert.ok(slowest < 2000, `the slowest case took ${slowest.toFixed(0)} ms`)
 })
 

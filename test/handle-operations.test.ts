@@ -6,7 +6,19 @@ import os from 'node:os'
 import path from 'node:path'
 import Keyv from 'keyv'
 import * as assert from 'uvu/assert'
-import { acache, bcache, cachedMethod, fcache, invalidateTag, mcache, revalidateTag, ucache, ValidationError, type CacheOptions, type CacheStatsSnapshot } from '../src/runtime/index.js'
+import {
+  acache,
+  bcache,
+  cachedMethod,
+  fcache,
+  invalidateTag,
+  mcache,
+  revalidateTag,
+  ucache,
+  ValidationError,
+  type CacheOptions,
+  type CacheStatsSnapshot,
+} from '../src/runtime/index.js'
 import { ManualClock } from './support/manual-clock.js'
 import { suite } from './support/suite.js'
 
@@ -38,7 +50,11 @@ const KINDS: Record<string, { make: Make; async: boolean; promises: boolean }> =
   'mcache, async function': { make: (fn, o) => mcache(async (...a: unknown[]) => fn(...a), o) as never, async: false, promises: true },
   'acache, local store': { make: (fn, o) => acache(fn, o) as never, async: true, promises: true },
   'bcache, sync function': { make: (fn, o) => bcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false, promises: false },
-  'bcache, async function': { make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never, async: false, promises: true },
+  'bcache, async function': {
+    make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never,
+    async: false,
+    promises: true,
+  },
   fcache: { make: (fn, o) => fcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false, promises: false },
   'acache, keyv store': { make: (fn, o) => acache(fn, { store: new Keyv(), ...o }) as never, async: true, promises: true },
   'ucache (mcache)': { make: (fn, o) => ucache(fn, o) as never, async: false, promises: false },
@@ -178,9 +194,15 @@ for (const [label, { make, async, promises }] of Object.entries(KINDS)) {
       }
       const notList = await rejection(() => f.cache.warm(5))
       assert.instance(notList, ValidationError)
-      assert.match(notList.message, /warm\(argsList\)=5: expected an array \(or iterable\) of argument lists, e\.g\. f\.cache\.warm\(\[\[1\], \[2\]\]\)/)
+      assert.match(
+        notList.message,
+        /warm\(argsList\)=5: expected an array \(or iterable\) of argument lists, e\.g\. f\.cache\.warm\(\[\[1\], \[2\]\]\)/,
+      )
       const flat = await rejection(() => f.cache.warm([1, 2]))
-      assert.match(flat.message, /warm\(argsList\)\[0\]=1: expected the arguments of one call as an array: f\.cache\.warm\(\[\[1\]\]\) warms f\(1\)/)
+      assert.match(
+        flat.message,
+        /warm\(argsList\)\[0\]=1: expected the arguments of one call as an array: f\.cache\.warm\(\[\[1\]\]\) warms f\(1\)/,
+      )
       const concurrency = await rejection(() => f.cache.warm([[1]], { concurrency: 0 }))
       assert.match(concurrency.message, /warm concurrency=0: expected a whole number ≥ 1/)
       const unknown = await rejection(() => f.cache.warm([[1]], { parallel: 2 }))
@@ -244,11 +266,14 @@ other('should expire an entry that asked for windows with cacheLife, in a cache 
   const { cacheLife } = await import('../src/runtime/index.js')
   const clock = new ManualClock()
   let calls = 0
-  const f = mcache((n: number) => {
-    calls++
-    cacheLife({ ttl: 100, staleWhileRevalidate: 100 })
-    return n + calls
-  }, { clock })
+  const f = mcache(
+    (n: number) => {
+      calls++
+      cacheLife({ ttl: 100, staleWhileRevalidate: 100 })
+      return n + calls
+    },
+    { clock },
+  )
   assert.is(f(1), 2)
   assert.is(f.cache.expire(1), true)
   assert.equal(f.cache.peek(1), { value: 2, status: 'stale' })
@@ -261,11 +286,14 @@ other('should let concurrent calls join a refresh of a persistent async cache, a
   let calls = 0
   let release!: () => void
   const gate = new Promise<void>((resolve) => (release = resolve))
-  const f = bcache(async (n: number) => {
-    calls++
-    if (calls === 1) await gate
-    return `${n}:${calls}`
-  }, { cacheDir: freshDir(), name: 'handle-ops-inflight' })
+  const f = bcache(
+    async (n: number) => {
+      calls++
+      if (calls === 1) await gate
+      return `${n}:${calls}`
+    },
+    { cacheDir: freshDir(), name: 'handle-ops-inflight' },
+  )
   const first = f(1)
   const refreshed = f.cache.refresh(1)
   const joined = f(1)

@@ -38,7 +38,9 @@ test('should reach an entry whose key reads `this` through bind(self), on a pers
   assert.is(acme.build('q1'), 'acme/q1')
   assert.is(globex.build('q1'), 'globex/q1')
   assert.is(calls, 2)
-  const handle = (Reports.prototype.build as unknown as { cache: { bind(self: unknown): { has(id: string): boolean; delete(id: string): boolean } } }).cache
+  const handle = (
+    Reports.prototype.build as unknown as { cache: { bind(self: unknown): { has(id: string): boolean; delete(id: string): boolean } } }
+  ).cache
   assert.is(handle.bind(acme).has('q1'), true)
   assert.is(handle.bind(acme).delete('q1'), true)
   assert.is(handle.bind(acme).has('q1'), false)
@@ -60,7 +62,11 @@ test('should give each instance its own handle for per-instance memory caches', 
   const a = new Prices(2)
   const b = new Prices(3)
   assert.is(a.of(5), 10)
-  const handle = (Prices.prototype.of as unknown as { cache: { bind(self: unknown): { has(n: number): boolean; stats(): { hits: number; size: number } } } }).cache
+  const handle = (
+    Prices.prototype.of as unknown as {
+      cache: { bind(self: unknown): { has(n: number): boolean; stats(): { hits: number; size: number } } }
+    }
+  ).cache
   assert.is(handle.bind(a).has(5), true)
   assert.is(handle.bind(b).has(5), false)
   assert.is(b.of(5), 15)
@@ -76,9 +82,11 @@ test('should call the key function with the bound `this` for a plain cached func
       calls++
       return `${side * side} ${this.unit}`
     },
-    { key(this: { unit: string }, side: number) {
+    {
+      key(this: { unit: string }, side: number) {
         return `${this.unit}:${side}`
-      } },
+      },
+    },
   )
   const metric = { unit: 'm2', area }
   const imperial = { unit: 'ft2', area }
@@ -96,9 +104,11 @@ test('should bind async handles too (acache)', async () => {
     async function (this: { org: string }, id: number) {
       return `${this.org}:${id}`
     },
-    { key(this: { org: string }, id: number) {
+    {
+      key(this: { org: string }, id: number) {
         return [this.org, id]
-      } },
+      },
+    },
   )
   const a = { org: 'a', user }
   assert.is(await a.user(1), 'a:1')

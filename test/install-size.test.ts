@@ -28,7 +28,11 @@ let packed: PackedPackage
 let app: string
 
 async function npmInstall(args: readonly string[]): Promise<void> {
-  await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=optional', ...args], { cwd: app, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 })
+  await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=optional', ...args], {
+    cwd: app,
+    timeout: INSTALL_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  })
 }
 
 /** Bytes of the files under `dir` (apparent size, as `du -sb` counts). */
@@ -55,7 +59,11 @@ s.before(async () => {
   packed = await packPackage()
   app = await mkdtemp(path.join(os.tmpdir(), 'twat-cache-runtime-only-'))
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'runtime-only-app', private: true, type: 'module' }))
-  await run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--omit=optional', packed.tarball], { cwd: app, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 })
+  await run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--omit=optional', packed.tarball], {
+    cwd: app,
+    timeout: INSTALL_TIMEOUT_MS,
+    maxBuffer: 16 * 1024 * 1024,
+  })
 })
 
 s.after(async () => {
@@ -70,16 +78,24 @@ s('should install twat-cache and its runtime dependencies only', async () => {
 
 s('should keep twat-cache itself within its budget, and report the size of the install', async () => {
   const modules = path.join(app, 'node_modules')
-  const sizes = Object.fromEntries(await Promise.all(['twat-cache', 'lru-cache', 'cac'].map(async (name) => [name, await sizeOf(path.join(modules, name))] as const)))
+  const sizes = Object.fromEntries(
+    await Promise.all(['twat-cache', 'lru-cache', 'cac'].map(async (name) => [name, await sizeOf(path.join(modules, name))] as const)),
+  )
   const total = await sizeOf(modules)
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`
-  console.log(`  node_modules of a runtime-only install: ${mb(total)} (${Object.entries(sizes).map(([name, bytes]) => `${name} ${mb(bytes)}`).join(', ')})`)
+  console.log(
+    `  node_modules of a runtime-only install: ${mb(total)} (${Object.entries(sizes)
+      .map(([name, bytes]) => `${name} ${mb(bytes)}`)
+      .join(', ')})`,
+  )
   assert.ok(sizes['twat-cache']! <= OWN_BUDGET_BYTES, `twat-cache is ${mb(sizes['twat-cache']!)}`)
   assert.ok(total < sizes['twat-cache']! + sizes['lru-cache']! + sizes.cac! + 100_000, 'nothing else of size was installed')
 })
 
 s('should run the runtime', async () => {
-  const output = await script(`import { mcache } from 'twat-cache'; let runs = 0; const f = mcache((n) => { runs++; return n * 2 }); console.log(f(2), f(2), runs, f.cache.engine)`)
+  const output = await script(
+    `import { mcache } from 'twat-cache'; let runs = 0; const f = mcache((n) => { runs++; return n * 2 }); console.log(f(2), f(2), runs, f.cache.engine)`,
+  )
   assert.is(output, '4 4 1 lru-cache')
 })
 
@@ -112,10 +128,15 @@ s('should fail each build-time entry with the command that installs what it need
 s('should run the twat-cache command from its bin, and ask for TypeScript only in scan', async () => {
   const bin = path.join(app, 'node_modules/.bin/twat-cache')
   const cacheDir = path.join(app, 'caches')
-  const cliRun = (args: string[]) => run(bin, args, { cwd: app, timeout: 60_000, env: { ...process.env, TWAT_CACHE_DIR: cacheDir } }).catch((error: { code: number; stdout: string; stderr: string }) => error)
+  const cliRun = (args: string[]) =>
+    run(bin, args, { cwd: app, timeout: 60_000, env: { ...process.env, TWAT_CACHE_DIR: cacheDir } }).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    )
   const where = (await cliRun(['path', 'reports'])) as { stdout: string }
   assert.is(where.stdout, `${path.join(cacheDir, 'reports')}\n`)
-  const doctor = JSON.parse(((await cliRun(['doctor', '--json'])) as { stdout: string }).stdout) as { checks: Array<{ name: string; status: string; fix: string | null }> }
+  const doctor = JSON.parse(((await cliRun(['doctor', '--json'])) as { stdout: string }).stdout) as {
+    checks: Array<{ name: string; status: string; fix: string | null }>
+  }
   const typescript = doctor.checks.find((c) => c.name === 'TypeScript for the build')!
   assert.is(typescript.status, 'absent')
   assert.match(typescript.fix ?? '', 'npm install -D typescript@6')

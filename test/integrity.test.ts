@@ -69,14 +69,20 @@ const rewriteFiles: Rewrite = (dir, replace) => {
 const s = suite('signed entries')
 s.after(() => rmSync(root, { recursive: true, force: true }))
 
-for (const [label, cache, rewrite] of [['bcache', bcache, rewriteRows], ['fcache', fcache, rewriteFiles]] as const) {
+for (const [label, cache, rewrite] of [
+  ['bcache', bcache, rewriteRows],
+  ['fcache', fcache, rewriteFiles],
+] as const) {
   s(`${label}: should serve a foreign entry with valid checks without a secret (the attack secret defends against)`, () => {
     const cacheDir = fresh()
     const name = `${label}-unsigned-${serial}`
     NAME_OF.current = name
     const f = cache((n: number) => n * 2, { cacheDir, name, version: 'v1' })
     f(1)
-    assert.is(rewrite(cacheDir, () => forged('planted')), 1)
+    assert.is(
+      rewrite(cacheDir, () => forged('planted')),
+      1,
+    )
     assert.is(f(1) as unknown, 'planted', 'without a secret, a rewritten entry with valid CRCs is returned')
   })
 
@@ -169,7 +175,14 @@ for (const [label, cache, rewrite] of [['bcache', bcache, rewriteRows], ['fcache
     const cacheDir = fresh()
     const name = `${label}-both-${serial}`
     let calls = 0
-    const f = cache((n: number) => (calls++, 'x'.repeat(n)), { cacheDir, name, version: 'v1', secret: SECRET, encryptionKey: KEY, ttl: '1h' })
+    const f = cache((n: number) => (calls++, 'x'.repeat(n)), {
+      cacheDir,
+      name,
+      version: 'v1',
+      secret: SECRET,
+      encryptionKey: KEY,
+      ttl: '1h',
+    })
     f(100)
     let length = 0
     rewrite(cacheDir, (bytes) => ((length = bytes.length), bytes))
@@ -243,7 +256,10 @@ s('should read the keys from TWAT_CACHE_SECRET and TWAT_CACHE_ENCRYPTION_KEY, an
       assert.not.ok((error as Error).message.includes('tiny'))
     }
   } finally {
-    for (const [variable, value] of [['TWAT_CACHE_SECRET', saved.secret], ['TWAT_CACHE_ENCRYPTION_KEY', saved.key]] as const) {
+    for (const [variable, value] of [
+      ['TWAT_CACHE_SECRET', saved.secret],
+      ['TWAT_CACHE_ENCRYPTION_KEY', saved.key],
+    ] as const) {
       if (value === undefined) delete process.env[variable]
       else process.env[variable] = value
     }
@@ -306,10 +322,16 @@ s('should refuse a key written in a tag or in the plugin defaults, without echoi
       assert.not.ok(message.includes(SECRET) || message.includes(KEY), 'the key is not echoed')
     }
   }
-  const bound = transform(`const signingKey = process.env.MY_KEY\n/** @bcache secret=signingKey */\nexport function f(n: number) {\n  return n\n}\n`, ID, { root: ROOT })
+  const bound = transform(
+    `const signingKey = process.env.MY_KEY\n/** @bcache secret=signingKey */\nexport function f(n: number) {\n  return n\n}\n`,
+    ID,
+    { root: ROOT },
+  )
   assert.ok(bound!.code.includes('secret: signingKey'), bound!.code)
-  assert.throws(() => transform(`/** @bcache */\nexport function f(n: number) {\n  return n\n}\n`, ID, { root: ROOT, defaults: { secret: SECRET } }), (error: unknown) =>
-    /cannot be written in the defaults option/.test((error as Error).message) && !(error as Error).message.includes(SECRET),
+  assert.throws(
+    () => transform(`/** @bcache */\nexport function f(n: number) {\n  return n\n}\n`, ID, { root: ROOT, defaults: { secret: SECRET } }),
+    (error: unknown) =>
+      /cannot be written in the defaults option/.test((error as Error).message) && !(error as Error).message.includes(SECRET),
   )
 })
 

@@ -174,7 +174,10 @@ async function revalidationRounds(store: string, a: Worker, b: Worker, tag: stri
     const after = await settled(b, 2)
     assert.match(after.value!, /^2:B:\d+$/, 'a refresh in B replaced it')
     const refreshes = after.calls! - before.calls!
-    assert.ok(refreshes === 1 || refreshes === 2, `one refresh (two when it started in the millisecond of the revalidation), not ${refreshes}`)
+    assert.ok(
+      refreshes === 1 || refreshes === 2,
+      `one refresh (two when it started in the millisecond of the revalidation), not ${refreshes}`,
+    )
   }
   console.log(`  ${store}: revalidateTag → the other process's next call served stale: ${summary(delays)}`)
 }
@@ -194,7 +197,8 @@ const windows = "ttl: '1h', staleWhileRevalidate: '1h'"
 for (const kind of ['bcache', 'fcache'] as const) {
   test(`should make ${kind} entries invalidated in one process a miss in another that shares the folder`, async () => {
     const root = freshRoot()
-    const make = () => `${kind}(compute, { cacheDir: ${JSON.stringify(root)}, folderName: 'shared', name: 'xproc#${kind}', version: 'v1', tags: ['prices'], ${windows} })`
+    const make = () =>
+      `${kind}(compute, { cacheDir: ${JSON.stringify(root)}, folderName: 'shared', name: 'xproc#${kind}', version: 'v1', tags: ['prices'], ${windows} })`
     const [a, b] = await pair(make)
     try {
       await invalidationRounds(`${kind} folder`, a, b, 'prices')
@@ -208,7 +212,8 @@ for (const kind of ['bcache', 'fcache'] as const) {
 let redis: TestServer | undefined
 test('should make acache entries invalidated in one process a miss in another on the same Redis', async () => {
   redis = await startRedis()
-  const make = () => `acache(compute, { url: ${JSON.stringify(redis!.url)}, name: 'xproc#acache', version: 'v1', tags: ['prices'], ${windows} })`
+  const make = () =>
+    `acache(compute, { url: ${JSON.stringify(redis!.url)}, name: 'xproc#acache', version: 'v1', tags: ['prices'], ${windows} })`
   const [a, b] = await pair(make)
   try {
     await invalidationRounds('acache on Redis', a, b, 'prices')
@@ -222,7 +227,8 @@ test('should make acache entries invalidated in one process a miss in another on
 // memcached cannot list keys, and needs not to: invalidation times are keys of their own, read with each tagged hit.
 test('should make acache entries invalidated in one process a miss in another on the same memcached', async () => {
   const memcached = await startMemcached()
-  const make = () => `acache(compute, { url: ${JSON.stringify(memcached.url)}, name: 'xproc#memcached', version: 'v1', tags: ['prices'], ${windows} })`
+  const make = () =>
+    `acache(compute, { url: ${JSON.stringify(memcached.url)}, name: 'xproc#memcached', version: 'v1', tags: ['prices'], ${windows} })`
   const [a, b] = await pair(make)
   try {
     await invalidationRounds('acache on memcached', a, b, 'prices')

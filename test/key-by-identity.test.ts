@@ -45,7 +45,10 @@ test('should make callbacks keyable: map(list, fn) hits for the same list and fu
   const double = (n: number) => n * 2
   assert.equal(cached(list, double), [2, 4])
   assert.equal(cached(list, double), [2, 4])
-  assert.equal(cached(list, (n) => n * 3), [3, 6])
+  assert.equal(
+    cached(list, (n) => n * 3),
+    [3, 6],
+  )
   assert.is(fn.calls, 2)
   const stats = cached.cache.stats()
   assert.is(stats.bypassed, 0)
@@ -151,7 +154,10 @@ test('should carry a key_by=identity tag into the options the build step emits',
   assert.ok(result, 'transformed')
   assert.match(result!.code, /keyBy: "identity"/)
   assert.match(result!.code, /clone: true/)
-  const bad = () => transform(`/** @cache bcache key_by=everything */\nexport function f(a: object) {\n  return a\n}\n`, '/project/src/b.ts', { root: '/project' })
+  const bad = () =>
+    transform(`/** @cache bcache key_by=everything */\nexport function f(a: object) {\n  return a\n}\n`, '/project/src/b.ts', {
+      root: '/project',
+    })
   assert.throws(bad, /keyBy="everything": expected "value" or "identity"/)
 })
 

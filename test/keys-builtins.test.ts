@@ -67,7 +67,15 @@ test('should answer each URL right from mcache, bcache and a shared acache', asy
 
 test('should key URLSearchParams by their string, boxed primitives by type and value', () => {
   assert.not.ok(sameKey(new URLSearchParams('a=1'), new URLSearchParams('a=2')))
-  assert.ok(sameKey(new URLSearchParams('a=1&b=x y'), new URLSearchParams([['a', '1'], ['b', 'x y']])))
+  assert.ok(
+    sameKey(
+      new URLSearchParams('a=1&b=x y'),
+      new URLSearchParams([
+        ['a', '1'],
+        ['b', 'x y'],
+      ]),
+    ),
+  )
   assert.not.ok(sameKey(Object(1), Object(2)))
   assert.ok(sameKey(Object(1), Object(1)))
   assert.not.ok(sameKey(Object(1), 1), 'a boxed number is not the number')
@@ -110,7 +118,15 @@ test('should key an Error by class, name, message, cause and own properties, not
 })
 
 test('should key Headers and FormData by their entries, and refuse a File in FormData', () => {
-  assert.ok(sameKey(new Headers({ 'Content-Type': 'a', accept: 'b' }), new Headers([['accept', 'b'], ['content-type', 'a']])))
+  assert.ok(
+    sameKey(
+      new Headers({ 'Content-Type': 'a', accept: 'b' }),
+      new Headers([
+        ['accept', 'b'],
+        ['content-type', 'a'],
+      ]),
+    ),
+  )
   assert.not.ok(sameKey(new Headers({ accept: 'a' }), new Headers({ accept: 'b' })))
   const form = (entries: Array<[string, string]>) => {
     const data = new FormData()
@@ -118,7 +134,19 @@ test('should key Headers and FormData by their entries, and refuse a File in For
     return data
   }
   assert.ok(sameKey(form([['a', '1']]), form([['a', '1']])))
-  assert.not.ok(sameKey(form([['a', '1'], ['b', '2']]), form([['b', '2'], ['a', '1']])), 'FormData order is observable')
+  assert.not.ok(
+    sameKey(
+      form([
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+      form([
+        ['b', '2'],
+        ['a', '1'],
+      ]),
+    ),
+    'FormData order is observable',
+  )
   const withFile = new FormData()
   withFile.append('f', new File(['x'], 'x.txt'))
   unkeyable(withFile, /File.*read synchronously/)
@@ -128,7 +156,9 @@ test('should key Intl objects by class and resolved options, Intl.Locale by its 
   assert.ok(sameKey(new Intl.NumberFormat('en-US'), new Intl.NumberFormat('en-US')))
   assert.not.ok(sameKey(new Intl.NumberFormat('en-US'), new Intl.NumberFormat('de-DE')))
   assert.not.ok(sameKey(new Intl.NumberFormat('en-US', { style: 'percent' }), new Intl.NumberFormat('en-US')))
-  assert.not.ok(sameKey(new Intl.DateTimeFormat('en-US', { timeZone: 'UTC' }), new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo' })))
+  assert.not.ok(
+    sameKey(new Intl.DateTimeFormat('en-US', { timeZone: 'UTC' }), new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo' })),
+  )
   assert.not.ok(sameKey(new Intl.Collator('en'), new Intl.PluralRules('en')))
   assert.not.ok(sameKey(new Intl.Locale('en', { hourCycle: 'h12' }), new Intl.Locale('en', { hourCycle: 'h23' })))
   assert.ok(sameKey(new Intl.Locale('en-US'), new Intl.Locale('en-US')))
@@ -237,7 +267,10 @@ interface Kind {
 const KINDS: Kind[] = [
   {
     name: 'URL',
-    make: (p) => new URL(`${p.one(['http', 'https'])}://${p.one(['a', 'B', 'c'])}.example${p.one(['', ':8080', ':80'])}/${p.one(['', 'x', 'x/../y'])}${p.one(['', '?q=1', '?q=2'])}${p.one(['', '#h'])}`),
+    make: (p) =>
+      new URL(
+        `${p.one(['http', 'https'])}://${p.one(['a', 'B', 'c'])}.example${p.one(['', ':8080', ':80'])}/${p.one(['', 'x', 'x/../y'])}${p.one(['', '?q=1', '?q=2'])}${p.one(['', '#h'])}`,
+      ),
     observe: (u: URL) => u.href,
   },
   {
@@ -271,7 +304,8 @@ const KINDS: Kind[] = [
   },
   {
     name: 'Headers',
-    make: (p) => new Headers(Array.from({ length: p.below(3) }, () => [p.one(['Accept', 'accept', 'X-A']), p.one(['1', '2'])] as [string, string])),
+    make: (p) =>
+      new Headers(Array.from({ length: p.below(3) }, () => [p.one(['Accept', 'accept', 'X-A']), p.one(['1', '2'])] as [string, string])),
     observe: (h: Headers) => [...h],
   },
   {
@@ -297,9 +331,18 @@ const KINDS: Kind[] = [
     name: 'bytes',
     make: (p) => {
       const bytes = Array.from({ length: p.below(3) }, () => p.below(3))
-      return p.one([() => new Uint8Array(bytes), () => new Int8Array(bytes), () => Buffer.from(bytes), () => new DataView(new Uint8Array(bytes).buffer), () => new Uint8Array(bytes).buffer])()
+      return p.one([
+        () => new Uint8Array(bytes),
+        () => new Int8Array(bytes),
+        () => Buffer.from(bytes),
+        () => new DataView(new Uint8Array(bytes).buffer),
+        () => new Uint8Array(bytes).buffer,
+      ])()
     },
-    observe: (b: ArrayBufferView | ArrayBuffer) => [b.constructor.name, [...(ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b))]],
+    observe: (b: ArrayBufferView | ArrayBuffer) => [
+      b.constructor.name,
+      [...(ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : new Uint8Array(b))],
+    ],
   },
 ]
 

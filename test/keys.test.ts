@@ -41,7 +41,20 @@ keys('should key plain objects by value, whatever their property order', () => {
 })
 
 keys('should key Maps, Sets, Dates, typed arrays and BigInts by value', () => {
-  assert.is(memoryKey([new Map([['a', 1], ['b', 2]])]), memoryKey([new Map([['b', 2], ['a', 1]])]))
+  assert.is(
+    memoryKey([
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    ]),
+    memoryKey([
+      new Map([
+        ['b', 2],
+        ['a', 1],
+      ]),
+    ]),
+  )
   assert.is.not(memoryKey([new Map([['a', 1]])]), memoryKey([new Map([['a', 2]])]))
   assert.is(memoryKey([new Set([1, 2, 3])]), memoryKey([new Set([3, 2, 1])]))
   assert.is.not(memoryKey([new Set([1])]), memoryKey([[1]]))
@@ -56,10 +69,16 @@ keys('should key Maps, Sets, Dates, typed arrays and BigInts by value', () => {
 
 keys('should key class instances by class and own properties', () => {
   class Point {
-    constructor(public x: number, public y: number) {}
+    constructor(
+      public x: number,
+      public y: number,
+    ) {}
   }
   class Vector {
-    constructor(public x: number, public y: number) {}
+    constructor(
+      public x: number,
+      public y: number,
+    ) {}
   }
   assert.is(memoryKey([new Point(1, 2)]), memoryKey([new Point(1, 2)]))
   assert.is.not(memoryKey([new Point(1, 2)]), memoryKey([new Vector(1, 2)]))
@@ -84,13 +103,22 @@ keys('should answer unkeyable for functions, symbols and circular arguments, and
   for (const [args, message] of cases) {
     const answer = lenient.keyOf(undefined, args)
     assert.ok(isBypass(answer), `no key for ${message}`)
-    assert.throws(() => strict.keyOf(undefined, args), (e: Error) => e instanceof CacheKeyError && message.test(e.message))
-    assert.throws(() => textKeyStage({ strict: true }).keyOf(undefined, args), (e: Error) => e instanceof CacheKeyError && message.test(e.message))
+    assert.throws(
+      () => strict.keyOf(undefined, args),
+      (e: Error) => e instanceof CacheKeyError && message.test(e.message),
+    )
+    assert.throws(
+      () => textKeyStage({ strict: true }).keyOf(undefined, args),
+      (e: Error) => e instanceof CacheKeyError && message.test(e.message),
+    )
     assert.ok(isBypass(textKeyStage({}).keyOf(undefined, args)))
   }
   // With a key function, the message says that its result could not be keyed.
   const keyed = memoryKeyStage({ key: () => () => 1, strict: true }, () => 0)
-  assert.throws(() => keyed.keyOf(undefined, [1]), (e: Error) => e instanceof CacheKeyError && /the key option's result \(a function\)/.test(e.message))
+  assert.throws(
+    () => keyed.keyOf(undefined, [1]),
+    (e: Error) => e instanceof CacheKeyError && /the key option's result \(a function\)/.test(e.message),
+  )
 })
 
 keys('should accept shared (non-circular) references and deep values', () => {
@@ -110,7 +138,16 @@ function randomArguments(next: () => number): unknown[] {
       () => pick([true, false, null, undefined, NaN, -0, 0.5, '', '\u0001x', 'a'.repeat(300)]),
       () => pick([1n, new Date(3), new Map([[1, 2]]), [1, [2]], { nested: { x: 1 } }]),
       // Built-ins keyed by their real value: never indexed, so the index must hand them to memoryKey.
-      () => pick([new URL('http://a.example/'), new URL('http://b.example/'), new Error('x'), new TypeError('x'), Object(1), Object('1'), new Headers({ a: '1' })]),
+      () =>
+        pick([
+          new URL('http://a.example/'),
+          new URL('http://b.example/'),
+          new Error('x'),
+          new TypeError('x'),
+          Object(1),
+          Object('1'),
+          new Headers({ a: '1' }),
+        ]),
     ])()
   const value = (): unknown => {
     const roll = next()
@@ -132,7 +169,8 @@ keys('should give, through the key index, exactly the key memoryKey gives, for e
     const expected = memoryKey(args)
     // Ask twice: the first call may insert, the second must find the same key.
     // Object.is: a single NaN argument is its own key, and NaN === NaN is false.
-    const same = (actual: unknown, what: string) => assert.ok(Object.is(actual, expected), `${what} of ${encodeArguments(args).slice(0, 80)}`)
+    const same = (actual: unknown, what: string) =>
+      assert.ok(Object.is(actual, expected), `${what} of ${encodeArguments(args).slice(0, 80)}`)
     same(index.key(args), 'first lookup')
     same(index.key(args), 'second lookup')
     if (args.length === 2) same(index.two(args[0], args[1]) ?? expected, 'two()')

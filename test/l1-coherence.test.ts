@@ -66,7 +66,10 @@ function workerSource(label: string, make: string): string {
 }
 
 async function startWorker(label: string, make: string): Promise<Worker> {
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '--no-warnings'], { cwd: REPO_ROOT, stdio: ['pipe', 'inherit', 'pipe', 'ipc'] })
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '--no-warnings'], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'inherit', 'pipe', 'ipc'],
+  })
   let stderr = ''
   child.stderr!.on('data', (d) => (stderr += d))
   const waiting = new Map<number, (reply: Reply) => void>()
@@ -199,7 +202,10 @@ test('should keep acache coherent on a @keyv/redis adapter you pass (the bus dup
   const make = `acache(compute, { store: new KeyvRedis(${JSON.stringify(redis.url)}), name: 'l1#adapter', version: 'v1', memory: true })`
   const [a, b] = await Promise.all([startWorker('A', make), startWorker('B', make)])
   try {
-    for (const operation of [{ op: 'refresh', arg: 1 }, { op: 'delete', arg: 1 }] as const) {
+    for (const operation of [
+      { op: 'refresh', arg: 1 },
+      { op: 'delete', arg: 1 },
+    ] as const) {
       const held = await heldInMemory(a, 1)
       const changed = await b.ask(operation)
       const seen = await seenWithin(a, held, changed)
@@ -231,7 +237,8 @@ test('should stop answering from memory within its bound when Redis dies, and re
     for (let i = 0; i < 2000 && servedFor < 0; i++) {
       const next = await a.ask({ op: 'call', arg: 1 })
       if (next.l1Hits === last.l1Hits) servedFor = next.started! - killed
-      else if (next.started! - killed > bound + 200) assert.unreachable(`answered from memory ${(next.started! - killed).toFixed(0)} ms after Redis died`)
+      else if (next.started! - killed > bound + 200)
+        assert.unreachable(`answered from memory ${(next.started! - killed).toFixed(0)} ms after Redis died`)
       last = next
       await sleep(5)
     }

@@ -126,8 +126,12 @@ for (const [kindName, kind] of Object.entries(kinds)) {
     let calls = 0
     const name = `l1-${kindName}-siblings`
     // One version for both (the default is a hash of each function's source).
-    const a = kind((n: number) => `${n}:a${++calls}`, { cacheDir: root, name, version: '1', memory: true }) as unknown as Cached<(n: number) => string>
-    const b = kind((n: number) => `${n}:b${++calls}`, { cacheDir: root, name, version: '1', memory: true }) as unknown as Cached<(n: number) => string>
+    const a = kind((n: number) => `${n}:a${++calls}`, { cacheDir: root, name, version: '1', memory: true }) as unknown as Cached<
+      (n: number) => string
+    >
+    const b = kind((n: number) => `${n}:b${++calls}`, { cacheDir: root, name, version: '1', memory: true }) as unknown as Cached<
+      (n: number) => string
+    >
     a.cache.clear()
     assert.is(a(1), '1:a1')
     assert.is(b(1), '1:a1')
@@ -157,7 +161,12 @@ for (const [kindName, kind] of Object.entries(kinds)) {
 test('should drop a tier entry after memory.ttl, reading the store again', () => {
   const clock = new ManualClock()
   let calls = 0
-  const f = bcache((n: number) => `${n}:${++calls}`, { cacheDir: root, name: 'l1-ttl', memory_ttl: '1s', clock } as never) as unknown as Cached<(n: number) => string>
+  const f = bcache((n: number) => `${n}:${++calls}`, {
+    cacheDir: root,
+    name: 'l1-ttl',
+    memory_ttl: '1s',
+    clock,
+  } as never) as unknown as Cached<(n: number) => string>
   f(1)
   f(1)
   f(1)
@@ -197,7 +206,10 @@ test('should refuse bad values, naming the value and the fix', () => {
   refused({ memory_maxsize: 1.5 }, /memoryMaxsize.*1\.5.*whole number ≥ 1/s)
   refused({ memory: false, memory_maxsize: 10 }, /memory is false: drop memory: false/)
   refused({ memory: { maxsize: 10 }, memoryTtl: 1 }, /give both in memory: \{ maxsize, ttl \}/)
-  assert.throws(() => mcache((n: number) => n, { memory: true }), (error: Error) => error instanceof ValidationError && /mcache keeps its entries in memory already/.test(error.message))
+  assert.throws(
+    () => mcache((n: number) => n, { memory: true }),
+    (error: Error) => error instanceof ValidationError && /mcache keeps its entries in memory already/.test(error.message),
+  )
 })
 
 test('should read the tag syntax: memory=true, memory_maxsize=500, memory_ttl=30s', () => {
@@ -213,7 +225,9 @@ test('should read the tag syntax: memory=true, memory_maxsize=500, memory_ttl=30
 
 test('should keep the tier off, warning once, on a shared store without an invalidation bus', async () => {
   let calls = 0
-  const f = acache(async (n: number) => `${n}:${++calls}`, { store: new Keyv(), name: 'l1-no-bus', memory: true }) as unknown as Cached<(n: number) => Promise<string>>
+  const f = acache(async (n: number) => `${n}:${++calls}`, { store: new Keyv(), name: 'l1-no-bus', memory: true }) as unknown as Cached<
+    (n: number) => Promise<string>
+  >
   const seen = await warningsDuring(async () => {
     assert.is(await f(1), '1:1')
     assert.is(await f(1), '1:1')

@@ -107,20 +107,31 @@ const SLOW = 'await sleep(800); return x * 2'
 test('bcache: 8 processes calling one cold key at once run the function once', async () => {
   const { results, runs } = await raceIn({ cache: bcacheCall(), body: SLOW })
   const out = outputs(results)
-  assert.equal(out.map((o) => o.value), Array(CHILDREN).fill(42), JSON.stringify(out))
+  assert.equal(
+    out.map((o) => o.value),
+    Array(CHILDREN).fill(42),
+    JSON.stringify(out),
+  )
   assert.is(runs.length, 1, `computations: ${JSON.stringify(runs)}`)
 })
 
 test('bcache, a synchronous function: 8 processes run it once (waiters sleep between polls)', async () => {
   const { results, runs } = await raceIn({ cache: bcacheCall(), body: 'sleepSync(400); return x * 2', async: false })
   const out = outputs(results)
-  assert.equal(out.map((o) => o.value), Array(CHILDREN).fill(42), JSON.stringify(out))
+  assert.equal(
+    out.map((o) => o.value),
+    Array(CHILDREN).fill(42),
+    JSON.stringify(out),
+  )
   assert.is(runs.length, 1, `computations: ${JSON.stringify(runs)}`)
 })
 
 test('bcache with lock: false: 8 processes compute 8 times', async () => {
   const { results, runs } = await raceIn({ cache: bcacheCall(', lock: false'), body: SLOW })
-  assert.equal(outputs(results).map((o) => o.value), Array(CHILDREN).fill(42))
+  assert.equal(
+    outputs(results).map((o) => o.value),
+    Array(CHILDREN).fill(42),
+  )
   assert.is(runs.length, CHILDREN)
 })
 
@@ -135,13 +146,20 @@ async function raceRedis(spec: Spec, options: { onStarted?: (runs: string) => Pr
 test('acache on Redis: 8 processes calling one cold key at once run the function once', async () => {
   const { results, runs } = await raceRedis({ cache: redisCall(), body: SLOW })
   const out = outputs(results)
-  assert.equal(out.map((o) => o.value), Array(CHILDREN).fill(42), JSON.stringify(out))
+  assert.equal(
+    out.map((o) => o.value),
+    Array(CHILDREN).fill(42),
+    JSON.stringify(out),
+  )
   assert.is(runs.length, 1, `computations: ${JSON.stringify(runs)}`)
 })
 
 test('acache on Redis with lock: false: 8 processes compute 8 times', async () => {
   const { results, runs } = await raceRedis({ cache: redisCall(', lock: false'), body: SLOW })
-  assert.equal(outputs(results).map((o) => o.value), Array(CHILDREN).fill(42))
+  assert.equal(
+    outputs(results).map((o) => o.value),
+    Array(CHILDREN).fill(42),
+  )
   assert.is(runs.length, CHILDREN)
 })
 
@@ -172,14 +190,22 @@ for (const [name, call, raceWith] of [
     const killed = results.filter((r) => r.code === null || r.code === 137 || !r.stdout.trim())
     assert.is(killed.length, 1, 'the holder was killed')
     const out = outputs(results.filter((r) => !killed.includes(r)))
-    assert.equal(out.map((o) => o.value), Array(CHILDREN - 1).fill(42), JSON.stringify(out))
+    assert.equal(
+      out.map((o) => o.value),
+      Array(CHILDREN - 1).fill(42),
+      JSON.stringify(out),
+    )
     const leaseTaken = runs[0]!.at
-    for (const o of out) assert.ok(o.end - leaseTaken <= LOCK_TIMEOUT_MS + 1000, `finished ${o.end - leaseTaken} ms after the lease was taken`)
+    for (const o of out)
+      assert.ok(o.end - leaseTaken <= LOCK_TIMEOUT_MS + 1000, `finished ${o.end - leaseTaken} ms after the lease was taken`)
   })
 }
 
 test('bcache: a holder that throws releases the lease; one waiter retries, the others get its value', async () => {
-  const { results, runs } = await raceIn({ cache: bcacheCall(), body: "await sleep(300); if (first) throw new Error('boom'); return x * 2" })
+  const { results, runs } = await raceIn({
+    cache: bcacheCall(),
+    body: "await sleep(300); if (first) throw new Error('boom'); return x * 2",
+  })
   const out = outputs(results)
   assert.is(runs.length, 2, `computations: ${JSON.stringify(runs)}`)
   assert.is(out.filter((o) => o.error === 'boom').length, 1, JSON.stringify(out))

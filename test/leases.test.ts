@@ -50,7 +50,11 @@ function keep<T extends { cache: object }>(cached: T): T {
 }
 
 /** Two caches of one function on one folder or server: two "processes". */
-function pair(kind: 'bcache' | 'acache' | 'acache on memcached' | 'fcache', fn: (x: number) => unknown, options: Record<string, unknown> = {}) {
+function pair(
+  kind: 'bcache' | 'acache' | 'acache on memcached' | 'fcache',
+  fn: (x: number) => unknown,
+  options: Record<string, unknown> = {},
+) {
   const name = `leased-${++names}`
   const make = () =>
     keep(
@@ -62,9 +66,18 @@ function pair(kind: 'bcache' | 'acache' | 'acache on memcached' | 'fcache', fn: 
 }
 
 test('options: lock and lockTimeout are checked, with the value and the fix in the message', () => {
-  assert.throws(() => createCacheConfig({ lock: 'yes' as never }), (e: unknown) => e instanceof ValidationError && /lock.*"yes".*true/.test((e as Error).message))
-  assert.throws(() => createCacheConfig({ lockTimeout: 0 }), (e: unknown) => e instanceof ValidationError && /lockTimeout.*more than 0/.test((e as Error).message))
-  assert.throws(() => createCacheConfig({ lockTimeout: 'soon' }), (e: unknown) => e instanceof ValidationError && /lockTimeout.*"soon"/.test((e as Error).message))
+  assert.throws(
+    () => createCacheConfig({ lock: 'yes' as never }),
+    (e: unknown) => e instanceof ValidationError && /lock.*"yes".*true/.test((e as Error).message),
+  )
+  assert.throws(
+    () => createCacheConfig({ lockTimeout: 0 }),
+    (e: unknown) => e instanceof ValidationError && /lockTimeout.*more than 0/.test((e as Error).message),
+  )
+  assert.throws(
+    () => createCacheConfig({ lockTimeout: 'soon' }),
+    (e: unknown) => e instanceof ValidationError && /lockTimeout.*"soon"/.test((e as Error).message),
+  )
   assert.throws(
     () => createCacheConfig({ lock: false, lockTimeout: '5s' }),
     (e: unknown) => e instanceof ValidationError && /lock: false takes none: drop one/.test((e as Error).message),
@@ -91,11 +104,15 @@ for (const kind of ['bcache', 'acache', 'acache on memcached'] as const) {
 
   test(`${kind}: with a memory tier in front (memory: true), the lease still holds the other back`, async () => {
     let runs = 0
-    const [a, b] = pair(kind, async (x) => {
-      runs++
-      await sleep(300)
-      return x * 2
-    }, { memory: true })
+    const [a, b] = pair(
+      kind,
+      async (x) => {
+        runs++
+        await sleep(300)
+        return x * 2
+      },
+      { memory: true },
+    )
     assert.equal(await Promise.all([a(21), b(21)]), [42, 42])
     assert.is(runs, 1)
   })
@@ -185,7 +202,10 @@ test('bcache: a holder that let its lease run out is taken over, with one TWAT_C
     assert.is(await slow, 21)
   })
   assert.is(runs, 2)
-  assert.equal(warnings.map((w) => w.code).filter((c) => c === 'TWAT_CACHE_LEASE_EXPIRED'), ['TWAT_CACHE_LEASE_EXPIRED'])
+  assert.equal(
+    warnings.map((w) => w.code).filter((c) => c === 'TWAT_CACHE_LEASE_EXPIRED'),
+    ['TWAT_CACHE_LEASE_EXPIRED'],
+  )
 })
 
 test('bcache: a synchronous call does not block on a lease this process holds for a promise in flight', async () => {

@@ -50,7 +50,12 @@ interface Run {
 }
 
 /** Writes `source` to `<app>/<file>` and runs the loader (after shift-loader when `shifted`) on it. */
-async function runLoader(file: string, source: string, options: object = {}, extra: { shifted?: boolean; sourceMap?: boolean } = {}): Promise<Run> {
+async function runLoader(
+  file: string,
+  source: string,
+  options: object = {},
+  extra: { shifted?: boolean; sourceMap?: boolean } = {},
+): Promise<Run> {
   const resource = path.join(app.dir, file)
   await mkdir(path.dirname(resource), { recursive: true })
   await writeFile(resource, source)
@@ -182,7 +187,13 @@ function bundleOptions(outDir: string) {
 }
 
 /** The rule a user writes: the loader by package name, before the loader that compiles TypeScript. */
-const LOADER_RULE = { test: /\.[cm]?[jt]sx?$/, exclude: /node_modules/, enforce: 'pre' as const, loader: 'twat-cache/loader', options: { defaults: {} } }
+const LOADER_RULE = {
+  test: /\.[cm]?[jt]sx?$/,
+  exclude: /node_modules/,
+  enforce: 'pre' as const,
+  loader: 'twat-cache/loader',
+  options: { defaults: {} },
+}
 
 interface CompilerLike {
   run(callback: (error: Error | null, stats?: { hasErrors(): boolean; toString(options: object): string }) => void): void

@@ -76,7 +76,10 @@ test('should count hits, misses, sets, evictions and size', () => {
   assert.is(stats.evictions, 1)
   assert.is(stats.size, 2)
   assert.is(stats.hitRate, 0.25)
-  assert.equal(getStats('stats-test').map((s) => s.misses), [3])
+  assert.equal(
+    getStats('stats-test').map((s) => s.misses),
+    [3],
+  )
 })
 
 test('should delete and has by arguments, and clear', async () => {
@@ -142,7 +145,10 @@ test('should use a custom key function, called with `this`', () => {
   assert.is(cached({ id: 1, name: 'changed' }), 'ADA')
   assert.is(fn.calls, 1)
   const withFn = mcache((cb: () => number) => cb(), { key: () => 'constant' })
-  assert.is(withFn(() => 7), 7)
+  assert.is(
+    withFn(() => 7),
+    7,
+  )
 })
 
 test('should call straight through when TWAT_CACHE_DISABLE=1', async () => {

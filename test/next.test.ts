@@ -96,7 +96,7 @@ for (const bundler of ['turbopack', 'webpack'] as const) {
     // cacheOf finds the tagged declaration's cache in the server bundle: the second request's two calls are its hits
     // (the server may have rendered the page before the first request, when it checked it was up).
     assert.ok(first.squareHits >= 1, `hits ${first.squareHits}`)
-    assert.is(second.squareHits - first.squareHits, 2, 'cacheOf counts the second request\'s two hits')
+    assert.is(second.squareHits - first.squareHits, 2, "cacheOf counts the second request's two hits")
   })
 
   s(`${build}: should keep a bcache entry on disk, found by a restarted server`, async () => {
@@ -111,7 +111,10 @@ for (const bundler of ['turbopack', 'webpack'] as const) {
     const db = new Database(file, { readonly: true })
     try {
       const rows = db.prepare('SELECT fn FROM entries').all() as Array<{ fn: string }>
-      assert.equal(rows.map((row) => row.fn), ['lib/slow.ts#persistentCube'])
+      assert.equal(
+        rows.map((row) => row.fn),
+        ['lib/slow.ts#persistentCube'],
+      )
     } finally {
       db.close()
     }

@@ -54,7 +54,10 @@ test('should store files with fcache', () => {
 })
 
 test('should reject an unknown kind', () => {
-  assert.throws(() => openCache({ kind: 'xcache' as never }), (e: Error) => e instanceof ValidationError && /kind/.test(e.message))
+  assert.throws(
+    () => openCache({ kind: 'xcache' as never }),
+    (e: Error) => e instanceof ValidationError && /kind/.test(e.message),
+  )
 })
 
 test.run()

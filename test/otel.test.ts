@@ -4,7 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { SpanStatusCode } from '@opentelemetry/api'
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import * as assert from 'uvu/assert'
 import { instrumentTwatCache } from '../src/otel/index.js'
@@ -42,7 +48,10 @@ async function pointsOf(metric: string, cache: string) {
   const exported: ResourceMetrics[] = metricExporter.getMetrics()
   const last = exported[exported.length - 1]
   const found = last?.scopeMetrics.flatMap((scope) => scope.metrics).find((m) => m.descriptor.name === metric)
-  return (found?.dataPoints ?? []).filter((point) => point.attributes['twat_cache.name'] === cache) as Array<{ attributes: Record<string, unknown>; value: unknown }>
+  return (found?.dataPoints ?? []).filter((point) => point.attributes['twat_cache.name'] === cache) as Array<{
+    attributes: Record<string, unknown>
+    value: unknown
+  }>
 }
 
 test('should make a span per mcache call, named by the cache, with kind, engine and status', () => {
@@ -68,11 +77,14 @@ test('should make spans for bcache calls, with its engine', () => {
 test('should end an acache span when its promise settles, and record a failed call as an error', async () => {
   let release: () => void = () => undefined
   const gate = new Promise<void>((resolve) => (release = resolve))
-  const later = acache(async (n: number) => {
-    if (n < 0) throw new Error('negative')
-    await gate
-    return n + 1
-  }, { name: 'otel-later' })
+  const later = acache(
+    async (n: number) => {
+      if (n < 0) throw new Error('negative')
+      await gate
+      return n + 1
+    },
+    { name: 'otel-later' },
+  )
   const pending = later(1)
   await new Promise((resolve) => setImmediate(resolve))
   assert.equal(spansOf('otel-later'), [], 'no span ends before the promise settles')
@@ -84,7 +96,10 @@ test('should end an acache span when its promise settles, and record a failed ca
   const failed = spansOf('otel-later')[2]!
   assert.is(failed.status.code, SpanStatusCode.ERROR)
   assert.is(failed.status.message, 'negative')
-  assert.ok(failed.events.some((event) => event.name === 'exception'), 'the exception is recorded')
+  assert.ok(
+    failed.events.some((event) => event.name === 'exception'),
+    'the exception is recorded',
+  )
   assert.is(spansOf('otel-later')[0]!.attributes['twat_cache.kind'], 'acache')
 })
 

@@ -10,7 +10,11 @@ import { REPO_ROOT } from './support/child.js'
 const test = suite('package quality (publint, arethetypeswrong)', { timeoutMs: 180_000 })
 
 function tool(bin: string, args: string[]) {
-  return spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', bin), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 150_000 })
+  return spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', bin), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 150_000,
+  })
 }
 
 test('should pass publint with no error or warning', async () => {
@@ -30,7 +34,9 @@ test('should pass arethetypeswrong for every entry', async () => {
   const report = JSON.parse(result.stdout) as { analysis: { entrypoints: Record<string, unknown> }; problems: Record<string, Problem[]> }
   // The package is ESM (Node >= 20.19 requires ESM from CommonJS): node10 and CommonJS-from-node16 are not promised.
   const IGNORED = new Set(['node10', 'node16-cjs'])
-  const problems = Object.values(report.problems).flat().filter((p) => !p.resolutionKind || !IGNORED.has(p.resolutionKind))
+  const problems = Object.values(report.problems)
+    .flat()
+    .filter((p) => !p.resolutionKind || !IGNORED.has(p.resolutionKind))
   assert.equal(problems, [], JSON.stringify(problems, null, 2))
   assert.ok(Object.keys(report.analysis.entrypoints).includes('./vite'), 'the plugin entries were analysed')
 })

@@ -146,7 +146,23 @@ s('should type require() of every entry (.d.cts) and keep the ES module imports 
      withTwatCache({}, { defalts: {} })\n`,
   )
   const tsc = path.join(REPO, 'node_modules/typescript/bin/tsc')
-  const args = [tsc, '--ignoreConfig', '--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node', '--skipLibCheck', 'uses.cts', 'uses.mts']
+  const args = [
+    tsc,
+    '--ignoreConfig',
+    '--noEmit',
+    '--strict',
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--types',
+    'node',
+    '--skipLibCheck',
+    'uses.cts',
+    'uses.mts',
+  ]
   const result = await run(process.execPath, args, { cwd: app.dir, timeout: 120_000 }).then(
     () => ({ ok: true, output: '' }),
     (error: Error & { stdout?: string }) => ({ ok: false, output: error.stdout ?? error.message }),

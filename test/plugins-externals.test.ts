@@ -20,7 +20,8 @@ s.after(async () => {
 })
 
 /** What the esbuild banner must bind: the traceable require, and (unless the user's banner has one) `require`. */
-const TRACEABLE = /import \{ createRequire as __twatCacheCreateRequire \} from 'node:module'; const __twatCacheRequire = __twatCacheCreateRequire\(import\.meta\.url\);/
+const TRACEABLE =
+  /import \{ createRequire as __twatCacheCreateRequire \} from 'node:module'; const __twatCacheRequire = __twatCacheCreateRequire\(import\.meta\.url\);/
 const REQUIRE = /const require = __twatCacheRequire;/
 
 s('should add the require banner to esbuild ES module output for Node only', () => {
@@ -108,7 +109,10 @@ async function bcacheEngineWithBanner(banner: string | undefined): Promise<{ eng
     plugins: [plugin.default()],
     ...(banner ? { banner: { js: banner } } : {}),
   })
-  const { stdout } = await run(process.execPath, [outfile], { cwd: folder, env: { ...process.env, TWAT_CACHE_DIR: path.join(folder, 'cache') } })
+  const { stdout } = await run(process.execPath, [outfile], {
+    cwd: folder,
+    env: { ...process.env, TWAT_CACHE_DIR: path.join(folder, 'cache') },
+  })
   return JSON.parse(stdout) as { engine: string; warnings: string[] }
 }
 

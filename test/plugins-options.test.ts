@@ -48,8 +48,7 @@ s('should keep the given options and resolve a relative root from the working di
 s('should reject an unknown option, suggesting the closest name', () => {
   assert.throws(
     () => resolveOptions({ enable: false } as never),
-    (error: Error) =>
-      error instanceof PluginOptionsError && /unknown option "enable".*did you mean "enabled"/.test(error.message),
+    (error: Error) => error instanceof PluginOptionsError && /unknown option "enable".*did you mean "enabled"/.test(error.message),
   )
 })
 

@@ -26,10 +26,7 @@ interface Report {
     squareLength: number
     squareName: string
   }
-  calls: Record<
-    'hoisted' | 'arrow' | 'greet' | 'fib' | 'method' | 'staticMethod' | 'async' | 'objectMethod' | 'persistent',
-    number
-  >
+  calls: Record<'hoisted' | 'arrow' | 'greet' | 'fib' | 'method' | 'staticMethod' | 'async' | 'objectMethod' | 'persistent', number>
 }
 
 /** Two runs of one bundle, in two processes sharing one cache folder. */
@@ -207,7 +204,10 @@ for (const bad of BAD_TAGS) {
 }
 
 /** Builds one file of fixtures/app/errors with `bundler`; the build error, or the warnings of a build that passed. */
-async function buildErrorsFixture(bundler: Bundler, entry: string): Promise<{ app: App; failure?: Error; warnings: string[]; bundle?: string }> {
+async function buildErrorsFixture(
+  bundler: Bundler,
+  entry: string,
+): Promise<{ app: App; failure?: Error; warnings: string[]; bundle?: string }> {
   const app = await createApp(packed, `errors-${bundler}-${entry.replace(/\W/g, '-')}`, { src: path.join(FIXTURE_APP, 'errors') })
   const warnings: string[] = []
   try {
@@ -227,18 +227,22 @@ for (const bundler of BUNDLERS) {
     assert.ok(failure, 'the build succeeded')
     const shown = shownOf(failure)
     for (const where of ['two-bad-tags.ts:2:27', 'two-bad-tags.ts:7:17']) assert.ok(shown.includes(where), `no ${where} in: ${shown}`)
-    for (const tag of ['@cache mcache maxsize=-1', '@mcache ttl=soon']) assert.ok(shown.includes(tag), `no frame showing "${tag}" in: ${shown}`)
+    for (const tag of ['@cache mcache maxsize=-1', '@mcache ttl=soon'])
+      assert.ok(shown.includes(tag), `no frame showing "${tag}" in: ${shown}`)
   })
 
   // Rollup stops at the first file whose transform fails; the others go on and report every file.
   const allFiles = bundler !== 'rollup'
-  s(`${bundler}: should report ${allFiles ? 'the bad tags of both files' : 'the bad tags of the first failing file'} when two files have them`, async () => {
-    const { failure } = await buildErrorsFixture(bundler, 'two-files.ts')
-    assert.ok(failure, 'the build succeeded')
-    const shown = shownOf(failure)
-    const found = ['bad-option.ts:4:27', 'unknown-option.ts:2:19'].filter((where) => shown.includes(where))
-    assert.is(found.length, allFiles ? 2 : 1, `found ${found.join(', ') || 'neither'} in: ${shown}`)
-  })
+  s(
+    `${bundler}: should report ${allFiles ? 'the bad tags of both files' : 'the bad tags of the first failing file'} when two files have them`,
+    async () => {
+      const { failure } = await buildErrorsFixture(bundler, 'two-files.ts')
+      assert.ok(failure, 'the build succeeded')
+      const shown = shownOf(failure)
+      const found = ['bad-option.ts:4:27', 'unknown-option.ts:2:19'].filter((where) => shown.includes(where))
+      assert.is(found.length, allFiles ? 2 : 1, `found ${found.join(', ') || 'neither'} in: ${shown}`)
+    },
+  )
 
   s(`${bundler}: should warn about a misspelt tag with a "did you mean", and still build`, async () => {
     const { failure, warnings, bundle, app } = await buildErrorsFixture(bundler, 'misspelt-tag.ts')
@@ -261,7 +265,10 @@ for (const bundler of ['vite', 'rolldown'] as const) {
     assert.ok(printed, `no location line in: ${failure.message}`)
     assert.is(printed![1], path.join(app.dir, 'src/bad-option.ts'))
     assert.equal([Number(printed![2]), Number(printed![3])], [expected.line, expected.column])
-    assert.ok(failure.message.includes(`src/bad-option.ts:${expected.line}:${expected.column}: Invalid cache option maxsize=-1`), failure.message)
+    assert.ok(
+      failure.message.includes(`src/bad-option.ts:${expected.line}:${expected.column}: Invalid cache option maxsize=-1`),
+      failure.message,
+    )
   })
 }
 

@@ -53,9 +53,15 @@ test('hits and misses: many keys spread over the three masters', async () => {
     { store: store(), name: `square-${++names}` },
   )
   const keys = Array.from({ length: 30 }, (_, i) => i)
-  assert.equal(await Promise.all(keys.map((k) => square(k))), keys.map((k) => k * k))
+  assert.equal(
+    await Promise.all(keys.map((k) => square(k))),
+    keys.map((k) => k * k),
+  )
   assert.is(runs, 30)
-  assert.equal(await Promise.all(keys.map((k) => square(k))), keys.map((k) => k * k))
+  assert.equal(
+    await Promise.all(keys.map((k) => square(k))),
+    keys.map((k) => k * k),
+  )
   assert.is(runs, 30, 'every key is a hit the second time')
   assert.is(square.cache.engine, 'keyv:redis')
   const stats = square.cache.stats()
@@ -119,7 +125,10 @@ test('a master killed: calls keep returning correct values, computed, within a b
   }
   const cached = acache(fn, { store: store(), name })
   const keys = Array.from({ length: 12 }, (_, i) => i)
-  assert.equal(await Promise.all(keys.map((k) => cached(k))), keys.map((k) => k * 3))
+  assert.equal(
+    await Promise.all(keys.map((k) => cached(k))),
+    keys.map((k) => k * 3),
+  )
   await cluster.nodes[1]!.stop('SIGKILL')
   // Each call waits for the store at most one operation timeout per step (read, lease, write), then computes.
   const bound = 3 * OPERATION_TIMEOUT_MS + 2000
@@ -127,7 +136,10 @@ test('a master killed: calls keep returning correct values, computed, within a b
     const started = performance.now()
     const values = await Promise.all(keys.map((k) => cached(k + 100)))
     const took = performance.now() - started
-    assert.equal(values, keys.map((k) => (k + 100) * 3))
+    assert.equal(
+      values,
+      keys.map((k) => (k + 100) * 3),
+    )
     assert.ok(took < bound, `round ${round} took ${Math.round(took)} ms (bound ${bound} ms)`)
   }
   assert.ok(runs >= 12, 'the values after the kill were computed')

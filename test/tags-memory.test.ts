@@ -38,7 +38,11 @@ test('should keep bare results in its LRUCache (the fast paths read them), befor
   const store = square.cache.store as LRUCache<number, object>
   assert.instance(store, LRUCache)
   assert.equal(store.get(3), { square: 9 }, 'the result itself, not an entry with a life')
-  assert.equal(Object.keys(store.get(3) as object), Object.keys((plain.cache.store as LRUCache<number, object>).get(3)!), 'the same as an untagged cache keeps')
+  assert.equal(
+    Object.keys(store.get(3) as object),
+    Object.keys((plain.cache.store as LRUCache<number, object>).get(3)!),
+    'the same as an untagged cache keeps',
+  )
   const first = square(3)
   assert.is(square(3), first, 'a hit returns the stored object')
   await invalidateTag(tag)

@@ -17,13 +17,22 @@ test.after(() => rmSync(root, { recursive: true, force: true }))
 test("should see another connection's invalidation from the next task on, checking once per synchronous run", async () => {
   let calls = 0
   const clock = new ManualClock()
-  const price = bcache((sku: string) => (calls++, `${sku}:${calls}`), { cacheDir: root, name: 'tags-sqlite#price', tags: ['prices'], clock })
+  const price = bcache((sku: string) => (calls++, `${sku}:${calls}`), {
+    cacheDir: root,
+    name: 'tags-sqlite#price',
+    tags: ['prices'],
+    clock,
+  })
   assert.is(price('a'), 'a:1')
   await Promise.resolve()
   assert.is(price('a'), 'a:1', 'a tagged hit: it reads data_version')
   const other = new Database(path.join(root, 'default', 'cache.sqlite'))
   // Another connection, as another process: invalidateTag('prices') as it writes it, a second after the entry.
-  other.prepare('INSERT INTO tag_invalidations (tag, invalidated) VALUES (?, ?) ON CONFLICT (tag) DO UPDATE SET invalidated = excluded.invalidated').run('prices', clock.now() + 1000)
+  other
+    .prepare(
+      'INSERT INTO tag_invalidations (tag, invalidated) VALUES (?, ?) ON CONFLICT (tag) DO UPDATE SET invalidated = excluded.invalidated',
+    )
+    .run('prices', clock.now() + 1000)
   other.close()
   clock.advance(2000)
   assert.is(price('a'), 'a:1', 'the same task: the check made by the first call still holds')

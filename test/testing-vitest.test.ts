@@ -74,7 +74,9 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
     const file = path.join(entry.parentPath, entry.name)
     const info = await stat(file)
     files[path.relative(dir, file)] = entry.isFile()
-      ? `${info.size} ${info.mtimeMs} ${createHash('sha256').update(await readFile(file)).digest('hex')}`
+      ? `${info.size} ${info.mtimeMs} ${createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex')}`
       : `dir ${info.mode.toString(8)}`
   }
   return files
@@ -87,7 +89,11 @@ async function fakeHome(name: string): Promise<{ home: string; env: Record<strin
   const env = { HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') }
   const script = `import { bcache } from 'twat-cache'\nconst f = bcache((n) => n + 1, { name: 'developer-entry' })\nf(1)\nconsole.log(f.cache.path)\n`
   await writeFile(path.join(app.dir, 'seed.mjs'), script)
-  const child = spawn(process.execPath, ['seed.mjs'], { cwd: app.dir, env: { ...process.env, TWAT_CACHE_DIR: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['seed.mjs'], {
+    cwd: app.dir,
+    env: { ...process.env, TWAT_CACHE_DIR: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout.on('data', (d) => (output += d))
   child.stderr.on('data', (d) => (output += d))
@@ -119,7 +125,8 @@ s.before(async () => {
   controlBefore = await snapshot(controlHome.cacheFolder)
   for (const i of [1, 2]) withSetup.push(await vitestRun(`setup-${i}`, home.env))
   // The control: no twat-cache setup file, only the persistent test (the others rely on the setup's resets).
-  for (const i of [1, 2]) withoutSetup.push(await vitestRun(`control-${i}`, { ...controlHome.env, WITH_SETUP: '0', ONLY: 'test/persistent.test.ts' }))
+  for (const i of [1, 2])
+    withoutSetup.push(await vitestRun(`control-${i}`, { ...controlHome.env, WITH_SETUP: '0', ONLY: 'test/persistent.test.ts' }))
 })
 
 s.after(async () => {
@@ -165,10 +172,16 @@ s("should give each run's test files a temporary root and remove it afterwards",
 })
 
 s("should leave the developer's cache folder untouched, though the user's setup runs clearCache() (and does not without)", async () => {
-  assert.ok(Object.keys(before).some((file) => file.endsWith('cache.sqlite')), 'the fake home holds a cache')
+  assert.ok(
+    Object.keys(before).some((file) => file.endsWith('cache.sqlite')),
+    'the fake home holds a cache',
+  )
   assert.equal(await snapshot(home.cacheFolder), before)
   const entries = await readdir(home.home, { recursive: true })
-  assert.equal(entries.filter((entry) => /twat-cache/.test(entry) && !entry.startsWith(path.join('.cache', 'twat-cache'))), [])
+  assert.equal(
+    entries.filter((entry) => /twat-cache/.test(entry) && !entry.startsWith(path.join('.cache', 'twat-cache'))),
+    [],
+  )
   assert.not.equal(await snapshot(controlHome.cacheFolder), controlBefore, "without the setup, the user's clearCache() and caches reach it")
 })
 

@@ -56,7 +56,10 @@ const KINDS: Record<string, { make: Make; async: boolean }> = {
   'mcache, async function': { make: (fn, o) => mcache(async (...a: unknown[]) => fn(...a), o) as never, async: true },
   'acache, local store': { make: (fn, o) => acache(fn, o) as never, async: true },
   'bcache, sync function': { make: (fn, o) => bcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
-  'bcache, async function': { make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never, async: true },
+  'bcache, async function': {
+    make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never,
+    async: true,
+  },
   fcache: { make: (fn, o) => fcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
   'acache, keyv store': { make: (fn, o) => acache(fn, { store: new Keyv(), ...o }) as never, async: true },
 }
@@ -70,10 +73,13 @@ for (const [label, { make, async }] of Object.entries(KINDS)) {
     const clock = new ManualClock()
     const cacheName = name()
     let fail = false
-    const f = make((n: unknown) => {
-      if (fail) throw new Error('origin down')
-      return `v${typeof n === 'function' ? 'f' : n}`
-    }, { name: cacheName, ttl: 10, staleWhileRevalidate: 60, staleIfError: 600, clock })
+    const f = make(
+      (n: unknown) => {
+        if (fail) throw new Error('origin down')
+        return `v${typeof n === 'function' ? 'f' : n}`
+      },
+      { name: cacheName, ttl: 10, staleWhileRevalidate: 60, staleIfError: 600, clock },
+    )
     const seen = record()
     try {
       assert.is(await f(1), 'v1')
@@ -172,11 +178,14 @@ channel('should run the call inside the stores bound to start (bindStore), as tr
   const start = dc.channel(`tracing:${TRACE_CHANNEL}:start`)
   start.bindStore(storage as never, (message) => message as CallTrace)
   let inside: CallTrace | undefined
-  const f = acache(async (n: number) => {
-    await Promise.resolve()
-    inside = storage.getStore()
-    return n
-  }, { name: 'tracing-stores' })
+  const f = acache(
+    async (n: number) => {
+      await Promise.resolve()
+      inside = storage.getStore()
+      return n
+    },
+    { name: 'tracing-stores' },
+  )
   try {
     assert.is(await f(1), 1)
   } finally {
@@ -228,7 +237,12 @@ debug('should print one line per call on stderr: name, status, time in ms', asyn
   assert.is(stdout.trim(), 'done')
   const lines = stderr.trim().split('\n')
   assert.is(lines.length, 4, stderr)
-  const expected = [['double', 'miss'], ['double', 'hit'], ['later', 'miss'], ['later', 'hit']]
+  const expected = [
+    ['double', 'miss'],
+    ['double', 'hit'],
+    ['later', 'miss'],
+    ['later', 'hit'],
+  ]
   lines.forEach((line, i) => {
     const match = /^twat-cache (\S+) (\S+) (\d+\.\d{3})ms$/.exec(line)
     assert.ok(match, `line ${i + 1}: ${line}`)

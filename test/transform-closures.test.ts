@@ -177,7 +177,10 @@ strict('should make the problems errors with strict=true in the tag or strict: t
 strict('should accept strict as a plugin option, and reject a value that is not true or false', () => {
   assert.is(resolveOptions({ strict: true }).strict, true)
   assert.is(resolveOptions({}).strict, false)
-  assert.throws(() => resolveOptions({ strict: 'yes' as unknown as boolean }), (error: unknown) => error instanceof PluginOptionsError && /"strict" must be true or false/.test((error as Error).message))
+  assert.throws(
+    () => resolveOptions({ strict: 'yes' as unknown as boolean }),
+    (error: unknown) => error instanceof PluginOptionsError && /"strict" must be true or false/.test((error as Error).message),
+  )
 })
 
 strict('should fail a module in the webpack loader with strict, and make it depend on what its versions read', () => {

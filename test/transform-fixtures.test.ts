@@ -15,7 +15,11 @@ const warnings = suite('transform fixtures: warnings')
 const edits = suite('transform fixtures: versions after an edit')
 
 function checkWarnings(fixture: FixtureCase, actual: string): void {
-  assert.fixture(actual, fixture.expectedWarnings ?? '', fixture.expectedWarnings ? 'warnings differ from warnings.txt' : 'warnings without warnings.txt')
+  assert.fixture(
+    actual,
+    fixture.expectedWarnings ?? '',
+    fixture.expectedWarnings ? 'warnings differ from warnings.txt' : 'warnings without warnings.txt',
+  )
 }
 
 outputs('should have cases for both outputs and errors', () => {

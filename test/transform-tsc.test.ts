@@ -32,7 +32,9 @@ const tsconfig = (include: string[], plugin: Record<string, unknown> = {}) =>
   })
 
 project.write('tsconfig.json', tsconfig(['src/app'], { defaults: { maxsize: 500 } }))
-project.write('src/app/main.ts', `import { area } from './shapes.js'
+project.write(
+  'src/app/main.ts',
+  `import { area } from './shapes.js'
 
 export const calls = { fib: 0, area: 0 }
 const early = fib(10)
@@ -49,15 +51,19 @@ export function fib(n: number): number {
 area(2, 3)
 area(2, 3)
 console.log(JSON.stringify({ early, fib25: fib(25), fibCalls: calls.fib, name: fib.name, length: fib.length, areaCalls: calls.area }))
-`)
-project.write('src/app/shapes.ts', `import { calls } from './main.js'
+`,
+)
+project.write(
+  'src/app/shapes.ts',
+  `import { calls } from './main.js'
 
 /** @mcache */
 export const area = (width: number, height: number): number => {
   calls.area++
   return width * height
 }
-`)
+`,
+)
 
 tsc('should compile tagged functions into cached ones that run', () => {
   const { status, output } = project.tspc()
@@ -83,30 +89,48 @@ tsc('should report a bad tag as a tsc error at the tag', () => {
   project.write('src/bad/bad.ts', `export const ok = 1\n\n/** @mcache maxsize=-1 */\nexport function f(n: number) {\n  return n\n}\n`)
   const { status, output } = project.tspc('tsconfig.bad.json')
   assert.is.not(status, 0)
-  assert.match(output, `src/bad/bad.ts(3,21): error TS${DIAGNOSTIC_CODE}: twat-cache: Invalid cache option maxsize=-1: expected a whole number ≥ 1, or null for no limit`)
+  assert.match(
+    output,
+    `src/bad/bad.ts(3,21): error TS${DIAGNOSTIC_CODE}: twat-cache: Invalid cache option maxsize=-1: expected a whole number ≥ 1, or null for no limit`,
+  )
 })
 
 tsc('should report every bad tag of every file as a tsc error', () => {
   project.write('tsconfig.many.json', tsconfig(['src/many']))
-  project.write('src/many/one.ts', `/** @mcache maxsize=-1 ttl=soon */\nexport function f(n: number) {\n  return n\n}\n\n/** @cache mcahce */\nexport const g = (n: number) => n\n`)
+  project.write(
+    'src/many/one.ts',
+    `/** @mcache maxsize=-1 ttl=soon */\nexport function f(n: number) {\n  return n\n}\n\n/** @cache mcahce */\nexport const g = (n: number) => n\n`,
+  )
   project.write('src/many/two.ts', `/** @mcache polcy=lru */\nexport function h(n: number) {\n  return n\n}\n`)
   const { status, output } = project.tspc('tsconfig.many.json')
   assert.is.not(status, 0)
-  const lines = output.trim().split('\n').filter((line) => line.includes(`TS${DIAGNOSTIC_CODE}`))
-  assert.equal(lines.map((line) => line.slice(0, line.indexOf(': twat-cache:'))), [
-    `src/many/one.ts(1,21): error TS${DIAGNOSTIC_CODE}`,
-    `src/many/one.ts(1,28): error TS${DIAGNOSTIC_CODE}`,
-    `src/many/one.ts(6,12): error TS${DIAGNOSTIC_CODE}`,
-    `src/many/two.ts(1,13): error TS${DIAGNOSTIC_CODE}`,
-  ])
+  const lines = output
+    .trim()
+    .split('\n')
+    .filter((line) => line.includes(`TS${DIAGNOSTIC_CODE}`))
+  assert.equal(
+    lines.map((line) => line.slice(0, line.indexOf(': twat-cache:'))),
+    [
+      `src/many/one.ts(1,21): error TS${DIAGNOSTIC_CODE}`,
+      `src/many/one.ts(1,28): error TS${DIAGNOSTIC_CODE}`,
+      `src/many/one.ts(6,12): error TS${DIAGNOSTIC_CODE}`,
+      `src/many/two.ts(1,13): error TS${DIAGNOSTIC_CODE}`,
+    ],
+  )
   assert.match(lines[3]!, 'unknown option "polcy" in @mcache tag (did you mean policy?)')
 })
 
 tsc('should print a misspelt tag as a warning in tsc format, without failing the build', () => {
   project.write('tsconfig.warn.json', tsconfig(['src/warn']))
-  project.write('src/warn/w.ts', `/** @mcahce */\nexport function f(n: number) {\n  return n\n}\n\n/** @mcache */\nexport const g = (n: number) => n\n`)
+  project.write(
+    'src/warn/w.ts',
+    `/** @mcahce */\nexport function f(n: number) {\n  return n\n}\n\n/** @mcache */\nexport const g = (n: number) => n\n`,
+  )
   const { status, output } = project.tspc('tsconfig.warn.json')
-  assert.is(output.trim(), `src/warn/w.ts(1,5): warning TS${WARNING_DIAGNOSTIC_CODE}: twat-cache: unknown tag @mcahce (did you mean @mcache?): twat-cache ignores it, so this function is not cached`)
+  assert.is(
+    output.trim(),
+    `src/warn/w.ts(1,5): warning TS${WARNING_DIAGNOSTIC_CODE}: twat-cache: unknown tag @mcahce (did you mean @mcache?): twat-cache ignores it, so this function is not cached`,
+  )
   assert.is(status, 0, 'a warning does not fail the build')
   assert.match(fs.readFileSync(path.join(project.dir, 'out/warn/w.js'), 'utf8'), '__twat_mcache(')
   // Not a tsc diagnostic, so noEmitOnError does not stop the emit either.
@@ -124,11 +148,14 @@ tsc('should refuse a compiler that is not TypeScript 6, saying what to do', () =
   const program = ts.createProgram([], {})
   // TypeScript 7's package main export holds only its version (lib/version.cjs): no compiler API.
   const typescript7 = { version: '7.0.2', versionMajorMinor: '7.0' } as unknown as typeof ts
-  assert.throws(() => twatCacheProgramTransformer(program, undefined, {}, { ts: typescript7 }), (error: unknown) =>
-    error instanceof TscTypeScriptError &&
-    error.message.includes('TypeScript 7.0.2') &&
-    error.message.includes('npm install -D typescript@6') &&
-    error.message.includes('npm install -D typescript6@npm:typescript@6'))
+  assert.throws(
+    () => twatCacheProgramTransformer(program, undefined, {}, { ts: typescript7 }),
+    (error: unknown) =>
+      error instanceof TscTypeScriptError &&
+      error.message.includes('TypeScript 7.0.2') &&
+      error.message.includes('npm install -D typescript@6') &&
+      error.message.includes('npm install -D typescript6@npm:typescript@6'),
+  )
 })
 
 tsc('should say how to configure it when used as a source transformer', () => {

@@ -100,7 +100,8 @@ sites('should give a memory cache the hash of its text, whatever it reads', () =
 })
 
 sites('should follow only persistent acache and ucache sites: a shared store or a folder', () => {
-  const source = (tag: string) => `function helper(n: number) { return n }\n/** ${tag} */\nexport async function f(n: number) { return helper(n) }\n`
+  const source = (tag: string) =>
+    `function helper(n: number) { return n }\n/** ${tag} */\nexport async function f(n: number) { return helper(n) }\n`
   const edited = (tag: string) => source(tag).replace('return n }', 'return n * 2 }')
   const changes = (tag: string): boolean => {
     const p = project({ 'input.ts': source(tag) })
@@ -121,8 +122,10 @@ sites('should follow only persistent acache and ucache sites: a shared store or 
 sites('should not count a type-only import (here or in an imported module), nor a declaration the function does not read', () => {
   const p = project({
     'types.ts': 'export interface Page { title: string }\n',
-    'upper.ts': "import type { Page } from './types.js'\nexport type { Page } from './types.js'\nexport const upper = (p: Page) => p.title.toUpperCase()\n",
-    'input.ts': "import type { Page } from './types.js'\nimport { upper } from './upper.js'\nexport function unused() { return 1 }\n/** @bcache */\nexport function title(page: Page) { return upper(page) }\n",
+    'upper.ts':
+      "import type { Page } from './types.js'\nexport type { Page } from './types.js'\nexport const upper = (p: Page) => p.title.toUpperCase()\n",
+    'input.ts':
+      "import type { Page } from './types.js'\nimport { upper } from './upper.js'\nexport function unused() { return 1 }\n/** @bcache */\nexport function title(page: Page) { return upper(page) }\n",
   })
   const before = onlyVersion(p.versions())
   p.write({ 'types.ts': 'export interface Page { title: string; subtitle?: string }\n' })
@@ -147,7 +150,8 @@ sites('should follow the class members a method reads through this, and not the 
 })
 
 sites('should follow a statement run at load time that changes a binding the function reads', () => {
-  const source = (value: number) => `const table = new Map<string, number>()\ntable.set('a', ${value})\n/** @bcache */\nexport const lookup = (k: string) => table.get(k)\n`
+  const source = (value: number) =>
+    `const table = new Map<string, number>()\ntable.set('a', ${value})\n/** @bcache */\nexport const lookup = (k: string) => table.get(k)\n`
   const p = project({ 'input.ts': source(1) })
   const before = onlyVersion(p.versions())
   p.write({ 'input.ts': source(2) })
@@ -157,7 +161,8 @@ sites('should follow a statement run at load time that changes a binding the fun
 sites('should follow what marker calls read, and literal dynamic imports', () => {
   const p = project({
     'lazy.ts': 'export const answer = 41\n',
-    'input.ts': "import { bcache } from 'twat-cache'\nconst base = 1\nexport const load = bcache(async (id: string) => (await import('./lazy.js')).answer + base + id.length)\n",
+    'input.ts':
+      "import { bcache } from 'twat-cache'\nconst base = 1\nexport const load = bcache(async (id: string) => (await import('./lazy.js')).answer + base + id.length)\n",
   })
   const before = onlyVersion(p.versions())
   p.write({ 'lazy.ts': 'export const answer = 42\n' })
@@ -185,7 +190,10 @@ sites('should reject a bad versionScope at build time; the runtime accepts it an
 const modules = suite('versions: imported modules')
 
 sites('should not depend on where the project lives (versions are the same on every machine)', () => {
-  const files = { 'text.ts': 'export const slug = (s: string) => s.toLowerCase()\n', 'input.ts': "import { slug } from './text.js'\n/** @bcache */\nexport const f = (s: string) => slug(s)\n" }
+  const files = {
+    'text.ts': 'export const slug = (s: string) => s.toLowerCase()\n',
+    'input.ts': "import { slug } from './text.js'\n/** @bcache */\nexport const f = (s: string) => slug(s)\n",
+  }
   assert.is(onlyVersion(project(files).versions()), onlyVersion(project(files).versions()))
 })
 
@@ -208,7 +216,9 @@ modules('should follow imports through a cycle, and give every order of discover
 
 modules('should resolve tsconfig paths aliases, index files, .js to .ts, plain JavaScript and JSON', () => {
   const p = project({
-    'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['lib/*'] }, module: 'ESNext', moduleResolution: 'Bundler' } }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['lib/*'] }, module: 'ESNext', moduleResolution: 'Bundler' },
+    }),
     'lib/text.ts': 'export const slug = (s: string) => s.toLowerCase()\n',
     'dir/index.ts': 'export const fromIndex = 1\n',
     'util.ts': 'export const util = 1\n',
@@ -242,7 +252,8 @@ modules('should count packages by name and version, and Node built-ins by name',
   const p = project({
     'node_modules/pad/package.json': JSON.stringify({ name: 'pad', version: '1.0.0', main: 'index.js' }),
     'node_modules/pad/index.js': 'module.exports = (s) => s\n',
-    'input.ts': "import pad from 'pad'\nimport { readFileSync } from 'node:fs'\nimport path from 'path'\n/** @bcache */\nexport const f = (s: string) => pad(s) + readFileSync.name + path.sep\n",
+    'input.ts':
+      "import pad from 'pad'\nimport { readFileSync } from 'node:fs'\nimport path from 'path'\n/** @bcache */\nexport const f = (s: string) => pad(s) + readFileSync.name + path.sep\n",
   })
   const before = onlyVersion(p.versions())
   p.write({ 'node_modules/pad/index.js': 'module.exports = (s) => s + " "\n' })
@@ -294,12 +305,26 @@ modules('should see an edit in watch mode at the next build, not in the middle o
 
 modules('should resolve as the program does in the tsc plugin, reading its source files', () => {
   const p = project({
-    'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', baseUrl: '.', paths: { '#text': ['./src/text.ts'] }, noEmit: true, skipLibCheck: true, types: [] } }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        baseUrl: '.',
+        paths: { '#text': ['./src/text.ts'] },
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      },
+    }),
     'src/text.ts': 'export const slug = (s: string) => s.toLowerCase()\n',
     'src/input.ts': "import { slug } from '#text'\n/** @bcache */\nexport const f = (s: string) => slug(s)\n",
   })
   const versionFromProgram = (): string => {
-    const parsed = ts.getParsedCommandLineOfConfigFile(path.join(p.dir, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+      path.join(p.dir, 'tsconfig.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    )!
     const host = ts.createCompilerHost(parsed.options)
     const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options, host })
     const rebuilt = twatCacheProgramTransformer(program, host, {}, { ts })

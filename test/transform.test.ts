@@ -74,7 +74,11 @@ fastPath('should return null without parsing a file that has no trigger text', (
   })
   assert.is(result, null)
   assert.is(parses, 0)
-  assert.is(countParses(() => transform(TAGGED, ID, { root: ROOT })), 1, 'a tagged file is parsed once')
+  assert.is(
+    countParses(() => transform(TAGGED, ID, { root: ROOT })),
+    1,
+    'a tagged file is parsed once',
+  )
 })
 
 fastPath('should return null for trigger text that is not a trigger (prose, plain comments, strings)', () => {
@@ -123,7 +127,10 @@ disabled('should emit no caching code and report nothing when disabled: tagged s
   // The same inputs with the transform on: rewritten, and the bad tag is an error.
   assert.match(transform(TAGGED, ID, { root: ROOT })!.code, '__twat_mcache(')
   assert.match(transform(marker, ID, { root: ROOT })!.code, 'name: "src/a.ts#g"')
-  assert.throws(() => transform(badTag, ID, { root: ROOT }), (e: unknown) => e instanceof TransformError)
+  assert.throws(
+    () => transform(badTag, ID, { root: ROOT }),
+    (e: unknown) => e instanceof TransformError,
+  )
 })
 
 disabled('should register every kind of site as it would be named, with the shape of its handle', () => {
@@ -154,12 +161,21 @@ disabled('should register every kind of site as it would be named, with the shap
   assert.match(out, '__twat_registerDisabledSite(load, { name: "src/a.ts#load", kind: "acache", async: true });')
   assert.match(out, '__twat_registerDisabledSite(chosen, { name: "src/a.ts#chosen", kind: "ucache", async: true });')
   assert.match(out, '__twat_registerDisabledSite(onDisk, { name: "src/a.ts#onDisk", kind: "ucache" });')
-  assert.match(out, 'export const area = __twat_registerDisabledSite((w: number) => w, { name: "custom", kind: "mcache", functionName: "area" })')
+  assert.match(
+    out,
+    'export const area = __twat_registerDisabledSite((w: number) => w, { name: "custom", kind: "mcache", functionName: "area" })',
+  )
   assert.match(out, 'static { __twat_registerDisabledSite(this.prototype.of, { name: "src/a.ts#Prices.of", kind: "mcache" }); }')
   assert.match(out, '__twat_registerDisabledSite(f, { name: "src/a.ts#Prices.#weight", kind: "mcache" })')
-  assert.match(out, 'get: __twat_registerDisabledSite({ get(this: any, id: number) { return id } }.get, { name: "src/a.ts#api.get", kind: "mcache" })')
+  assert.match(
+    out,
+    'get: __twat_registerDisabledSite({ get(this: any, id: number) { return id } }.get, { name: "src/a.ts#api.get", kind: "mcache" })',
+  )
   assert.match(out, 'export default function __twat$default$fn (x: number)')
-  assert.match(out, '__twat_registerDisabledSite(__twat$default$fn, { name: "src/a.ts#default", kind: "mcache", functionName: "default" });')
+  assert.match(
+    out,
+    '__twat_registerDisabledSite(__twat$default$fn, { name: "src/a.ts#default", kind: "mcache", functionName: "default" });',
+  )
   assert.not.match(out, /__twat_(?:m|a|u)cache\b|cachedMethod/)
   const diagnostics = typeCheck(out)
   assert.equal(diagnostics, [])
@@ -229,7 +245,10 @@ ids('should merge defaults under the site options, validating them', () => {
     defaults: { maxsize: 100, folder_name: 'shared' },
   })!.code
   assert.match(out, '{ folderName: "shared", maxsize: 5, name:')
-  assert.throws(() => transform(TAGGED, ID, { defaults: { maxsze: 1 } }), /unknown option "maxsze" in the defaults option \(did you mean maxsize\?\)/)
+  assert.throws(
+    () => transform(TAGGED, ID, { defaults: { maxsze: 1 } }),
+    /unknown option "maxsze" in the defaults option \(did you mean maxsize\?\)/,
+  )
   assert.throws(() => transform(TAGGED, ID, { defaults: { ttl: -1 } }), /defaults: Invalid cache option ttl=-1/)
   assert.throws(() => transform(TAGGED, ID, { defaults: { key: () => 1 } }), /defaults\.key cannot be written into code/)
 })
@@ -264,7 +283,15 @@ errors('should report every problem of a file in one error, the first in source 
     'export const h = (n: number) => n',
   ].join('\n')
   const error = errorOf(() => transform(code, ID, { root: ROOT }))
-  assert.equal(error.errors.map((e) => [e.line, e.column]), [[1, 17], [1, 30], [4, 7], [7, 12]])
+  assert.equal(
+    error.errors.map((e) => [e.line, e.column]),
+    [
+      [1, 17],
+      [1, 30],
+      [4, 7],
+      [7, 12],
+    ],
+  )
   assert.equal([error.line, error.column, error.text], [1, 17, error.errors[0]!.text])
   assert.ok(error.errors.every((e) => e instanceof TransformError))
   assert.match(error.errors[2]!.text, 'a getter cannot be cached')
@@ -288,9 +315,22 @@ function warningsOf(code: string): { texts: string[]; result: ReturnType<typeof 
 
 warnings('should warn with a "did you mean" for close misspellings, and cache nothing for them', () => {
   for (const [tag, meant] of [
-    ['cahce', 'cache'], ['cached', 'cache'], ['caches', 'cache'], ['cach', 'cache'], ['Cache', 'cache'], ['CACHE', 'cache'],
-    ['mcahce', 'mcache'], ['mcach', 'mcache'], ['MCache', 'mcache'], ['bcahce', 'bcache'], ['fcahe', 'fcache'],
-    ['acahce', 'acache'], ['uccache', 'ucache'], ['memo', 'mcache'], ['memoize', 'mcache'], ['memoized', 'mcache'],
+    ['cahce', 'cache'],
+    ['cached', 'cache'],
+    ['caches', 'cache'],
+    ['cach', 'cache'],
+    ['Cache', 'cache'],
+    ['CACHE', 'cache'],
+    ['mcahce', 'mcache'],
+    ['mcach', 'mcache'],
+    ['MCache', 'mcache'],
+    ['bcahce', 'bcache'],
+    ['fcahe', 'fcache'],
+    ['acahce', 'acache'],
+    ['uccache', 'ucache'],
+    ['memo', 'mcache'],
+    ['memoize', 'mcache'],
+    ['memoized', 'mcache'],
     ['cacheable', 'cache'],
   ] as const) {
     const { texts, result } = warningsOf(`/** @${tag} */\nexport function f(n: number) { return n }\n`)
@@ -300,7 +340,23 @@ warnings('should warn with a "did you mean" for close misspellings, and cache no
 })
 
 warnings('should not warn for real JSDoc and TypeDoc tags or other words', () => {
-  const tags = ['callback', 'category', 'cancel', 'catch', 'class', 'access', 'deprecated', 'each', 'cash', 'async', 'cacheKey', 'memory', 'macro', 'hideCategories', 'example']
+  const tags = [
+    'callback',
+    'category',
+    'cancel',
+    'catch',
+    'class',
+    'access',
+    'deprecated',
+    'each',
+    'cash',
+    'async',
+    'cacheKey',
+    'memory',
+    'macro',
+    'hideCategories',
+    'example',
+  ]
   const code = `/**\n${tags.map((t) => ` * @${t} x`).join('\n')}\n */\nexport function f(n: number) { return n }\n/** @mcache */\nexport function g(n: number) { return n }\n`
   const { texts, result } = warningsOf(code)
   assert.equal(texts, [])
@@ -318,13 +374,28 @@ warnings('should give each warning file, line, column, a frame and a message, li
 
 warnings('should report warnings before throwing the errors of the same file', () => {
   const seen: string[] = []
-  assert.throws(() => transform('/** @cahce */\nexport function f(n: number) { return n }\n/** @mcache ttl=soon */\nexport function g(n: number) { return n }\n', ID, { root: ROOT, onWarning: (w) => seen.push(w.text) }), (e: unknown) => e instanceof TransformError)
+  assert.throws(
+    () =>
+      transform(
+        '/** @cahce */\nexport function f(n: number) { return n }\n/** @mcache ttl=soon */\nexport function g(n: number) { return n }\n',
+        ID,
+        { root: ROOT, onWarning: (w) => seen.push(w.text) },
+      ),
+    (e: unknown) => e instanceof TransformError,
+  )
   assert.is(seen.length, 1)
   assert.match(seen[0]!, '@cahce')
 })
 
 warnings('should not warn when disabled', () => {
-  assert.is(transform('/** @cahce */\nexport function f(n: number) { return n }\n', ID, { root: ROOT, enabled: false, onWarning: () => assert.unreachable('warned') }), null)
+  assert.is(
+    transform('/** @cahce */\nexport function f(n: number) { return n }\n', ID, {
+      root: ROOT,
+      enabled: false,
+      onWarning: () => assert.unreachable('warned'),
+    }),
+    null,
+  )
 })
 
 const lazy = suite('transform: TypeScript and magic-string are loaded on first use')
@@ -351,7 +422,13 @@ lazy('should not load typescript or magic-string until a file with a trigger arr
 const maps = suite('transform: source maps')
 
 maps('should map positions in the output back to the original line and column', () => {
-  const code = ['/** @cache mcache maxsize=10 */', 'export function fib(n: number): number {', '  return n < 2 ? n : fib(n - 1) + fib(n - 2)', '}', ''].join('\n')
+  const code = [
+    '/** @cache mcache maxsize=10 */',
+    'export function fib(n: number): number {',
+    '  return n < 2 ? n : fib(n - 1) + fib(n - 2)',
+    '}',
+    '',
+  ].join('\n')
   const result = transform(code, '/project/src/fib.ts', { root: ROOT })!
   const map = new TraceMap(result.map as unknown as ConstructorParameters<typeof TraceMap>[0])
   const find = (text: string, from = 0) => {
@@ -413,7 +490,11 @@ types('should type-check every TypeScript fixture output as strictly as its inpu
   for (const fixture of fixtures) {
     const before = new Set(diagnostics[`in-${fixture.name}.ts`]!.map(withoutColumn))
     const after = diagnostics[`out-${fixture.name}.ts`]!.map(withoutColumn)
-    assert.equal(after.filter((d) => !before.has(d)), [], `new diagnostics in ${fixture.name}`)
+    assert.equal(
+      after.filter((d) => !before.has(d)),
+      [],
+      `new diagnostics in ${fixture.name}`,
+    )
   }
   assert.ok(fixtures.length >= 20, `checked ${fixtures.length} fixtures`)
 })
@@ -421,7 +502,10 @@ types('should type-check every TypeScript fixture output as strictly as its inpu
 types('should report a real type error in transformed code (the check can fail)', () => {
   const out = transform('/** @mcache */\nexport function f(n: number): string { return n }\n', ID, { root: ROOT })!.code
   const diagnostics = typeCheck(out, 'out-failing.ts')
-  assert.equal(diagnostics.map((d) => d.replace(/^(\d+):\d+ /, '$1 ')), ["2 Type 'number' is not assignable to type 'string'."])
+  assert.equal(
+    diagnostics.map((d) => d.replace(/^(\d+):\d+ /, '$1 ')),
+    ["2 Type 'number' is not assignable to type 'string'."],
+  )
 })
 
 fastPath.run()

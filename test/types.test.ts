@@ -9,11 +9,30 @@ const types = suite('public types')
 
 types('should keep signatures, generics and overloads through wrapping (tsc on test/types)', () => {
   const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
-  const files = readdirSync(path.join(REPO_ROOT, 'test/types')).filter((f) => f.endsWith('.ts')).map((f) => `test/types/${f}`)
+  const files = readdirSync(path.join(REPO_ROOT, 'test/types'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => `test/types/${f}`)
   const result = spawnSync(
     process.execPath,
-    [tsc, '--ignoreConfig', '--noEmit', '--strict', '--noUncheckedIndexedAccess', '--target', 'ES2022', '--module', 'NodeNext',
-      '--moduleResolution', 'NodeNext', '--lib', 'ES2023,ESNext.Disposable,DOM', '--types', 'node', '--skipLibCheck', ...files],
+    [
+      tsc,
+      '--ignoreConfig',
+      '--noEmit',
+      '--strict',
+      '--noUncheckedIndexedAccess',
+      '--target',
+      'ES2022',
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--lib',
+      'ES2023,ESNext.Disposable,DOM',
+      '--types',
+      'node',
+      '--skipLibCheck',
+      ...files,
+    ],
     { cwd: REPO_ROOT, encoding: 'utf8' },
   )
   assert.is(result.status, 0, result.stdout + result.stderr)

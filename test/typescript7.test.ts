@@ -51,7 +51,16 @@ export function square(n: number): number {
 console.log(JSON.stringify({ results: [square(3), square(3), square(4)], calls: calls.square }))
 `
 
-const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: [], rootDir: 'src', outDir: 'out' }
+const compilerOptions = {
+  target: 'ES2022',
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  strict: true,
+  skipLibCheck: true,
+  types: [],
+  rootDir: 'src',
+  outDir: 'out',
+}
 
 s.before(async () => {
   packed = await packPackage()
@@ -59,13 +68,37 @@ s.before(async () => {
   await write('package.json', JSON.stringify({ name: 'typescript7-app', private: true, type: 'module' }))
   // Not --omit=optional: TypeScript 7's compiler binary is an optional dependency of typescript@7. Scripts are
   // skipped (better-sqlite3 would be compiled; this test caches in memory).
-  const install = await inApp('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', packed.tarball, 'typescript@7', 'typescript6@npm:typescript@6', 'ts-patch@4', 'unplugin@^3.7.0', 'magic-string@^0.30.21'], INSTALL_TIMEOUT_MS)
+  const install = await inApp(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      packed.tarball,
+      'typescript@7',
+      'typescript6@npm:typescript@6',
+      'ts-patch@4',
+      'unplugin@^3.7.0',
+      'magic-string@^0.30.21',
+    ],
+    INSTALL_TIMEOUT_MS,
+  )
   if (install.status !== 0) throw new Error(`npm install failed:\n${install.output}`)
   await write('src/tagged.ts', TAGGED)
   await write('tsconfig.json', JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, include: ['src'] }))
   await write('bad/bad.ts', `/** @mcache */\nexport function f(n: number): number {\n  return n\n}\n\nexport const wrong: string = f(1)\n`)
-  await write('tsconfig.bad.json', JSON.stringify({ compilerOptions: { ...compilerOptions, rootDir: 'bad', noEmit: true }, include: ['bad'] }))
-  await write('tsconfig.tspc.json', JSON.stringify({ compilerOptions: { ...compilerOptions, plugins: [{ transform: 'twat-cache/tsc', transformProgram: true }] }, include: ['src'] }))
+  await write(
+    'tsconfig.bad.json',
+    JSON.stringify({ compilerOptions: { ...compilerOptions, rootDir: 'bad', noEmit: true }, include: ['bad'] }),
+  )
+  await write(
+    'tsconfig.tspc.json',
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, plugins: [{ transform: 'twat-cache/tsc', transformProgram: true }] },
+      include: ['src'],
+    }),
+  )
 })
 
 s.after(async () => {

@@ -10,7 +10,19 @@ const test = suite('getAvailableBackends')
 
 test('should list every engine installed here, with the built-in map and memory-async', () => {
   const names = getAvailableBackends()
-  for (const name of ['lru-cache', 'lfu', 'rr', 'mru', 'map', 'better-sqlite3', 'file', 'keyv', 'keyv:redis', 'keyv:memcache', 'memory-async']) {
+  for (const name of [
+    'lru-cache',
+    'lfu',
+    'rr',
+    'mru',
+    'map',
+    'better-sqlite3',
+    'file',
+    'keyv',
+    'keyv:redis',
+    'keyv:memcache',
+    'memory-async',
+  ]) {
     assert.ok(names.includes(name), `${name} in ${names.join(', ')}`)
   }
   assert.is(new Set(names).size, names.length, 'no duplicates')

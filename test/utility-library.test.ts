@@ -39,9 +39,17 @@ const users = () => [
 const byAge = (user: { age: number }) => user.age
 const sameId = (a: { id: number }, b: { id: number }) => a.id === b.id
 const isEven = (n: number) => n % 2 === 0
-const call = (fn: string, args: () => unknown[], extra: Partial<Omit<Call, 'fn' | 'args'>> = {}): Call => ({ fn, args, bypass: false, ...extra })
-const callback = (fn: string, args: () => unknown[], extra: Partial<Omit<Call, 'fn' | 'args'>> = {}): Call => call(fn, args, { bypass: true, ...extra })
-const byCalling = (...input: unknown[]) => (cached: AnyFunction, plain: AnyFunction) => [cached(...input), plain(...input)]
+const call = (fn: string, args: () => unknown[], extra: Partial<Omit<Call, 'fn' | 'args'>> = {}): Call => ({
+  fn,
+  args,
+  bypass: false,
+  ...extra,
+})
+const callback = (fn: string, args: () => unknown[], extra: Partial<Omit<Call, 'fn' | 'args'>> = {}): Call =>
+  call(fn, args, { bypass: true, ...extra })
+const byCalling =
+  (...input: unknown[]) =>
+  (cached: AnyFunction, plain: AnyFunction) => [cached(...input), plain(...input)]
 
 const CALLS: Call[] = [
   // Callbacks: every one of these crashed with CacheKeyError before; now they run uncached.
@@ -76,9 +84,19 @@ const CALLS: Call[] = [
   callback('flatMap', () => [[1, 2], (n: number) => [n, n]]),
   callback('flatMapDeep', () => [[1, 2], (n: number) => [[n, [n]]]]),
   callback('zipWith', () => [[1, 2], [10, 20], (a: number, b: number) => a + b]),
-  callback('unzipWith', () => [[[1, 10], [2, 20]], (a: number, b: number) => a + b]),
+  callback('unzipWith', () => [
+    [
+      [1, 10],
+      [2, 20],
+    ],
+    (a: number, b: number) => a + b,
+  ]),
   callback('chunkBy', () => [[1, 1, 2, 3, 3], (n: number) => n]),
-  callback('isEqualWith', () => [{ a: 'X' }, { a: 'x' }, (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : undefined)]),
+  callback('isEqualWith', () => [
+    { a: 'X' },
+    { a: 'x' },
+    (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : undefined),
+  ]),
   callback('cloneDeepWith', () => [{ a: 1, b: [2] }, (v: unknown) => (typeof v === 'number' ? v * 2 : undefined)]),
   callback('mergeWith', () => [{ a: [1] }, { a: [2] }, (x: unknown, y: unknown) => (Array.isArray(x) ? x.concat(y) : undefined)]),
   callback('negate', () => [isEven], { compare: byCalling(3) }),
@@ -106,18 +124,41 @@ const CALLS: Call[] = [
   call('chunk', () => [[1, 2, 3, 4, 5], 2]),
   call('compact', () => [[0, 1, false, 2, '', 3, null]]),
   call('difference', () => [[1, 2, 3], [2]]),
-  call('intersection', () => [[1, 2, 3], [2, 3, 4]]),
-  call('union', () => [[1, 2], [2, 3]]),
+  call('intersection', () => [
+    [1, 2, 3],
+    [2, 3, 4],
+  ]),
+  call('union', () => [
+    [1, 2],
+    [2, 3],
+  ]),
   call('uniq', () => [[1, 1, 2]]),
-  call('xor', () => [[1, 2], [2, 3]]),
-  call('zip', () => [[1, 2], ['a', 'b']]),
-  call('unzip', () => [[[1, 'a'], [2, 'b']]]),
-  call('zipObject', () => [['a', 'b'], [1, 2]]),
+  call('xor', () => [
+    [1, 2],
+    [2, 3],
+  ]),
+  call('zip', () => [
+    [1, 2],
+    ['a', 'b'],
+  ]),
+  call('unzip', () => [
+    [
+      [1, 'a'],
+      [2, 'b'],
+    ],
+  ]),
+  call('zipObject', () => [
+    ['a', 'b'],
+    [1, 2],
+  ]),
   call('flatten', () => [[1, [2, [3]]]]),
   call('flattenDeep', () => [[1, [2, [3]]]]),
   call('windowed', () => [[1, 2, 3, 4], 2]),
   call('combinations', () => [[1, 2, 3], 2]),
-  call('cartesianProduct', () => [[1, 2], ['a', 'b']]),
+  call('cartesianProduct', () => [
+    [1, 2],
+    ['a', 'b'],
+  ]),
   call('head', () => [[3, 4]]),
   call('last', () => [[3, 4]]),
   call('take', () => [[1, 2, 3], 2]),
@@ -144,7 +185,10 @@ const CALLS: Call[] = [
   call('cloneDeep', () => [{ when: new Date(5), tags: new Set(['a']), lookup: new Map([['k', [1]]]) }]),
   call('isEqual', () => [{ a: [1, { b: new Date(1) }] }, { a: [1, { b: new Date(1) }] }]),
   call('isEqual', () => [new Map([['a', 1]]), new Map([['a', 2]])]),
-  call('isSubset', () => [[1, 2, 3], [1, 3]]),
+  call('isSubset', () => [
+    [1, 2, 3],
+    [1, 3],
+  ]),
   call('isPlainObject', () => [{ a: 1 }]),
   call('isPlainObject', () => [new URL('https://a.example/')]),
   call('isError', () => [new TypeError('x')]),

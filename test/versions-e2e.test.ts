@@ -83,7 +83,11 @@ for (const bundler of BUNDLERS_TRIED) {
     await write('format.ts', format('/'))
     assert.equal(await buildAndRun(), { label: 'a/v2', calls: 1 }, 'a module the helper imports changed')
 
-    assert.equal(warnings.filter((w) => w.includes('twat-cache') || w.includes('reads ')), [], 'no closure warning')
+    assert.equal(
+      warnings.filter((w) => w.includes('twat-cache') || w.includes('reads ')),
+      [],
+      'no closure warning',
+    )
   })
 }
 

@@ -31,7 +31,9 @@ export function sinkValue() {
  */
 export function loopOne(f, keys, order) {
   return new Function(
-    'f', 'keys', 'order',
+    'f',
+    'keys',
+    'order',
     `return function loop() {
       let acc = 0
       for (let i = 0; i < order.length; i++) acc += f(keys[order[i]])
@@ -43,7 +45,11 @@ export function loopOne(f, keys, order) {
 /** Same as loopOne with three arguments per call: f(a[j], b[j], c[j]) with j = order[i]. */
 export function loopThree(f, a, b, c, order) {
   return new Function(
-    'f', 'a', 'b', 'c', 'order',
+    'f',
+    'a',
+    'b',
+    'c',
+    'order',
     `return function loop() {
       let acc = 0
       for (let i = 0; i < order.length; i++) {
@@ -58,7 +64,9 @@ export function loopThree(f, a, b, c, order) {
 /** The async version of loopOne: awaits every call in turn. */
 export function loopOneAsync(f, keys, order) {
   return new Function(
-    'f', 'keys', 'order',
+    'f',
+    'keys',
+    'order',
     `return async function loop() {
       let acc = 0
       for (let i = 0; i < order.length; i++) acc += await f(keys[order[i]])
@@ -99,9 +107,7 @@ export async function nsPerOp({ body, ops, async: isAsync = false }, { rounds = 
   const options = { min_cpu_time: cpuMs * 1e6, min_samples: 12, batch_samples: 64 }
   let best = Infinity
   for (let round = 0; round < rounds; round++) {
-    const stats = isAsync
-      ? await measure(async () => consume(await body()), options)
-      : await measure(() => consume(body()), options)
+    const stats = isAsync ? await measure(async () => consume(await body()), options) : await measure(() => consume(body()), options)
     best = Math.min(best, stats.p50 / ops)
   }
   return best

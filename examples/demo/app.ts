@@ -1,7 +1,10 @@
 // The demo app: ordinary functions with a JSDoc tag. The twat-cache plugin rewrites them at build time.
 import { getStats } from 'twat-cache'
 
-const sleep = (ms: number) => { const end = Date.now() + ms; while (Date.now() < end); }
+const sleep = (ms: number) => {
+  const end = Date.now() + ms
+  while (Date.now() < end);
+}
 
 /** @cache mcache maxsize=100 */
 export function slowSquare(n: number): number {
@@ -50,12 +53,16 @@ timed('mcache slowSquare(12), warm', () => slowSquare(12))
 timed('mcache fib(90)', () => fib(90))
 timed('bcache slowReport(2024)', () => JSON.stringify(slowReport(2024)))
 timed('bcache slowReport(2024) again', () => JSON.stringify(slowReport(2024)))
-await timedAsync('acache 3 concurrent slowFetch("a")', () => Promise.all([slowFetch('a'), slowFetch('a'), slowFetch('a')]).then((r) => r.join(', ')))
+await timedAsync('acache 3 concurrent slowFetch("a")', () =>
+  Promise.all([slowFetch('a'), slowFetch('a'), slowFetch('a')]).then((r) => r.join(', ')),
+)
 await timedAsync('acache slowFetch("a") again', () => slowFetch('a'))
 
 const stats = getStats()
 const width = Math.max(...stats.map((s) => s.name.length), 5)
 console.log(`\n  ${'cache'.padEnd(width)}  ${'engine'.padEnd(15)}  hits  misses  size`)
 for (const s of stats) {
-  console.log(`  ${s.name.padEnd(width)}  ${s.engine.padEnd(15)} ${String(s.hits).padStart(5)} ${String(s.misses).padStart(7)} ${String(s.size).padStart(5)}`)
+  console.log(
+    `  ${s.name.padEnd(width)}  ${s.engine.padEnd(15)} ${String(s.hits).padStart(5)} ${String(s.misses).padStart(7)} ${String(s.size).padStart(5)}`,
+  )
 }

@@ -52,15 +52,25 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
     .option('--include <glob>', 'Only files matching this glob, relative to the root (repeatable)')
     .option('--exclude <glob>', 'Skip files matching this glob (repeatable; node_modules, dist and .git are always skipped)')
     .option('--project <tsconfig>', 'The tsconfig.json for the type checks (default: the nearest from the root)')
-    .option('--defaults <json>', "The plugin's defaults option, as JSON: '{\"ttl\":\"1h\"}'")
+    .option('--defaults <json>', 'The plugin\'s defaults option, as JSON: \'{"ttl":"1h"}\'')
     .option('--no-types', 'Skip the type checks of persistent caches')
     .option('--strict', 'Exit 1 on warnings too')
     .example('twat-cache scan src --exclude "**/*.test.ts"')
     .action((dirs: unknown[], o: Options) => {
-      run = async () => (await import('./commands/scan.js')).scan(
-        { dirs: list(dirs), root: text(o.root), include: list(o.include), exclude: list(o.exclude), project: text(o.project), defaults: text(o.defaults), strict: o.strict === true, types: o.types !== false },
-        out,
-      )
+      run = async () =>
+        (await import('./commands/scan.js')).scan(
+          {
+            dirs: list(dirs),
+            root: text(o.root),
+            include: list(o.include),
+            exclude: list(o.exclude),
+            project: text(o.project),
+            defaults: text(o.defaults),
+            strict: o.strict === true,
+            types: o.types !== false,
+          },
+          out,
+        )
     })
 
   cli
@@ -72,24 +82,44 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
     .option('--times <n>', 'With --watch: stop after n refreshes')
     .action((o: Options) => {
       const watch = o.watch === undefined ? undefined : o.watch === true ? 2 : Number(o.watch)
-      run = async () => (await import('./commands/stats.js')).stats({ dir: text(o.dir), folder: text(o.folder), url: text(o.url), watch, times: count(o.times, '--times') }, out)
+      run = async () =>
+        (await import('./commands/stats.js')).stats(
+          { dir: text(o.dir), folder: text(o.folder), url: text(o.url), watch, times: count(o.times, '--times') },
+          out,
+        )
     })
 
   cli
-    .command('clear [...names]', 'Delete the stored entries of functions (ids or globs, as stats shows them), --all, or those carrying a --tag')
+    .command(
+      'clear [...names]',
+      'Delete the stored entries of functions (ids or globs, as stats shows them), --all, or those carrying a --tag',
+    )
     .option('--all', 'Every function')
     .option('--dir <dir>', 'Cache root (default: $TWAT_CACHE_DIR, else the platform cache folder)')
     .option('--folder <name>', 'Only this cache folder (folderName)')
     .option('--url <url>', 'Also clear in Redis (redis://host:port)')
     .option('--yes', 'Do not ask (needed when not on a terminal)')
-    .option('--tag <tag>', 'Only the entries carrying this tag (repeatable); without names, also invalidated in every store, as invalidateTag does')
+    .option(
+      '--tag <tag>',
+      'Only the entries carrying this tag (repeatable); without names, also invalidated in every store, as invalidateTag does',
+    )
     .example('twat-cache clear "src/prices.ts#*" --yes')
     .example('twat-cache clear --tag prices --url redis://127.0.0.1:6379 --yes')
     .action((names: unknown[], o: Options) => {
-      run = async () => (await import('./commands/clear.js')).clear(
-        { names: list(names), all: o.all === true, dir: text(o.dir), folder: text(o.folder), url: text(o.url), yes: o.yes === true, tags: list(o.tag), interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) },
-        out,
-      )
+      run = async () =>
+        (await import('./commands/clear.js')).clear(
+          {
+            names: list(names),
+            all: o.all === true,
+            dir: text(o.dir),
+            folder: text(o.folder),
+            url: text(o.url),
+            yes: o.yes === true,
+            tags: list(o.tag),
+            interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+          },
+          out,
+        )
     })
 
   cli
@@ -98,7 +128,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
     .option('--folder <name>', 'Only this cache folder (folderName)')
     .option('--dry-run', 'Say what would be removed, remove nothing')
     .action((o: Options) => {
-      run = async () => (await import('./commands/prune.js')).prune({ dir: text(o.dir), folder: text(o.folder), dryRun: o.dryRun === true }, out)
+      run = async () =>
+        (await import('./commands/prune.js')).prune({ dir: text(o.dir), folder: text(o.folder), dryRun: o.dryRun === true }, out)
     })
 
   cli.command('path [folder]', 'Print the cache root, or the folder of a folderName').action((folder: unknown) => {
@@ -114,7 +145,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
     })
 
   cli.help((sections) => {
-    sections.push({ title: 'Exit codes', body: '  0  done, nothing wrong found\n  1  problems found (scan errors, failed doctor checks), nothing matched, or a store failed\n  2  usage error (bad flag or value; clear without --yes off a terminal)' })
+    sections.push({
+      title: 'Exit codes',
+      body: '  0  done, nothing wrong found\n  1  problems found (scan errors, failed doctor checks), nothing matched, or a store failed\n  2  usage error (bad flag or value; clear without --yes off a terminal)',
+    })
   })
   cli.version(version)
 
@@ -123,7 +157,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<Exit
     if (parsed.options.help || parsed.options.version) return ExitCode.ok
     if (!cli.matchedCommand) {
       const name = cli.args[0]
-      if (name !== undefined) throw new UsageError(`unknown command "${name}": the commands are scan, stats, clear, prune, path, doctor (twat-cache --help)`)
+      if (name !== undefined)
+        throw new UsageError(`unknown command "${name}": the commands are scan, stats, clear, prune, path, doctor (twat-cache --help)`)
       cli.outputHelp()
       return ExitCode.usage
     }
@@ -140,8 +175,17 @@ function report(error: unknown, out: Output): ExitCode {
   const usage = e instanceof UsageError || e.name === 'CACError'
   const code = usage ? ExitCode.usage : ExitCode.problems
   const errorCode = (e as { code?: unknown }).code
-  if (out.json) out.document({ error: { code: typeof errorCode === 'string' ? errorCode : usage ? 'TWAT_CACHE_CLI_USAGE' : 'TWAT_CACHE_CLI_FAILED', message: e.message } })
-  else out.note(`${out.bad('twat-cache:')} ${e.message.replace(/^twat-cache: /, '')}${usage && !(e instanceof UsageError) ? ' (twat-cache --help)' : ''}`)
+  if (out.json)
+    out.document({
+      error: {
+        code: typeof errorCode === 'string' ? errorCode : usage ? 'TWAT_CACHE_CLI_USAGE' : 'TWAT_CACHE_CLI_FAILED',
+        message: e.message,
+      },
+    })
+  else
+    out.note(
+      `${out.bad('twat-cache:')} ${e.message.replace(/^twat-cache: /, '')}${usage && !(e instanceof UsageError) ? ' (twat-cache --help)' : ''}`,
+    )
   if (!usage && process.env.TWAT_CACHE_DEBUG && e.stack) out.note(e.stack)
   return code
 }

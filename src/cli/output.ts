@@ -93,7 +93,12 @@ export class Output {
         })
         .join('  ')
         .trimEnd()
-    this.line(render(columns.map((c) => c.title), true))
+    this.line(
+      render(
+        columns.map((c) => c.title),
+        true,
+      ),
+    )
     for (const row of rows) this.line(render(row, false))
   }
 }

@@ -59,7 +59,15 @@ interface EsbuildOptions {
   format?: string
   banner?: Record<string, string>
 }
-type EsbuildImportKind = 'entry-point' | 'import-statement' | 'require-call' | 'dynamic-import' | 'require-resolve' | 'import-rule' | 'composes-from' | 'url-token'
+type EsbuildImportKind =
+  | 'entry-point'
+  | 'import-statement'
+  | 'require-call'
+  | 'dynamic-import'
+  | 'require-resolve'
+  | 'import-rule'
+  | 'composes-from'
+  | 'url-token'
 interface EsbuildResolveArgs {
   path: string
   importer: string
@@ -70,8 +78,14 @@ interface EsbuildResolveArgs {
 interface EsbuildBuild {
   initialOptions: EsbuildOptions
   onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => Promise<{ contents: string; loader: 'js' } | undefined>): void
-  onResolve(options: { filter: RegExp }, callback: (args: EsbuildResolveArgs) => Promise<{ path: string; external: true } | undefined>): void
-  resolve(path: string, options: { importer: string; resolveDir: string; kind: EsbuildImportKind; pluginData: unknown }): Promise<{ errors: unknown[] }>
+  onResolve(
+    options: { filter: RegExp },
+    callback: (args: EsbuildResolveArgs) => Promise<{ path: string; external: true } | undefined>,
+  ): void
+  resolve(
+    path: string,
+    options: { importer: string; resolveDir: string; kind: EsbuildImportKind; pluginData: unknown },
+  ): Promise<{ errors: unknown[] }>
 }
 /** webpack's and Rspack's getResolve: called without a callback, the resolver returns a promise. */
 type PromiseResolve = (context: string, request: string) => Promise<unknown>
@@ -110,7 +124,12 @@ export function esbuildSetup(build: EsbuildBuild): void {
   build.onResolve({ filter: CANDIDATE }, async (args) => {
     if (NATIVE.has(args.path)) return { path: args.path, external: true }
     if (args.pluginData === PROBE) return undefined // our own probe below: let esbuild resolve it
-    const probe = await build.resolve(args.path, { importer: args.importer, resolveDir: args.resolveDir, kind: args.kind, pluginData: PROBE })
+    const probe = await build.resolve(args.path, {
+      importer: args.importer,
+      resolveDir: args.resolveDir,
+      kind: args.kind,
+      pluginData: PROBE,
+    })
     return probe.errors.length > 0 ? { path: args.path, external: true } : undefined
   })
   build.onLoad({ filter: LOADER_FILE }, async (args) => {

@@ -38,9 +38,10 @@ function toMatchers(pattern: FilterPattern, root: string): Array<(id: string) =>
       const regexp = new RegExp(item.source, item.flags.replace(/[gy]/g, ''))
       return (id: string) => regexp.test(id)
     }
-    const glob = item.startsWith('**') || path.isAbsolute(item)
-      ? toSlashes(item)
-      : `${toSlashes(path.resolve(root)).replace(GLOB_CHARACTERS, '\\$&')}/${toSlashes(item).replace(/^\.\//, '')}`
+    const glob =
+      item.startsWith('**') || path.isAbsolute(item)
+        ? toSlashes(item)
+        : `${toSlashes(path.resolve(root)).replace(GLOB_CHARACTERS, '\\$&')}/${toSlashes(item).replace(/^\.\//, '')}`
     return loadPicomatch()(glob, { dot: true })
   })
 }

@@ -111,19 +111,15 @@ export function resolveOptions(options: Options | undefined = {}): OptionsResolv
   }
   if (defaults !== undefined && (defaults === null || typeof defaults !== 'object' || Array.isArray(defaults))) {
     throw new PluginOptionsError(
-      `twat-cache plugin: "defaults" must be an object of cache options such as { ttl: '10m' }, ` +
-        `got ${describe(defaults)}.`,
+      `twat-cache plugin: "defaults" must be an object of cache options such as { ttl: '10m' }, ` + `got ${describe(defaults)}.`,
     )
   }
   if (root !== undefined && (typeof root !== 'string' || root === '')) {
-    throw new PluginOptionsError(
-      `twat-cache plugin: "root" must be a folder path (the project root), got ${describe(root)}.`,
-    )
+    throw new PluginOptionsError(`twat-cache plugin: "root" must be a folder path (the project root), got ${describe(root)}.`)
   }
   if (runtime !== undefined && (typeof runtime !== 'string' || runtime.trim() === '')) {
     throw new PluginOptionsError(
-      `twat-cache plugin: "runtime" must be the import path of the runtime such as 'twat-cache', ` +
-        `got ${describe(runtime)}.`,
+      `twat-cache plugin: "runtime" must be the import path of the runtime such as 'twat-cache', ` + `got ${describe(runtime)}.`,
     )
   }
   return {
@@ -142,9 +138,7 @@ function checkPattern(name: 'include' | 'exclude', value: unknown): void {
   const items = Array.isArray(value) ? value : [value]
   for (const item of items) {
     if (typeof item !== 'string' && !(item instanceof RegExp)) {
-      throw new PluginOptionsError(
-        `twat-cache plugin: "${name}" takes paths, globs or RegExps (or a list of them), got ${describe(item)}.`,
-      )
+      throw new PluginOptionsError(`twat-cache plugin: "${name}" takes paths, globs or RegExps (or a list of them), got ${describe(item)}.`)
     }
   }
 }

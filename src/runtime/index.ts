@@ -22,9 +22,26 @@ export { traceKeys, TRACE_CHANNEL } from './call/tracing.js'
 export type { CallTrace, CallStatus } from './call/tracing.js'
 export { getCachePath } from './engines/disk/folders.js'
 export { getAvailableBackends } from './api/backends.js'
-export { TwatCacheError, ValidationError, CacheKeyError, SerializationError, CacheFaultError, CacheTimeoutError, UnsupportedRuntimeError, NotCachedError, errors } from './report/errors.js'
+export {
+  TwatCacheError,
+  ValidationError,
+  CacheKeyError,
+  SerializationError,
+  CacheFaultError,
+  CacheTimeoutError,
+  UnsupportedRuntimeError,
+  NotCachedError,
+  errors,
+} from './report/errors.js'
 export { WarningCode } from './report/warnings.js'
 export type { CacheHandle, AsyncCacheHandle, CacheKind, CachePeek, PeekStatus, WarmOptions, WarmReport } from './call/handle.js'
-export type { Cached, AsyncCached, AsyncResult, ChosenCached, CacheFunction, AsyncCacheFunction, ChoosingCacheFunction } from './api/define.js'
+export type {
+  Cached,
+  AsyncCached,
+  AsyncResult,
+  ChosenCached,
+  CacheFunction,
+  AsyncCacheFunction,
+  ChoosingCacheFunction,
+} from './api/define.js'
 export type { CacheStatsSnapshot } from './report/stats.js'
-

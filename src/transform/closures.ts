@@ -35,7 +35,14 @@ const FIX = 'pass it as an argument, or give key=… that includes it'
 /** Whether anything but the module lies between the function and the file: an enclosing function, block or loop. */
 export function isNested(node: TS.Node): boolean {
   for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent) {
-    if (ts.isFunctionLike(current) || ts.isClassStaticBlockDeclaration(current) || ts.isBlock(current) || ts.isCaseBlock(current) || ts.isCatchClause(current)) return true
+    if (
+      ts.isFunctionLike(current) ||
+      ts.isClassStaticBlockDeclaration(current) ||
+      ts.isBlock(current) ||
+      ts.isCaseBlock(current) ||
+      ts.isCatchClause(current)
+    )
+      return true
     if (ts.isForStatement(current) || ts.isForInStatement(current) || ts.isForOfStatement(current)) return true
   }
   return false
@@ -56,8 +63,10 @@ function describeScope(scope: Scope): string {
   const node = scope.node
   const name = (node as { name?: TS.Node }).name
   const named = name && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) ? name.text : undefined
-  if (ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) return named ? `the enclosing function ${named}` : 'the enclosing function'
-  if (ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node)) return named ? `the enclosing method ${named}` : 'the enclosing method'
+  if (ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node))
+    return named ? `the enclosing function ${named}` : 'the enclosing function'
+  if (ts.isMethodDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node))
+    return named ? `the enclosing method ${named}` : 'the enclosing method'
   if (ts.isConstructorDeclaration(node)) return 'the enclosing constructor'
   if (ts.isArrowFunction(node)) return 'the enclosing arrow function'
   if (ts.isCatchClause(node)) return 'the enclosing catch clause'
@@ -110,7 +119,8 @@ function skipParentheses(node: TS.Node): { node: TS.Node; parent: TS.Node } {
 function isDiscarded(expression: TS.Node): boolean {
   const { node, parent } = skipParentheses(expression)
   if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) return true
-  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.CommaToken) return parent.left === node || isDiscarded(parent)
+  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.CommaToken)
+    return parent.left === node || isDiscarded(parent)
   return ts.isForStatement(parent) && (parent.incrementor === node || parent.initializer === node)
 }
 
@@ -126,7 +136,9 @@ function isWriteOnly(identifier: TS.Identifier): boolean {
     if (operator >= ts.SyntaxKind.FirstCompoundAssignment && operator <= ts.SyntaxKind.LastCompoundAssignment) return isDiscarded(parent)
     return false
   }
-  const update = (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) && (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken)
+  const update =
+    (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) &&
+    (parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken)
   return update && isDiscarded(parent)
 }
 

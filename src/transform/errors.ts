@@ -155,7 +155,9 @@ export class ErrorReporter {
    */
   at(offset: number, length: number, text: string, masked = false): TransformError {
     const source = masked
-      ? this.source.slice(0, offset) + this.source.slice(offset, offset + length).replace(/[^\n]/g, '*') + this.source.slice(offset + length)
+      ? this.source.slice(0, offset) +
+        this.source.slice(offset, offset + length).replace(/[^\n]/g, '*') +
+        this.source.slice(offset + length)
       : this.source
     return new TransformError({ file: this.file, label: this.label, source, offset, length, text })
   }
@@ -198,6 +200,9 @@ export class ErrorReporter {
     const sorted = [...this.problems].sort((a, b) => a.offset - b.offset)
     const first = sorted[0]!
     if (sorted.length === 1) throw first
-    throw new TransformError({ file: this.file, label: this.label, source: this.source, offset: first.offset, length: first.length, text: first.text }, sorted)
+    throw new TransformError(
+      { file: this.file, label: this.label, source: this.source, offset: first.offset, length: first.length, text: first.text },
+      sorted,
+    )
   }
 }

@@ -219,7 +219,12 @@ function registerDisabled(
     runtime: options.runtime ?? 'twat-cache',
     commonJs: isCommonJsScript(file, sourceFile),
     // Neither versions nor closure checks are asked for by a disabled site.
-    versions: new SiteVersions({ sourceFile, file, graph: new ModuleGraph(), references: () => new ReferenceIndex(new FileScopes(sourceFile)) }),
+    versions: new SiteVersions({
+      sourceFile,
+      file,
+      graph: new ModuleGraph(),
+      references: () => new ReferenceIndex(new FileScopes(sourceFile)),
+    }),
     checkClosures: () => undefined,
     strict: false,
     disabled: true,
@@ -296,4 +301,3 @@ function rewrite(
     dependencies: versions.dependencies,
   }
 }
-

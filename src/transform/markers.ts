@@ -111,7 +111,8 @@ function checkOptionsLiteral(kind: CacheKindName, options: TS.ObjectLiteralExpre
       continue
     }
     const nameNode = property.name
-    const written = ts.isIdentifier(nameNode) || ts.isStringLiteral(nameNode) || ts.isNumericLiteral(nameNode) ? nameNode.text : nameNode.getText()
+    const written =
+      ts.isIdentifier(nameNode) || ts.isStringLiteral(nameNode) || ts.isNumericLiteral(nameNode) ? nameNode.text : nameNode.getText()
     const name = canonicalOption(written)
     if (!name) {
       errors.report(errors.at(nameNode.getStart(), nameNode.getWidth(), unknownOptionMessage(written, `in ${kind}() options`)))
@@ -132,7 +133,8 @@ function checkOptionsLiteral(kind: CacheKindName, options: TS.ObjectLiteralExpre
     literal.push({ name, value: { literal: true, value: value.value }, start, length })
   }
   // The options together are only checked when each is valid: a rule about two options says nothing new then.
-  if (complete && errors.count === errorsBefore) errors.attempt(() => checkCombination(literal, { start: options.getStart(), length: 1 }, errors))
+  if (complete && errors.count === errorsBefore)
+    errors.attempt(() => checkCombination(literal, { start: options.getStart(), length: 1 }, errors))
   // Values that are code (`key: keyOf`) are known to be given; only spreads and computed names hide options.
   const hidden = options.properties.some((p) => ts.isSpreadAssignment(p) || !p.name || ts.isComputedPropertyName(p.name))
   return { present, known, complete: !hidden }

@@ -20,7 +20,10 @@ export type ResolvedModule =
   | { readonly type: 'missing'; readonly specifier: string }
 
 /** A resolver given by the caller (the tsc plugin): the resolved file, or undefined to fall back to the default. */
-export type ResolveHook = (specifier: string, containingFile: string) => { readonly file: string; readonly external: boolean; readonly packageName?: string; readonly packageVersion?: string } | undefined
+export type ResolveHook = (
+  specifier: string,
+  containingFile: string,
+) => { readonly file: string; readonly external: boolean; readonly packageName?: string; readonly packageVersion?: string } | undefined
 
 const BUILTINS: ReadonlySet<string> = new Set(builtinModules)
 
@@ -147,10 +150,16 @@ export class ModuleResolver {
     const config = this.nearestConfig(directory) ?? ''
     let entry = this.compilerOptions.get(config)
     if (!entry) {
-      const options: TS.CompilerOptions = config ? readCompilerOptions(config) : { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }
+      const options: TS.CompilerOptions = config
+        ? readCompilerOptions(config)
+        : { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }
       // Resolve JavaScript and JSON modules too: their content counts whatever the project compiles.
       Object.assign(options, { allowJs: true, resolveJsonModule: true })
-      const cache = ts.createModuleResolutionCache(config ? path.dirname(config) : directory, (name) => (ts.sys.useCaseSensitiveFileNames ? name : name.toLowerCase()), options)
+      const cache = ts.createModuleResolutionCache(
+        config ? path.dirname(config) : directory,
+        (name) => (ts.sys.useCaseSensitiveFileNames ? name : name.toLowerCase()),
+        options,
+      )
       entry = { options, cache }
       this.compilerOptions.set(config, entry)
     }

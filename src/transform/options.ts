@@ -6,7 +6,14 @@
 import type TS from 'typescript'
 import { ts } from './typescript.js'
 import { createCacheConfig } from '../runtime/options/config.js'
-import { CODE_OPTIONS, OPTION_ALIASES, OPTION_NAMES, canonicalOptionName, validateOption, type OptionName } from '../runtime/options/schema.js'
+import {
+  CODE_OPTIONS,
+  OPTION_ALIASES,
+  OPTION_NAMES,
+  canonicalOptionName,
+  validateOption,
+  type OptionName,
+} from '../runtime/options/schema.js'
 import { didYouMean } from '../runtime/options/suggestions.js'
 import { KEY_OPTIONS } from '../runtime/options/secrets.js'
 import { ValidationError } from '../runtime/report/errors.js'
@@ -71,11 +78,20 @@ export function tagOptions(tag: CacheTag, errors: ErrorReporter): SiteOption[] {
     if (!name) throw errors.at(option.start, option.written.length, unknownOptionMessage(option.written, `in @${tag.name} tag`))
     const earlier = seen.get(name)
     if (earlier !== undefined) {
-      throw errors.at(option.start, option.written.length, `option ${name} is given twice in this tag (as ${earlier} and ${option.written}); keep one`)
+      throw errors.at(
+        option.start,
+        option.written.length,
+        `option ${name} is given twice in this tag (as ${earlier} and ${option.written}); keep one`,
+      )
     }
     seen.set(name, option.written)
     const span = { start: option.start, length: option.end - option.start }
-    if (CODE_OPTIONS.has(name as OptionName) && option.syntax === 'bare' && IDENTIFIER_PATH.test(option.valueText) && typeof option.value === 'string') {
+    if (
+      CODE_OPTIONS.has(name as OptionName) &&
+      option.syntax === 'bare' &&
+      IDENTIFIER_PATH.test(option.valueText) &&
+      typeof option.value === 'string'
+    ) {
       return { name, value: { literal: false, code: option.valueText }, ...span }
     }
     if (KEY_OPTIONS.has(name)) {
@@ -112,7 +128,10 @@ export function resolveDefaults(defaults: Record<string, unknown> | undefined): 
   for (const [written, value] of Object.entries(defaults ?? {})) {
     const name = canonicalOption(written)
     if (!name) throw new Error(`twat-cache transform: ${unknownOptionMessage(written, 'in the defaults option')}`)
-    if (KEY_OPTIONS.has(name)) throw new Error(`twat-cache transform: ${keyInTagMessage(name, 'in the defaults option (it would be written into every transformed file)')}`)
+    if (KEY_OPTIONS.has(name))
+      throw new Error(
+        `twat-cache transform: ${keyInTagMessage(name, 'in the defaults option (it would be written into every transformed file)')}`,
+      )
     try {
       validateOption(name, value)
     } catch (error) {

@@ -33,7 +33,12 @@ function isReference(id: TS.Identifier): boolean {
   if (ts.isQualifiedName(p)) return p.left === id
   if (ts.isShorthandPropertyAssignment(p)) return p.name === id || p.objectAssignmentInitializer === id
   if (
-    (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p) || ts.isSetAccessorDeclaration(p) || ts.isEnumMember(p)) &&
+    (ts.isPropertyAssignment(p) ||
+      ts.isPropertyDeclaration(p) ||
+      ts.isMethodDeclaration(p) ||
+      ts.isGetAccessorDeclaration(p) ||
+      ts.isSetAccessorDeclaration(p) ||
+      ts.isEnumMember(p)) &&
     p.name === id
   ) {
     return false
@@ -41,16 +46,26 @@ function isReference(id: TS.Identifier): boolean {
   if (ts.isBindingElement(p)) return p.initializer === id
   if (ts.isVariableDeclaration(p) || ts.isParameter(p)) return p.initializer === id
   if (
-    ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) || ts.isEnumDeclaration(p) ||
-    ts.isModuleDeclaration(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isImportSpecifier(p) || ts.isImportEqualsDeclaration(p) ||
-    ts.isExportSpecifier(p) || ts.isNamespaceExport(p)
+    ts.isFunctionDeclaration(p) ||
+    ts.isFunctionExpression(p) ||
+    ts.isClassDeclaration(p) ||
+    ts.isClassExpression(p) ||
+    ts.isEnumDeclaration(p) ||
+    ts.isModuleDeclaration(p) ||
+    ts.isImportClause(p) ||
+    ts.isNamespaceImport(p) ||
+    ts.isImportSpecifier(p) ||
+    ts.isImportEqualsDeclaration(p) ||
+    ts.isExportSpecifier(p) ||
+    ts.isNamespaceExport(p)
   ) {
     return false
   }
   if (ts.isLabeledStatement(p) || ts.isBreakStatement(p) || ts.isContinueStatement(p)) return false
   if (ts.isMetaProperty(p) || ts.isJsxAttribute(p) || ts.isJsxNamespacedName(p)) return false
   // `<div>` is an element name, `<Panel>` a binding.
-  if ((ts.isJsxOpeningElement(p) || ts.isJsxSelfClosingElement(p) || ts.isJsxClosingElement(p)) && p.tagName === id) return !/^[a-z]/.test(id.text)
+  if ((ts.isJsxOpeningElement(p) || ts.isJsxSelfClosingElement(p) || ts.isJsxClosingElement(p)) && p.tagName === id)
+    return !/^[a-z]/.test(id.text)
   return true
 }
 
@@ -90,8 +105,14 @@ export class ReferenceIndex {
         if (ownThis) usesSuper = true
         return
       }
-      if (ownThis && ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword) thisMembers.add(node.name.text)
-      if (ownThis && ts.isElementAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && ts.isStringLiteralLike(node.argumentExpression)) {
+      if (ownThis && ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword)
+        thisMembers.add(node.name.text)
+      if (
+        ownThis &&
+        ts.isElementAccessExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ThisKeyword &&
+        ts.isStringLiteralLike(node.argumentExpression)
+      ) {
         thisMembers.add(node.argumentExpression.text)
       }
       if (ts.isCallExpression(node)) {
@@ -101,7 +122,8 @@ export class ReferenceIndex {
         if ((isImport || isRequire) && first && ts.isStringLiteralLike(first)) dynamicImports.push(first.text)
       }
       // Functions (not arrows) and class members have a `this` of their own.
-      const keepsThis = ownThis && (node === root || !((isFunctionScope(node) && !ts.isArrowFunction(node)) || ts.isPropertyDeclaration(node)))
+      const keepsThis =
+        ownThis && (node === root || !((isFunctionScope(node) && !ts.isArrowFunction(node)) || ts.isPropertyDeclaration(node)))
       ts.forEachChild(node, (child) => visit(child, keepsThis))
     }
     visit(root, true)

@@ -10,7 +10,15 @@ import type { IdAllocator } from './ids.js'
 import type { MarkerCall } from './markers.js'
 import { checkCombination, optionCode, renderOptions, tagOptions, type SiteOption } from './options.js'
 import { asyncHandle, siteFacts, type KnownOptions } from './site-facts.js'
-import { siteQualifiedName, type BindingSite, type DeclarationSite, type MethodSite, type ObjectMethodSite, type PrivateMethodSite, type TagSite } from './sites.js'
+import {
+  siteQualifiedName,
+  type BindingSite,
+  type DeclarationSite,
+  type MethodSite,
+  type ObjectMethodSite,
+  type PrivateMethodSite,
+  type TagSite,
+} from './sites.js'
 import type { ClosureSite } from './closures.js'
 import type { ErrorReporter } from './errors.js'
 import { markerSiteInfo, tagSiteInfo, type SiteListener } from './site-report.js'
@@ -18,7 +26,16 @@ import type { CacheKindName } from './tags.js'
 import type { SiteVersions } from './versions.js'
 
 /** Runtime exports the emitted code imports, in the order the import lists them. */
-const RUNTIME_EXPORTS = ['mcache', 'bcache', 'fcache', 'acache', 'ucache', 'cachedMethod', 'registerDeclaredCache', 'registerDisabledSite'] as const
+const RUNTIME_EXPORTS = [
+  'mcache',
+  'bcache',
+  'fcache',
+  'acache',
+  'ucache',
+  'cachedMethod',
+  'registerDeclaredCache',
+  'registerDisabledSite',
+] as const
 type RuntimeExport = (typeof RUNTIME_EXPORTS)[number]
 
 /** The plugin's defaults: option name → value code and the value itself (for build-time checks). */
@@ -93,9 +110,13 @@ export class Rewriter {
     const qualified = siteQualifiedName(site)
     if (!given.has('name')) entries.push(['name', JSON.stringify(ids.claim(qualified))])
     const known: KnownOptions = new Map([...fromDefaults, ...options].map((o) => [o.name, o.value.literal ? o.value : { literal: false }]))
-    const version = this.analyze({ node: site.node, fn: site.node, kind: site.tag.kind, known, complete: true, qualified }, !given.has('version'))
+    const version = this.analyze(
+      { node: site.node, fn: site.node, kind: site.tag.kind, known, complete: true, qualified },
+      !given.has('version'),
+    )
     if (version !== undefined) entries.push(['version', JSON.stringify(version)])
-    if (this.ctx.onSite && errors.count === errorsBefore) this.ctx.onSite(tagSiteInfo(this.ctx.sourceFile, site.node, site.tag.kind, [...fromDefaults, ...options], entries))
+    if (this.ctx.onSite && errors.count === errorsBefore)
+      this.ctx.onSite(tagSiteInfo(this.ctx.sourceFile, site.node, site.tag.kind, [...fromDefaults, ...options], entries))
     return renderOptions(entries)
   }
 
@@ -286,7 +307,9 @@ export class Rewriter {
         type = parameter.dotDotDotToken ? 'any[]' : `Parameters<${implType}>[${i}]`
       }
       const initializer = parameter.initializer ? (this.typed ? ' = undefined!' : ' = undefined') : ''
-      list.push(`${parameter.dotDotDotToken ? '...' : ''}${name}${parameter.questionToken ? '?' : ''}${type ? `: ${type}` : ''}${initializer}`)
+      list.push(
+        `${parameter.dotDotDotToken ? '...' : ''}${name}${parameter.questionToken ? '?' : ''}${type ? `: ${type}` : ''}${initializer}`,
+      )
       refs.push(parameter.dotDotDotToken ? `...typeof ${name}` : `typeof ${name}`)
     }
     // `this` forwarded by the wrapper must have a type under noImplicitThis; unknown accepts every caller. It never
@@ -324,7 +347,9 @@ export class Rewriter {
    */
   private method(site: MethodSite): void {
     const name = site.node.name
-    const access = ts.isIdentifier(name) ? `.${name.text}` : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify((name as TS.StringLiteral).text)}]`
+    const access = ts.isIdentifier(name)
+      ? `.${name.text}`
+      : `[${ts.isNumericLiteral(name) ? name.text : JSON.stringify((name as TS.StringLiteral).text)}]`
     const target = site.isStatic ? 'this' : 'this.prototype'
     const statement = this.ctx.disabled
       ? `${this.use('registerDisabledSite')}(${target}${access}, ${this.disabledSiteCode(site, site.node)});`
@@ -400,7 +425,10 @@ export class Rewriter {
     }
     if (!marker.present.has('name')) entries.push(`name: ${JSON.stringify(ids.claim(marker.qualified))}`)
     const { kind, qualified, complete } = marker
-    const version = this.analyze({ node: marker.versionNode, fn: marker.fn, kind, known, complete, qualified }, !marker.present.has('version'))
+    const version = this.analyze(
+      { node: marker.versionNode, fn: marker.fn, kind, known, complete, qualified },
+      !marker.present.has('version'),
+    )
     if (version !== undefined) entries.push(`version: ${JSON.stringify(version)}`)
     this.ctx.onSite?.(markerSiteInfo(sourceFile, marker, defaults, entries))
     if (!entries.length) return

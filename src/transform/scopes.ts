@@ -9,7 +9,19 @@
 import type TS from 'typescript'
 import { ts } from './typescript.js'
 
-export type BindingKind = 'var' | 'let' | 'const' | 'parameter' | 'function' | 'class' | 'enum' | 'namespace' | 'import' | 'catch' | 'arguments' | 'ambient'
+export type BindingKind =
+  | 'var'
+  | 'let'
+  | 'const'
+  | 'parameter'
+  | 'function'
+  | 'class'
+  | 'enum'
+  | 'namespace'
+  | 'import'
+  | 'catch'
+  | 'arguments'
+  | 'ambient'
 
 export type ScopeKind = 'module' | 'namespace' | 'function' | 'block' | 'class'
 
@@ -53,7 +65,8 @@ function hasDeclareModifier(node: TS.Node): boolean {
 /** Nodes that are only types: never code, never visited. */
 export function isTypeOnly(node: TS.Node): boolean {
   // `class A extends Base<T>`: the base is an expression (its type arguments are types, skipped on the way down).
-  if (ts.isExpressionWithTypeArguments(node)) return !(ts.isHeritageClause(node.parent) && node.parent.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent.parent))
+  if (ts.isExpressionWithTypeArguments(node))
+    return !(ts.isHeritageClause(node.parent) && node.parent.token === ts.SyntaxKind.ExtendsKeyword && ts.isClassLike(node.parent.parent))
   return (
     ts.isTypeNode(node) ||
     ts.isInterfaceDeclaration(node) ||
@@ -71,7 +84,13 @@ function isAssignmentOperator(kind: TS.SyntaxKind): boolean {
 /** Identifiers an assignment target writes: `a`, `{ a, b: [c] }`, `[a = 1, ...b]`. */
 function assignmentTargets(node: TS.Expression, out: TS.Identifier[]): void {
   let expression = node
-  while (ts.isParenthesizedExpression(expression) || ts.isNonNullExpression(expression) || ts.isAsExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isTypeAssertionExpression(expression)) {
+  while (
+    ts.isParenthesizedExpression(expression) ||
+    ts.isNonNullExpression(expression) ||
+    ts.isAsExpression(expression) ||
+    ts.isSatisfiesExpression(expression) ||
+    ts.isTypeAssertionExpression(expression)
+  ) {
     expression = expression.expression
   }
   if (ts.isIdentifier(expression)) out.push(expression)
@@ -119,7 +138,13 @@ export class FileScopes {
     return scope
   }
 
-  private declare(scope: Scope, name: TS.Identifier, kind: BindingKind, declaration: TS.Node, extra: { specifier?: string; typeOnly?: boolean } = {}): void {
+  private declare(
+    scope: Scope,
+    name: TS.Identifier,
+    kind: BindingKind,
+    declaration: TS.Node,
+    extra: { specifier?: string; typeOnly?: boolean } = {},
+  ): void {
     const existing = scope.bindings.get(name.text)
     // Overloads, merged enums and namespaces, `var` twice: one binding, every declaration.
     if (existing) {
@@ -144,8 +169,15 @@ export class FileScopes {
     if (ts.isImportDeclaration(node)) return this.importDeclaration(node, scope)
     if (ts.isImportEqualsDeclaration(node)) {
       const reference = node.moduleReference
-      const specifier = ts.isExternalModuleReference(reference) && ts.isStringLiteral(reference.expression) ? reference.expression.text : undefined
-      this.declare(scope, node.name, specifier === undefined ? 'const' : 'import', node, specifier === undefined ? {} : { specifier, typeOnly: node.isTypeOnly })
+      const specifier =
+        ts.isExternalModuleReference(reference) && ts.isStringLiteral(reference.expression) ? reference.expression.text : undefined
+      this.declare(
+        scope,
+        node.name,
+        specifier === undefined ? 'const' : 'import',
+        node,
+        specifier === undefined ? {} : { specifier, typeOnly: node.isTypeOnly },
+      )
       return
     }
     if (isFunctionScope(node)) return this.functionLike(node as TS.FunctionLikeDeclaration | TS.ClassStaticBlockDeclaration, scope)
@@ -188,7 +220,10 @@ export class FileScopes {
     if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {
       if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) assignmentTargets(node.left, this.pendingWrites)
       else if (ts.isIdentifier(node.left)) this.pendingWrites.push(node.left)
-    } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+    } else if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
       assignmentTargets(node.operand, this.pendingWrites)
     }
     ts.forEachChild(node, (child) => this.visit(child, scope))
@@ -199,7 +234,11 @@ export class FileScopes {
       const names: TS.Identifier[] = []
       for (const declaration of node.declarationList.declarations) boundNames(declaration.name, names)
       for (const name of names) this.declare(scope, name, 'ambient', node)
-    } else if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node) || ts.isModuleDeclaration(node)) && node.name && ts.isIdentifier(node.name)) {
+    } else if (
+      (ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) || ts.isEnumDeclaration(node) || ts.isModuleDeclaration(node)) &&
+      node.name &&
+      ts.isIdentifier(node.name)
+    ) {
       this.declare(scope, node.name, 'ambient', node)
     }
   }
@@ -212,7 +251,9 @@ export class FileScopes {
     if (clause.name) this.declare(scope, clause.name, 'import', node, { specifier, typeOnly })
     const bindings = clause.namedBindings
     if (bindings && ts.isNamespaceImport(bindings)) this.declare(scope, bindings.name, 'import', node, { specifier, typeOnly })
-    else if (bindings) for (const element of bindings.elements) this.declare(scope, element.name, 'import', node, { specifier, typeOnly: typeOnly || element.isTypeOnly })
+    else if (bindings)
+      for (const element of bindings.elements)
+        this.declare(scope, element.name, 'import', node, { specifier, typeOnly: typeOnly || element.isTypeOnly })
   }
 
   private functionLike(node: TS.FunctionLikeDeclaration | TS.ClassStaticBlockDeclaration, scope: Scope): void {

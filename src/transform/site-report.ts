@@ -60,7 +60,8 @@ export function tagSiteInfo(
   entries: ReadonlyArray<readonly [string, string]>,
 ): SiteInfo {
   const values: Record<string, unknown> = {}
-  for (const option of options) if (option.value.literal && option.name !== 'name' && option.name !== 'version') values[option.name] = option.value.value
+  for (const option of options)
+    if (option.value.literal && option.name !== 'name' && option.name !== 'version') values[option.name] = option.value.value
   const code: Record<string, string> = {}
   for (const [name, text] of entries) code[name] = text
   const { name, version, ...rest } = code
@@ -91,7 +92,11 @@ export function markerSiteInfo(
       if (!property.name || ts.isComputedPropertyName(property.name)) continue
       const text = property.name.getText(sourceFile).replace(/^["']|["']$/g, '')
       const written = canonicalOption(text) ?? text
-      const valueNode = ts.isPropertyAssignment(property) ? property.initializer : ts.isShorthandPropertyAssignment(property) ? property.name : property
+      const valueNode = ts.isPropertyAssignment(property)
+        ? property.initializer
+        : ts.isShorthandPropertyAssignment(property)
+          ? property.name
+          : property
       code[written] = valueNode.getText(sourceFile)
       const literal = ts.isPropertyAssignment(property) ? literalValue(property.initializer) : undefined
       if (literal) values[written] = literal.value

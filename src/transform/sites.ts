@@ -64,7 +64,9 @@ function hasModifier(node: TS.Node, kind: TS.SyntaxKind): boolean {
 }
 
 /** `(…)`, `… as T`, `… satisfies T`, `…!`, `<T>…`: wrappers that leave the value as it is. */
-function isOuterExpression(node: TS.Node): node is TS.ParenthesizedExpression | TS.AsExpression | TS.SatisfiesExpression | TS.NonNullExpression | TS.TypeAssertion {
+function isOuterExpression(
+  node: TS.Node,
+): node is TS.ParenthesizedExpression | TS.AsExpression | TS.SatisfiesExpression | TS.NonNullExpression | TS.TypeAssertion {
   return (
     ts.isParenthesizedExpression(node) ||
     ts.isAsExpression(node) ||
@@ -110,15 +112,17 @@ function documented(node: TS.Node): TS.Node {
   }
 }
 
-const SUPPORTED =
-  'tag a function declaration, a function or arrow assigned to const/let/var, a class method or an object method'
+const SUPPORTED = 'tag a function declaration, a function or arrow assigned to const/let/var, a class method or an object method'
 
 /** Match a tag to the construct it documents; unsupported constructs are build errors at the tag. */
 function classify(node: TS.Node, tag: CacheTag, errors: ErrorReporter): TagSite {
   const fail = (message: string): never => {
     throw errors.at(tag.start, tag.end - tag.start, message)
   }
-  const generator = (): never => fail('a generator function cannot be cached (its result is an iterator that can be consumed once); cache a function that returns an array instead')
+  const generator = (): never =>
+    fail(
+      'a generator function cannot be cached (its result is an iterator that can be consumed once); cache a function that returns an array instead',
+    )
 
   if (ts.isFunctionDeclaration(node)) {
     if (hasModifier(node, ts.SyntaxKind.DeclareKeyword) || !node.body) {
@@ -129,7 +133,8 @@ function classify(node: TS.Node, tag: CacheTag, errors: ErrorReporter): TagSite 
   }
   if (ts.isVariableStatement(node)) {
     const declarations = node.declarationList.declarations
-    if (hasModifier(node, ts.SyntaxKind.DeclareKeyword)) fail('a declare statement has no function to cache: put the cache tag on the implementation')
+    if (hasModifier(node, ts.SyntaxKind.DeclareKeyword))
+      fail('a declare statement has no function to cache: put the cache tag on the implementation')
     if (declarations.length !== 1) fail('this statement declares several variables: declare the cached function in its own statement')
     return classify(declarations[0]!, tag, errors)
   }
@@ -164,8 +169,10 @@ function classify(node: TS.Node, tag: CacheTag, errors: ErrorReporter): TagSite 
   }
   if (ts.isMethodDeclaration(node)) {
     if (node.asteriskToken) generator()
-    if (hasModifier(node, ts.SyntaxKind.AbstractKeyword)) fail('an abstract method has no body to cache: put the cache tag on the implementing method of the subclass')
-    if (hasModifier(node, ts.SyntaxKind.DeclareKeyword)) fail('a declare member has no body to cache: put the cache tag on the implementation')
+    if (hasModifier(node, ts.SyntaxKind.AbstractKeyword))
+      fail('an abstract method has no body to cache: put the cache tag on the implementing method of the subclass')
+    if (hasModifier(node, ts.SyntaxKind.DeclareKeyword))
+      fail('a declare member has no body to cache: put the cache tag on the implementation')
     if (!node.body) fail('this method has no body (an overload signature): put the cache tag on the implementation')
     if (ts.isComputedPropertyName(node.name)) fail('a cached method needs a plain name, not a computed [name]')
     const withBody = node as MethodSite['node']
@@ -187,8 +194,10 @@ function classify(node: TS.Node, tag: CacheTag, errors: ErrorReporter): TagSite 
   if (ts.isSetAccessorDeclaration(node)) return fail('a setter cannot be cached: setters return nothing to cache')
   if (ts.isConstructorDeclaration(node)) return fail('a constructor cannot be cached: cache a static factory method instead')
   if (ts.isPropertyDeclaration(node)) {
-    if (hasModifier(node, ts.SyntaxKind.DeclareKeyword)) fail('a declare field has no function to cache: put the cache tag on the implementation')
-    if (hasModifier(node, ts.SyntaxKind.AbstractKeyword)) fail('an abstract member has no body to cache: put the cache tag on the implementation')
+    if (hasModifier(node, ts.SyntaxKind.DeclareKeyword))
+      fail('a declare field has no function to cache: put the cache tag on the implementation')
+    if (hasModifier(node, ts.SyntaxKind.AbstractKeyword))
+      fail('an abstract member has no body to cache: put the cache tag on the implementation')
     return fail('a class field cannot be cached (every instance would build its own cache): write it as a method')
   }
   if (ts.isClassLike(node)) return fail('a cache tag on a class: put it on the methods to cache')
@@ -225,7 +234,13 @@ export function findTagSites(sourceFile: TS.SourceFile, errors: ErrorReporter): 
           const earlier = firstTag.get(site.node)
           if (earlier) {
             const line = source.slice(0, earlier.start).split('\n').length
-            errors.report(errors.at(tag.start, tag.end - tag.start, `a second cache tag on the same function (the first, @${earlier.name}, is on line ${line}): keep one`))
+            errors.report(
+              errors.at(
+                tag.start,
+                tag.end - tag.start,
+                `a second cache tag on the same function (the first, @${earlier.name}, is on line ${line}): keep one`,
+              ),
+            )
             continue
           }
           firstTag.set(site.node, tag)

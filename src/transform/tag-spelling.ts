@@ -19,27 +19,42 @@ const NEAR_MISSES: Readonly<Record<string, string>> = {
 /** Every spelling of "cache" one edit away (deleted, swapped, replaced or added letter), as regular expressions. */
 const CACHE_ONE_EDIT = [
   'cache',
-  'ache', 'cche', 'cahe', 'cace', 'cach',
-  'acche', 'ccahe', 'cahce', 'caceh',
-  '[a-z]ache', 'c[a-z]che', 'ca[a-z]he', 'cac[a-z]e', 'cach[a-z]',
-  '[a-z]cache', 'c[a-z]ache', 'ca[a-z]che', 'cac[a-z]he', 'cach[a-z]e', 'cache[a-z]',
+  'ache',
+  'cche',
+  'cahe',
+  'cace',
+  'cach',
+  'acche',
+  'ccahe',
+  'cahce',
+  'caceh',
+  '[a-z]ache',
+  'c[a-z]che',
+  'ca[a-z]he',
+  'cac[a-z]e',
+  'cach[a-z]',
+  '[a-z]cache',
+  'c[a-z]ache',
+  'ca[a-z]che',
+  'cac[a-z]he',
+  'cach[a-z]e',
+  'cache[a-z]',
 ].join('|')
 
 /**
  * Text that may hold a misspelt cache tag: a superset of the names {@link suggestCacheTag} reports (an optional
  * leading letter covers mcache … ucache and their misspellings), cheap enough for a bundler's code filter.
  */
-export const MISSPELT_TAG_TEXT: RegExp = new RegExp(
-  `@(?:[a-z]?(?:${CACHE_ONE_EDIT})|${Object.keys(NEAR_MISSES).join('|')})\\b`,
-  'i',
-)
+export const MISSPELT_TAG_TEXT: RegExp = new RegExp(`@(?:[a-z]?(?:${CACHE_ONE_EDIT})|${Object.keys(NEAR_MISSES).join('|')})\\b`, 'i')
 
 /**
  * Optimal string alignment distance: Levenshtein plus swapped neighbours, the commonest typo (`@cahce`).
  * Hand-written: a dozen lines, and the runtime's suggestion helper counts a swap as two edits.
  */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  )
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1

@@ -183,20 +183,33 @@ function parseTag(
         if (!(CACHE_KINDS as readonly string[]).includes(word!)) {
           // Not a syntax error: record it and read on, so the options' errors are reported in the same build.
           const suggestion = didYouMean(word!, CACHE_KINDS)
-          errors.report(errors.at(t.offset(wordStart), word!.length,
-            `unknown cache kind "${word}" in @cache tag${suggestion ? ` (did you mean ${suggestion}?)` : ''}; expected one of ${CACHE_KINDS.join(', ')}, or key=value options`))
+          errors.report(
+            errors.at(
+              t.offset(wordStart),
+              word!.length,
+              `unknown cache kind "${word}" in @cache tag${suggestion ? ` (did you mean ${suggestion}?)` : ''}; expected one of ${CACHE_KINDS.join(', ')}, or key=value options`,
+            ),
+          )
           continue
         }
         kind = word as CacheKindName
         continue
       }
-      fail(wordStart, word!.length, `expected key=value in @${raw.name} tag, got "${word}"${raw.name === 'cache' ? ' (the cache kind comes first: @cache mcache maxsize=100)' : ''}`)
+      fail(
+        wordStart,
+        word!.length,
+        `expected key=value in @${raw.name} tag, got "${word}"${raw.name === 'cache' ? ' (the cache kind comes first: @cache mcache maxsize=100)' : ''}`,
+      )
     }
     t.i++ // '='
     const valueStart = t.i
     const parsed = parseValue(t, false, word!, fail)
     if (!t.atEnd && !/\s/.test(t.char!)) {
-      fail(t.i, 1, `unexpected ${JSON.stringify(t.char)} after the value of ${word}; separate options with spaces and quote values that contain spaces`)
+      fail(
+        t.i,
+        1,
+        `unexpected ${JSON.stringify(t.char)} after the value of ${word}; separate options with spaces and quote values that contain spaces`,
+      )
     }
     options.push({
       written: word!,

@@ -60,7 +60,12 @@ export function assertTscTypeScript(ts: unknown): asserts ts is typeof TS {
   )
 }
 
-function transformOptions(program: TS.Program, config: TscPluginConfig, ts: typeof TS, host: TS.CompilerHost | undefined): TransformOptions {
+function transformOptions(
+  program: TS.Program,
+  config: TscPluginConfig,
+  ts: typeof TS,
+  host: TS.CompilerHost | undefined,
+): TransformOptions {
   const configFile = (program.getCompilerOptions() as { configFilePath?: unknown }).configFilePath
   const base = typeof configFile === 'string' ? path.dirname(configFile) : program.getCurrentDirectory()
   const options: TransformOptions = { root: path.resolve(base, config.root ?? '.'), typescript: ts }
@@ -81,7 +86,15 @@ function programModuleGraph(program: TS.Program, ts: typeof TS, programHost: TS.
   const host = programHost ?? ts.createCompilerHost(options)
   return new ModuleGraph({
     resolve: (specifier, containingFile) => {
-      const { resolvedModule } = ts.resolveModuleName(specifier, containingFile, { ...options, allowJs: true, resolveJsonModule: true }, host, undefined, undefined, ts.ModuleKind.ESNext)
+      const { resolvedModule } = ts.resolveModuleName(
+        specifier,
+        containingFile,
+        { ...options, allowJs: true, resolveJsonModule: true },
+        host,
+        undefined,
+        undefined,
+        ts.ModuleKind.ESNext,
+      )
       if (!resolvedModule) return undefined
       const external = resolvedModule.isExternalLibraryImport === true || /[\\/]node_modules[\\/]/.test(resolvedModule.resolvedFileName)
       const id = resolvedModule.packageId
@@ -92,8 +105,21 @@ function programModuleGraph(program: TS.Program, ts: typeof TS, programHost: TS.
 }
 
 /** A tsc diagnostic for a transform error or warning, at the offending text of the source as written. */
-function diagnosticOf(problem: TransformError | TransformWarning, file: TS.SourceFile, category: TS.DiagnosticCategory, code: number): TS.DiagnosticWithLocation {
-  return { category, code, file, start: problem.offset, length: problem.length, messageText: `twat-cache: ${problem.text}`, source: 'twat-cache' }
+function diagnosticOf(
+  problem: TransformError | TransformWarning,
+  file: TS.SourceFile,
+  category: TS.DiagnosticCategory,
+  code: number,
+): TS.DiagnosticWithLocation {
+  return {
+    category,
+    code,
+    file,
+    start: problem.offset,
+    length: problem.length,
+    messageText: `twat-cache: ${problem.text}`,
+    source: 'twat-cache',
+  }
 }
 
 /**
@@ -121,7 +147,8 @@ export default function twatCacheProgramTransformer(
   const errors: TS.DiagnosticWithLocation[] = []
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || program.isSourceFileFromExternalLibrary(sourceFile)) continue
-    const onWarning = (warning: TransformWarning) => printWarning(diagnosticOf(warning, sourceFile, ts.DiagnosticCategory.Warning, WARNING_DIAGNOSTIC_CODE), program, ts)
+    const onWarning = (warning: TransformWarning) =>
+      printWarning(diagnosticOf(warning, sourceFile, ts.DiagnosticCategory.Warning, WARNING_DIAGNOSTIC_CODE), program, ts)
     try {
       const result = transform(sourceFile.text, sourceFile.fileName, { ...options, onWarning })
       if (result) replaced.set(sourceFile.fileName, result.code)
@@ -141,7 +168,10 @@ export default function twatCacheProgramTransformer(
 function rebuild(program: TS.Program, host: TS.CompilerHost | undefined, replaced: ReadonlyMap<string, string>, ts: typeof TS): TS.Program {
   const baseHost = host ?? ts.createCompilerHost(program.getCompilerOptions())
   // Unchanged files are handed over already parsed, so only the rewritten ones are parsed again.
-  const sourceFileFor = (fileName: string, languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions): TS.SourceFile | undefined => {
+  const sourceFileFor = (
+    fileName: string,
+    languageVersionOrOptions: TS.ScriptTarget | TS.CreateSourceFileOptions,
+  ): TS.SourceFile | undefined => {
     const code = replaced.get(fileName) ?? replaced.get(fileName.replace(/\\/g, '/'))
     if (code !== undefined) return ts.createSourceFile(fileName, code, languageVersionOrOptions, false)
     return program.getSourceFile(fileName)
@@ -189,7 +219,9 @@ function declareAsWritten(rebuilt: TS.Program, original: TS.Program, replaced: R
     const targets = bundled
       ? [undefined]
       : targetSourceFile
-        ? isReplaced(targetSourceFile) ? [original.getSourceFile(targetSourceFile.fileName)] : []
+        ? isReplaced(targetSourceFile)
+          ? [original.getSourceFile(targetSourceFile.fileName)]
+          : []
         : [...replaced.keys()].map((fileName) => original.getSourceFile(fileName))
     for (const target of targets) {
       if (!bundled && !target) continue
@@ -213,7 +245,9 @@ function declareAsWritten(rebuilt: TS.Program, original: TS.Program, replaced: R
     }
     return [
       ...declarationDiagnostics(undefined, cancellationToken).filter((d) => !isReplaced(d.file)),
-      ...[...replaced.keys()].flatMap((fileName) => original.getDeclarationDiagnostics(original.getSourceFile(fileName), cancellationToken)),
+      ...[...replaced.keys()].flatMap((fileName) =>
+        original.getDeclarationDiagnostics(original.getSourceFile(fileName), cancellationToken),
+      ),
     ]
   }
 }

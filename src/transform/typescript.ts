@@ -32,9 +32,7 @@ export function typeScriptVersion(module: unknown): string | undefined {
 export function isTypeScript6(module: unknown): module is typeof TS {
   const api = module as Partial<typeof TS> | null
   return (
-    typeof api?.createSourceFile === 'function' &&
-    typeof api.forEachChild === 'function' &&
-    /^6\./.test(typeScriptVersion(module) ?? '')
+    typeof api?.createSourceFile === 'function' && typeof api.forEachChild === 'function' && /^6\./.test(typeScriptVersion(module) ?? '')
   )
 }
 
@@ -81,7 +79,11 @@ function findTypeScript(root: string): typeof TS {
       }
     }
   }
-  throw new BuildPackageError(unusableTypeScriptMessage(found, 'the build step'), 'typescript', found.length ? TYPESCRIPT6_ALIAS_INSTALL : TYPESCRIPT6_INSTALL)
+  throw new BuildPackageError(
+    unusableTypeScriptMessage(found, 'the build step'),
+    'typescript',
+    found.length ? TYPESCRIPT6_ALIAS_INSTALL : TYPESCRIPT6_INSTALL,
+  )
 }
 
 const loadedByRoot = new Map<string, typeof TS>()

@@ -52,17 +52,31 @@ function describeEntry(checker: ts.TypeChecker, source: ts.SourceFile): string[]
     const at = symbol.declarations?.[0] ?? source
     if (symbol.flags & ts.SymbolFlags.Class) {
       const instance = checker.getDeclaredTypeOfSymbol(symbol)
-      lines.push(`class ${alias.name}`, ...members(checker, checker.getTypeOfSymbolAtLocation(symbol, at), at).filter((l) => !l.startsWith('  prototype:')), ...members(checker, instance, at).map((l) => `  #${l.trimStart()}`))
+      lines.push(
+        `class ${alias.name}`,
+        ...members(checker, checker.getTypeOfSymbolAtLocation(symbol, at), at).filter((l) => !l.startsWith('  prototype:')),
+        ...members(checker, instance, at).map((l) => `  #${l.trimStart()}`),
+      )
     } else if (symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Variable)) {
-      lines.push(`${symbol.flags & ts.SymbolFlags.Function ? 'function' : 'const'} ${alias.name}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(symbol, at), at, FLAGS))}`)
+      lines.push(
+        `${symbol.flags & ts.SymbolFlags.Function ? 'function' : 'const'} ${alias.name}: ${clean(checker.typeToString(checker.getTypeOfSymbolAtLocation(symbol, at), at, FLAGS))}`,
+      )
     }
     if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias)) {
       const declared = checker.getDeclaredTypeOfSymbol(symbol)
       const written = clean(checker.typeToString(declared, at, FLAGS | ts.TypeFormatFlags.InTypeAlias))
       const isObject = (declared.flags & ts.TypeFlags.Object) !== 0 && !(declared.flags & ts.TypeFlags.Union)
-      const declaration = symbol.declarations?.find((d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d)) as ts.InterfaceDeclaration | ts.TypeAliasDeclaration | undefined
-      const parameters = declaration?.typeParameters?.length ? `<${declaration.typeParameters.map((p) => clean(p.getText())).join(', ')}>` : ''
-      lines.push(`type ${alias.name}${parameters} = ${isObject ? '{' : written}`, ...(isObject ? [...members(checker, declared, at), '}'] : []))
+      const declaration = symbol.declarations?.find((d) => ts.isInterfaceDeclaration(d) || ts.isTypeAliasDeclaration(d)) as
+        | ts.InterfaceDeclaration
+        | ts.TypeAliasDeclaration
+        | undefined
+      const parameters = declaration?.typeParameters?.length
+        ? `<${declaration.typeParameters.map((p) => clean(p.getText())).join(', ')}>`
+        : ''
+      lines.push(
+        `type ${alias.name}${parameters} = ${isObject ? '{' : written}`,
+        ...(isObject ? [...members(checker, declared, at), '}'] : []),
+      )
     }
   }
   return lines
@@ -73,7 +87,14 @@ export function describeApi(root: string): string {
   const entries = typedEntries(root)
   const program = ts.createProgram(
     entries.map((e) => e.file),
-    { strict: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, noEmit: true },
+    {
+      strict: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      skipLibCheck: true,
+      noEmit: true,
+    },
   )
   const checker = program.getTypeChecker()
   const sections: string[] = []

@@ -31,7 +31,8 @@ export function createBarrier(): Barrier {
     async release(count, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs
       while (readdirSync(dir).filter((name) => name.startsWith('ready-')).length < count) {
-        if (Date.now() > deadline) throw new Error(`barrier: only ${readdirSync(dir).length} of ${count} children ready after ${timeoutMs} ms`)
+        if (Date.now() > deadline)
+          throw new Error(`barrier: only ${readdirSync(dir).length} of ${count} children ready after ${timeoutMs} ms`)
         await new Promise((r) => setTimeout(r, 5))
       }
       writeFileSync(go, '')
@@ -44,4 +45,3 @@ export function createBarrier(): Barrier {
 export function allOverlap(spans: ReadonlyArray<{ start: number; end: number }>): boolean {
   return Math.max(...spans.map((s) => s.start)) < Math.min(...spans.map((s) => s.end))
 }
-

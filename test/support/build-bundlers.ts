@@ -102,7 +102,10 @@ function webpackLikeBase({ dir, entry, outDir, file, format }: BuildInput) {
 function webpackLikeExternals({ format, isExternal }: BuildInput) {
   return {
     externalsType: format === 'esm' ? ('module' as const) : ('commonjs' as const),
-    externals: [({ request }: { request?: string }, callback: (error?: Error, result?: string) => void) => callback(undefined, request && isExternal(request) ? request : undefined)],
+    externals: [
+      ({ request }: { request?: string }, callback: (error?: Error, result?: string) => void) =>
+        callback(undefined, request && isExternal(request) ? request : undefined),
+    ],
     resolve: { extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } },
   }
 }
@@ -126,7 +129,15 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
     await build({
       root: dir,
       configFile: false,
-      customLogger: { info: ignore, warn: onWarning, warnOnce: onWarning, error: ignore, clearScreen: ignore, hasErrorLogged: () => false, hasWarned: false },
+      customLogger: {
+        info: ignore,
+        warn: onWarning,
+        warnOnce: onWarning,
+        error: ignore,
+        clearScreen: ignore,
+        hasErrorLogged: () => false,
+        hasWarned: false,
+      },
       plugins: [plugin as never],
       build: {
         ssr: entry,
@@ -226,7 +237,10 @@ const BUILDERS: Record<Bundler, (input: BuildInput) => Promise<void>> = {
 
 interface StatsLike {
   hasErrors(): boolean
-  toJson(options: { all: false; errors: true; warnings: true }): { errors?: Array<{ message: string }>; warnings?: Array<{ message: string }> }
+  toJson(options: { all: false; errors: true; warnings: true }): {
+    errors?: Array<{ message: string }>
+    warnings?: Array<{ message: string }>
+  }
 }
 
 interface CompilerLike {

@@ -6,11 +6,7 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 
 /** Runs `node <file>` in `cwd` with extra environment variables; returns the last stdout line parsed as JSON. */
-export async function runReport<T = unknown>(
-  file: string,
-  cwd: string,
-  env: Readonly<Record<string, string>> = {},
-): Promise<T> {
+export async function runReport<T = unknown>(file: string, cwd: string, env: Readonly<Record<string, string>> = {}): Promise<T> {
   const { stdout, stderr } = await run(process.execPath, [file], {
     cwd,
     env: { ...process.env, ...env },

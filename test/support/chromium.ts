@@ -16,12 +16,22 @@ export function chromiumBody(url: string, timeoutMs = 60_000): Promise<string> {
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('error', (error) => reject(new Error(`chromium could not be started (${error.message}); install it: apt-get install -y chromium`)))
+    child.on('error', (error) =>
+      reject(new Error(`chromium could not be started (${error.message}); install it: apt-get install -y chromium`)),
+    )
     child.on('close', (code) => {
       clearTimeout(timer)
       const body = /<body>([\s\S]*)<\/body>/.exec(stdout)?.[1]
       if (code !== 0 || body === undefined) reject(new Error(`chromium exited with ${code}:\n${stdout}\n${stderr}`))
-      else resolve(body.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').trim())
+      else
+        resolve(
+          body
+            .replace(/&quot;/g, '"')
+            .replace(/&amp;/g, '&')
+            .replace(/&lt;/g, '<')
+            .replace(/&gt;/g, '>')
+            .trim(),
+        )
     })
   })
 }

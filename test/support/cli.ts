@@ -51,7 +51,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key]
   const [file, argv] = options.tty ? ['script', ['-qec', command.map(shellQuote).join(' '), '/dev/null']] : [command[0]!, command.slice(1)]
   return new Promise((resolve, reject) => {
-    const child = spawn(file, argv as string[], { cwd: options.cwd ?? REPO_ROOT, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(file, argv as string[], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     let answered = false

@@ -62,7 +62,8 @@ export const fromMemoryEngine = (engine: MemoryEngine): ContractStore => ({
 })
 
 /** Entries as the pipeline stores them: computed now on the store's clock, fresh for the store's ttl. */
-const entryNow = (value: unknown, limits: Pick<ContractLimits, 'clock' | 'ttlMs'>) => entryOf(value, { now: limits.clock.now(), ttlMs: limits.ttlMs })
+const entryNow = (value: unknown, limits: Pick<ContractLimits, 'clock' | 'ttlMs'>) =>
+  entryOf(value, { now: limits.clock.now(), ttlMs: limits.ttlMs })
 
 export const fromPersistentEngine = (engine: PersistentEngine, limits: Pick<ContractLimits, 'clock' | 'ttlMs'>): ContractStore => ({
   get: async (key) => {
@@ -122,7 +123,13 @@ export function engineContractSuite(label: string, makeStore: MakeStore, feature
 
   test('should store undefined, null, 0, false and "" as values, not as misses', async () => {
     const store = await make()
-    const values: Array<[string, unknown]> = [['u', undefined], ['n', null], ['z', 0], ['f', false], ['e', '']]
+    const values: Array<[string, unknown]> = [
+      ['u', undefined],
+      ['n', null],
+      ['z', 0],
+      ['f', false],
+      ['e', ''],
+    ]
     for (const [key, value] of values) await store.set(key, value)
     for (const [key, value] of values) {
       assert.is(await store.has(key), true, `has(${key})`)

@@ -7,7 +7,12 @@
 // package is required from the given folder instead (a copy without its native addon built, say); its own
 // dependencies then resolve from that folder's node_modules, as in a real installation.
 const Module = require('node:module')
-const hidden = new Set((process.env.TWAT_HIDE_PACKAGES ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+const hidden = new Set(
+  (process.env.TWAT_HIDE_PACKAGES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+)
 const replaced = new Map(Object.entries(JSON.parse(process.env.TWAT_REPLACE_PACKAGES || '{}')))
 
 function packageName(request) {

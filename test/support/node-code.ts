@@ -23,7 +23,10 @@ export function withoutComments(text: string): string {
 export function lineAt(text: string, index = 0): string {
   const start = text.lastIndexOf('\n', index) + 1
   const end = text.indexOf('\n', index)
-  return text.slice(start, end === -1 ? undefined : end).trim().slice(0, 120)
+  return text
+    .slice(start, end === -1 ? undefined : end)
+    .trim()
+    .slice(0, 120)
 }
 
 /** Each Node-only load in `bundle`, with the line it is on. */

@@ -38,9 +38,22 @@ export async function startRedisCluster(): Promise<TestCluster> {
       const folder = mkdtempSync(path.join(os.tmpdir(), 'twat-redis-cluster-'))
       folders.push(folder)
       const args = [
-        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-        '--cluster-enabled', 'yes', '--cluster-config-file', path.join(folder, 'nodes.conf'), '--cluster-node-timeout', '2000',
-        '--dir', folder,
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        path.join(folder, 'nodes.conf'),
+        '--cluster-node-timeout',
+        '2000',
+        '--dir',
+        folder,
       ]
       nodes.push(await startServer('redis-server', args, port, 'redis'))
     }

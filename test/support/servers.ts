@@ -59,11 +59,7 @@ export async function startServer(binary: string, args: string[], port: number, 
   })
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (error) =>
-      reject(
-        new Error(
-          `${binary} could not be started (${error.message}); install it: apt-get install -y redis-server memcached`,
-        ),
-      ),
+      reject(new Error(`${binary} could not be started (${error.message}); install it: apt-get install -y redis-server memcached`)),
     ),
   )
   running.add(child)

@@ -47,7 +47,10 @@ export function listCases(): FixtureCase[] {
       const options = read('options.json')
       const editDir = path.join(dir, 'edit')
       const edit = files.includes('edit')
-        ? { dir: editDir, versions: JSON.parse(fs.readFileSync(path.join(editDir, 'versions.json'), 'utf8')) as Record<string, 'changed' | 'same'> }
+        ? {
+            dir: editDir,
+            versions: JSON.parse(fs.readFileSync(path.join(editDir, 'versions.json'), 'utf8')) as Record<string, 'changed' | 'same'>,
+          }
         : undefined
       return {
         name: entry.name,

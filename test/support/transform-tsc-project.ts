@@ -37,28 +37,36 @@ export function createTscProject(): TscProject {
   for (const name of LINKED) fs.symlinkSync(path.join(REPO, 'node_modules', name), path.join(modules, name), 'dir')
 
   const pkg = path.join(modules, 'twat-cache')
-  write('node_modules/twat-cache/package.json', JSON.stringify({
-    name: 'twat-cache',
-    type: 'module',
-    exports: {
-      '.': { types: './dist/runtime/index.d.ts', default: './dist/runtime/index.js' },
-      './tsc': './dist/transform/tsc.js',
-    },
-  }))
-  write('build.tsconfig.json', JSON.stringify({
-    extends: path.join(REPO, 'tsconfig.build.json'),
-    compilerOptions: {
-      rootDir: path.join(REPO, 'src'),
-      outDir: path.join(pkg, 'dist'),
-      typeRoots: [path.join(REPO, 'node_modules/@types')],
-      sourceMap: false,
-      noEmitOnError: false,
-    },
-    files: [path.join(REPO, 'src/runtime/index.ts'), path.join(REPO, 'src/transform/tsc.ts')],
-    include: [],
-  }))
+  write(
+    'node_modules/twat-cache/package.json',
+    JSON.stringify({
+      name: 'twat-cache',
+      type: 'module',
+      exports: {
+        '.': { types: './dist/runtime/index.d.ts', default: './dist/runtime/index.js' },
+        './tsc': './dist/transform/tsc.js',
+      },
+    }),
+  )
+  write(
+    'build.tsconfig.json',
+    JSON.stringify({
+      extends: path.join(REPO, 'tsconfig.build.json'),
+      compilerOptions: {
+        rootDir: path.join(REPO, 'src'),
+        outDir: path.join(pkg, 'dist'),
+        typeRoots: [path.join(REPO, 'node_modules/@types')],
+        sourceMap: false,
+        noEmitOnError: false,
+      },
+      files: [path.join(REPO, 'src/runtime/index.ts'), path.join(REPO, 'src/transform/tsc.ts')],
+      include: [],
+    }),
+  )
   try {
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'build.tsconfig.json')], { stdio: 'pipe' })
+    execFileSync(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'build.tsconfig.json')], {
+      stdio: 'pipe',
+    })
   } catch {
     // Type errors elsewhere in the repo do not stop the emit; a missing output below does.
   }
@@ -71,7 +79,11 @@ export function createTscProject(): TscProject {
     dir,
     write,
     tspc(tsconfig = 'tsconfig.json') {
-      const result = spawnSync(TSPC, ['-p', path.join(dir, tsconfig), '--pretty', 'false'], { cwd: dir, encoding: 'utf8', timeout: 120_000 })
+      const result = spawnSync(TSPC, ['-p', path.join(dir, tsconfig), '--pretty', 'false'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 120_000,
+      })
       return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` }
     },
     node(relative) {

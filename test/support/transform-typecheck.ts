@@ -30,7 +30,10 @@ export const STRICT_OPTIONS: ts.CompilerOptions = {
  * Diagnostics of each virtual file (names are file names under test/, e.g. `out-fib.ts`), one string per
  * diagnostic: `line:col message`.
  */
-export function typeCheckFiles(files: Readonly<Record<string, string>>, options: ts.CompilerOptions = STRICT_OPTIONS): Record<string, string[]> {
+export function typeCheckFiles(
+  files: Readonly<Record<string, string>>,
+  options: ts.CompilerOptions = STRICT_OPTIONS,
+): Record<string, string[]> {
   const virtual = new Map(Object.entries(files).map(([name, code]) => [path.join(repo, 'test', name), code]))
   const host = ts.createCompilerHost(options)
   const fileExists = host.fileExists.bind(host)
@@ -46,10 +49,12 @@ export function typeCheckFiles(files: Readonly<Record<string, string>>, options:
   const result: Record<string, string[]> = {}
   for (const file of virtual.keys()) {
     const sourceFile = program.getSourceFile(file)!
-    result[path.basename(file)] = [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)].map((d) => {
-      const { line, character } = sourceFile.getLineAndCharacterOfPosition(d.start ?? 0)
-      return `${line + 1}:${character + 1} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
-    })
+    result[path.basename(file)] = [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)].map(
+      (d) => {
+        const { line, character } = sourceFile.getLineAndCharacterOfPosition(d.start ?? 0)
+        return `${line + 1}:${character + 1} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
+      },
+    )
   }
   return result
 }

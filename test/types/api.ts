@@ -49,4 +49,21 @@ getCachePath(3)
 const isValidation: boolean = new ValidationError('maxsize', -1, 'x') instanceof errors.ValidationError
 const code: string = errors.CacheKeyError.code
 
-export { options, badPolicy, badTtl, unknownOption, correctness, badKeyBy, badClone, keyBy, ttlMs, total, hits, bypassed, cleared, folder, isValidation, code }
+export {
+  options,
+  badPolicy,
+  badTtl,
+  unknownOption,
+  correctness,
+  badKeyBy,
+  badClone,
+  keyBy,
+  ttlMs,
+  total,
+  hits,
+  bypassed,
+  cleared,
+  folder,
+  isValidation,
+  code,
+}

@@ -14,7 +14,13 @@ const total: number | undefined = peeked?.value.total
 const status: PeekStatus | undefined = peeked?.status
 // @ts-expect-error peek may find nothing
 const surely: number = price.cache.peek('a', 'eu').value.total
-const warmed: Promise<WarmReport> = price.cache.warm([['a', 'eu'], ['b', 'us']], { concurrency: 2 })
+const warmed: Promise<WarmReport> = price.cache.warm(
+  [
+    ['a', 'eu'],
+    ['b', 'us'],
+  ],
+  { concurrency: 2 },
+)
 const fromSet: Promise<WarmReport> = price.cache.warm(new Set<[string, 'eu' | 'us']>([['c', 'eu']]))
 const readonlyLists: Promise<WarmReport> = price.cache.warm([['a', 'eu']] as const)
 // @ts-expect-error warm takes lists of the function's arguments

@@ -10,7 +10,15 @@ import { ExitCode, UsageError } from '../exit.js'
 import { findCacheFolders, resolveRoot, type CacheFolder } from '../inventory/disk.js'
 import { recordInvalidation, removeEntries, removeFunctionFolder, summarizeFunctionFolder, taggedEntries } from '../inventory/files.js'
 import type { FunctionSummary } from '../inventory/model.js'
-import { connectRedis, deleteRedisFunctions, deleteRedisTagged, redactUrl, summarizeRedis, summarizeRedisTagged, type RedisConnection } from '../inventory/redis.js'
+import {
+  connectRedis,
+  deleteRedisFunctions,
+  deleteRedisTagged,
+  redactUrl,
+  summarizeRedis,
+  summarizeRedisTagged,
+  type RedisConnection,
+} from '../inventory/redis.js'
 import { deleteFunctions, deleteTagged, openDatabase, summarizeDatabase, summarizeTagged, type Removed } from '../inventory/sqlite.js'
 import { createNameMatcher, type NameMatcher } from '../names.js'
 import { formatBytes, plural, type Output } from '../output.js'
@@ -46,7 +54,8 @@ function matching(functions: readonly FunctionSummary[], matcher: NameMatcher | 
   return matcher ? functions.filter((fn) => matcher.matches(fn.store, fn.id)) : [...functions]
 }
 
-const sum = (parts: Removed[]): Removed => parts.reduce((a, b) => ({ entries: a.entries + b.entries, bytes: a.bytes + b.bytes }), { entries: 0, bytes: 0 })
+const sum = (parts: Removed[]): Removed =>
+  parts.reduce((a, b) => ({ entries: a.entries + b.entries, bytes: a.bytes + b.bytes }), { entries: 0, bytes: 0 })
 
 /** What a cache folder's file engine holds that the selection chooses. */
 function fileTarget(folder: CacheFolder, selection: Selection, now: number): Target | undefined {
@@ -76,9 +85,13 @@ function fileTarget(folder: CacheFolder, selection: Selection, now: number): Tar
 
 export async function clear(options: ClearOptions, out: Output): Promise<ExitCode> {
   const byTag = options.tags.length > 0
-  if (byTag && options.all) throw new UsageError('clear: --tag chooses the entries carrying the tag in every function; leave out --all (or name functions to clear only theirs)')
+  if (byTag && options.all)
+    throw new UsageError(
+      'clear: --tag chooses the entries carrying the tag in every function; leave out --all (or name functions to clear only theirs)',
+    )
   if (options.all && options.names.length) throw new UsageError('clear: give function names or --all, not both')
-  if (!byTag && !options.all && !options.names.length) throw new UsageError('clear: name the functions to clear (ids or globs, as twat-cache stats shows them), pass --all, or --tag <tag>')
+  if (!byTag && !options.all && !options.names.length)
+    throw new UsageError('clear: name the functions to clear (ids or globs, as twat-cache stats shows them), pass --all, or --tag <tag>')
   const root = resolveRoot(options.dir)
   const matcher = options.names.length ? createNameMatcher(options.names, process.cwd()) : undefined
   const now = Date.now()
@@ -121,7 +134,8 @@ export async function clear(options: ClearOptions, out: Output): Promise<ExitCod
         targets.push({
           where: `Redis at ${redactUrl(options.url)}`,
           functions: chosen,
-          clear: () => (byTag ? deleteRedisTagged(connection, options.tags, fns, selection.invalidatedAt) : deleteRedisFunctions(connection, fns)),
+          clear: () =>
+            byTag ? deleteRedisTagged(connection, options.tags, fns, selection.invalidatedAt) : deleteRedisFunctions(connection, fns),
         })
       }
     }
@@ -136,7 +150,15 @@ export async function clear(options: ClearOptions, out: Output): Promise<ExitCod
       for (const target of targets) await target.clear()
       const stores = targets.map((t) => t.where)
       const message = `No stored entry carries ${tagWords} under ${root}${options.url ? ' or in Redis' : ''}; its invalidation was recorded in ${plural(stores.length, 'store')}.`
-      out.document({ root, tags: options.tags, removed: { functions: 0, entries: 0, bytes: 0 }, functions: [], invalidated: stores, problems, message })
+      out.document({
+        root,
+        tags: options.tags,
+        removed: { functions: 0, entries: 0, bytes: 0 },
+        functions: [],
+        invalidated: stores,
+        problems,
+        message,
+      })
       out.line(message)
       for (const problem of problems) out.line(`${out.warn('!')} ${problem}`)
       return ExitCode.ok
@@ -148,7 +170,15 @@ export async function clear(options: ClearOptions, out: Output): Promise<ExitCod
         : options.all
           ? `Nothing to clear ${where}.`
           : `No stored function matches ${options.names.join(', ')} ${where} (twat-cache stats lists them).`
-      out.document({ root, ...(byTag ? { tags: options.tags } : {}), removed: { functions: 0, entries: 0, bytes: 0 }, functions: [], ...(byTag ? { invalidated: [] } : {}), problems, message })
+      out.document({
+        root,
+        ...(byTag ? { tags: options.tags } : {}),
+        removed: { functions: 0, entries: 0, bytes: 0 },
+        functions: [],
+        ...(byTag ? { invalidated: [] } : {}),
+        problems,
+        message,
+      })
       out.line(message)
       for (const problem of problems) out.line(`${out.warn('!')} ${problem}`)
       return options.all ? ExitCode.ok : ExitCode.problems
@@ -157,12 +187,27 @@ export async function clear(options: ClearOptions, out: Output): Promise<ExitCod
     if (!options.yes) {
       if (!options.interactive) {
         const carrying = byTag ? ` carrying ${tagText}` : ''
-        throw new UsageError(`clear: would delete ${plural(entries, 'entry', 'entries')}${carrying} (${formatBytes(bytes)}) of ${plural(chosen.length, 'function')}; not a terminal, so nothing was deleted: pass --yes to delete without asking`, 'TWAT_CACHE_CLI_CONFIRM')
+        throw new UsageError(
+          `clear: would delete ${plural(entries, 'entry', 'entries')}${carrying} (${formatBytes(bytes)}) of ${plural(chosen.length, 'function')}; not a terminal, so nothing was deleted: pass --yes to delete without asking`,
+          'TWAT_CACHE_CLI_CONFIRM',
+        )
       }
-      for (const target of targets) for (const fn of target.functions) out.note(`  ${fn.id}  ${plural(fn.entries, 'entry', 'entries')}, ${formatBytes(fn.bytes)}  ${out.dim(target.where)}`)
-      if (!(await confirm(`Delete ${plural(entries, 'entry', 'entries')} (${formatBytes(bytes)}) of ${plural(chosen.length, 'function')}?`))) {
+      for (const target of targets)
+        for (const fn of target.functions)
+          out.note(`  ${fn.id}  ${plural(fn.entries, 'entry', 'entries')}, ${formatBytes(fn.bytes)}  ${out.dim(target.where)}`)
+      if (
+        !(await confirm(`Delete ${plural(entries, 'entry', 'entries')} (${formatBytes(bytes)}) of ${plural(chosen.length, 'function')}?`))
+      ) {
         out.line('Nothing was deleted.')
-        out.document({ root, ...(byTag ? { tags: options.tags } : {}), removed: { functions: 0, entries: 0, bytes: 0 }, functions: [], ...(byTag ? { invalidated: [] } : {}), problems, message: 'cancelled' })
+        out.document({
+          root,
+          ...(byTag ? { tags: options.tags } : {}),
+          removed: { functions: 0, entries: 0, bytes: 0 },
+          functions: [],
+          ...(byTag ? { invalidated: [] } : {}),
+          problems,
+          message: 'cancelled',
+        })
         return ExitCode.problems
       }
     }
@@ -173,13 +218,24 @@ export async function clear(options: ClearOptions, out: Output): Promise<ExitCod
       const done = await target.clear()
       removed.entries += done.entries
       removed.bytes += done.bytes
-      for (const fn of target.functions) report.push({ id: fn.id, store: fn.store, where: target.where, entries: fn.entries, bytes: fn.bytes })
+      for (const fn of target.functions)
+        report.push({ id: fn.id, store: fn.store, where: target.where, entries: fn.entries, bytes: fn.bytes })
     }
     const invalidated = selection.invalidatedAt !== undefined ? targets.map((t) => t.where) : []
-    out.document({ root, ...(byTag ? { tags: options.tags } : {}), removed: { functions: chosen.length, ...removed }, functions: report, ...(byTag ? { invalidated } : {}), problems, message: null })
+    out.document({
+      root,
+      ...(byTag ? { tags: options.tags } : {}),
+      removed: { functions: chosen.length, ...removed },
+      functions: report,
+      ...(byTag ? { invalidated } : {}),
+      problems,
+      message: null,
+    })
     const carrying = byTag ? ` carrying ${tagText}` : ''
     const recorded = invalidated.length ? ` Recorded the invalidation of ${tagText} in ${plural(invalidated.length, 'store')}.` : ''
-    out.line(`Removed ${plural(removed.entries, 'entry', 'entries')}${carrying} (${formatBytes(removed.bytes)}) of ${plural(chosen.length, 'function')}.${recorded}`)
+    out.line(
+      `Removed ${plural(removed.entries, 'entry', 'entries')}${carrying} (${formatBytes(removed.bytes)}) of ${plural(chosen.length, 'function')}.${recorded}`,
+    )
     for (const problem of problems) out.line(`${out.warn('!')} ${problem}`)
     return ExitCode.ok
   } finally {

@@ -57,19 +57,40 @@ function nodeCheck(): Check {
 
 function engineChecks(): Check[] {
   const available = getAvailableBackends()
-  const checks: Check[] = [{ name: 'memory engines', status: 'ok', detail: available.filter((n) => ['lru-cache', 'lfu', 'rr', 'mru', 'map'].includes(n)).join(', '), fix: null }]
+  const checks: Check[] = [
+    {
+      name: 'memory engines',
+      status: 'ok',
+      detail: available.filter((n) => ['lru-cache', 'lfu', 'rr', 'mru', 'map'].includes(n)).join(', '),
+      fix: null,
+    },
+  ]
   const better = betterSqlite3Driver()
   if (better.driver) checks.push({ name: 'better-sqlite3', status: 'ok', detail: 'loads (bcache runs on SQLite)', fix: null })
   else {
     const missing = better.failure.kind === 'not-installed'
-    checks.push({ name: 'better-sqlite3', status: missing ? 'absent' : 'problem', detail: `${better.failure.cause}; bcache falls back to ${nodeSqliteDriver() ? 'node:sqlite' : 'the file engine'}`, fix: better.failure.fix })
+    checks.push({
+      name: 'better-sqlite3',
+      status: missing ? 'absent' : 'problem',
+      detail: `${better.failure.cause}; bcache falls back to ${nodeSqliteDriver() ? 'node:sqlite' : 'the file engine'}`,
+      fix: better.failure.fix,
+    })
   }
   if (nodeSqliteDriver()) checks.push({ name: 'node:sqlite', status: 'ok', detail: 'available', fix: null })
-  checks.push(available.includes('file') ? { name: 'file engine', status: 'ok', detail: 'node:fs available (fcache)', fix: null } : { name: 'file engine', status: 'problem', detail: 'no node:fs here', fix: 'Run on Node.js' })
+  checks.push(
+    available.includes('file')
+      ? { name: 'file engine', status: 'ok', detail: 'node:fs available (fcache)', fix: null }
+      : { name: 'file engine', status: 'problem', detail: 'no node:fs here', fix: 'Run on Node.js' },
+  )
   const optional = (name: OptionalPackage, role: string): Check => {
     const loaded = requireOptional(name)
     if (!loaded.failure) return { name, status: 'ok', detail: `loads (${role})`, fix: null }
-    return { name, status: loaded.failure.kind === 'not-installed' ? 'absent' : 'problem', detail: `${loaded.failure.cause}; ${role} is not available`, fix: loaded.failure.fix }
+    return {
+      name,
+      status: loaded.failure.kind === 'not-installed' ? 'absent' : 'problem',
+      detail: `${loaded.failure.cause}; ${role} is not available`,
+      fix: loaded.failure.fix,
+    }
   }
   checks.push(optional('keyv', 'acache with a keyv store'))
   checks.push(optional('@keyv/redis', 'acache on Redis'))
@@ -90,17 +111,37 @@ function rootCheck(dir: string | undefined): Check[] {
     } catch {
       writable = false
     }
-    return [{ name: 'cache root', status: writable ? 'ok' : 'problem', detail: `${root} (not created yet; ${writable ? `${parent} is writable` : `${parent} is not writable`})`, fix: writable ? null : `Make ${parent} writable, or set TWAT_CACHE_DIR to a writable folder` }]
+    return [
+      {
+        name: 'cache root',
+        status: writable ? 'ok' : 'problem',
+        detail: `${root} (not created yet; ${writable ? `${parent} is writable` : `${parent} is not writable`})`,
+        fix: writable ? null : `Make ${parent} writable, or set TWAT_CACHE_DIR to a writable folder`,
+      },
+    ]
   }
   const checks: Check[] = []
-  if (!stat.isDirectory()) return [{ name: 'cache root', status: 'problem', detail: `${root} is not a folder`, fix: `Remove ${root}, or set TWAT_CACHE_DIR to a folder` }]
+  if (!stat.isDirectory())
+    return [
+      {
+        name: 'cache root',
+        status: 'problem',
+        detail: `${root} is not a folder`,
+        fix: `Remove ${root}, or set TWAT_CACHE_DIR to a folder`,
+      },
+    ]
   let writable = true
   try {
     fs.accessSync(root, fs.constants.W_OK)
   } catch {
     writable = false
   }
-  checks.push({ name: 'cache root', status: writable ? 'ok' : 'problem', detail: `${root} (${writable ? 'writable' : 'not writable'})`, fix: writable ? null : `chmod u+w ${root}, or set TWAT_CACHE_DIR to a writable folder` })
+  checks.push({
+    name: 'cache root',
+    status: writable ? 'ok' : 'problem',
+    detail: `${root} (${writable ? 'writable' : 'not writable'})`,
+    fix: writable ? null : `chmod u+w ${root}, or set TWAT_CACHE_DIR to a writable folder`,
+  })
   if (process.platform !== 'win32') {
     const mode = stat.mode & 0o777
     const open = (mode & 0o077) !== 0
@@ -113,7 +154,12 @@ function rootCheck(dir: string | undefined): Check[] {
     const uid = process.getuid?.()
     if (uid !== undefined) {
       const mine = stat.uid === uid
-      checks.push({ name: 'cache root owner', status: mine ? 'ok' : 'problem', detail: mine ? `uid ${uid} (you)` : `uid ${stat.uid}, not you (uid ${uid})`, fix: mine ? null : `chown -R ${uid} ${root}, or set TWAT_CACHE_DIR to a folder of your own` })
+      checks.push({
+        name: 'cache root owner',
+        status: mine ? 'ok' : 'problem',
+        detail: mine ? `uid ${uid} (you)` : `uid ${stat.uid}, not you (uid ${uid})`,
+        fix: mine ? null : `chown -R ${uid} ${root}, or set TWAT_CACHE_DIR to a folder of your own`,
+      })
     }
   }
   return checks
@@ -125,14 +171,24 @@ async function redisCheck(url: string): Promise<Check> {
   try {
     const connection = await connectRedis(url, PING_TIMEOUT_MS)
     try {
-      const answer = await Promise.race([connection.command<string>('PING'), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer to PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS).unref())])
+      const answer = await Promise.race([
+        connection.command<string>('PING'),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`no answer to PING within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS).unref(),
+        ),
+      ])
       return { name, status: 'ok', detail: `${answer} in ${Math.round(performance.now() - started)} ms`, fix: null }
     } finally {
       connection.close()
     }
   } catch (error) {
     const missing = error instanceof CommandFailure && error.code === 'TWAT_CACHE_CLI_MISSING'
-    return { name, status: 'problem', detail: (error as Error).message, fix: missing ? 'npm install keyv @keyv/redis' : 'Start the server, or check the host, port and password in the URL' }
+    return {
+      name,
+      status: 'problem',
+      detail: (error as Error).message,
+      fix: missing ? 'npm install keyv @keyv/redis' : 'Start the server, or check the host, port and password in the URL',
+    }
   }
 }
 
@@ -160,14 +216,21 @@ function typeScriptCheck(root: string): Check[] {
     if (chosen) break
   }
   const checks: Check[] = []
-  if (chosen) checks.push({ name: 'TypeScript for the build', status: 'ok', detail: `${chosen.name} ${chosen.version} (${chosen.path})`, fix: null })
+  if (chosen)
+    checks.push({ name: 'TypeScript for the build', status: 'ok', detail: `${chosen.name} ${chosen.version} (${chosen.path})`, fix: null })
   else {
     const message = unusableTypeScriptMessage(seen, 'the build step').replace(/^twat-cache: /, '')
     const [detail, fix] = message.split(/\. (?=(?:Install|Keep))/)
     checks.push({ name: 'TypeScript for the build', status: seen.length ? 'problem' : 'absent', detail: detail!, fix: fix ?? null })
   }
-  const magic = searchPlaces([root]).map((place) => packageVersion('magic-string', place)).find(Boolean)
-  checks.push(magic ? { name: 'magic-string', status: 'ok', detail: `${magic.version} (${magic.path})`, fix: null } : { name: 'magic-string', status: 'absent', detail: 'not installed (the build step needs it)', fix: BUILD_PACKAGES['magic-string'] })
+  const magic = searchPlaces([root])
+    .map((place) => packageVersion('magic-string', place))
+    .find(Boolean)
+  checks.push(
+    magic
+      ? { name: 'magic-string', status: 'ok', detail: `${magic.version} (${magic.path})`, fix: null }
+      : { name: 'magic-string', status: 'absent', detail: 'not installed (the build step needs it)', fix: BUILD_PACKAGES['magic-string'] },
+  )
   return checks
 }
 
@@ -182,7 +245,8 @@ export async function doctor(options: DoctorOptions, out: Output): Promise<ExitC
   if (!out.json) {
     const width = Math.max(...checks.map((c) => c.name.length))
     for (const check of checks) {
-      const symbol = check.status === 'ok' ? out.ok(SYMBOLS.ok) : check.status === 'problem' ? out.bad(SYMBOLS.problem) : out.dim(SYMBOLS.absent)
+      const symbol =
+        check.status === 'ok' ? out.ok(SYMBOLS.ok) : check.status === 'problem' ? out.bad(SYMBOLS.problem) : out.dim(SYMBOLS.absent)
       out.line(`${symbol} ${check.name.padEnd(width)}  ${check.detail}`)
       if (check.fix) out.line(`  ${' '.repeat(width)}  ${out.dim('fix:')} ${check.fix}`)
     }

@@ -30,7 +30,12 @@ const LABELS: Record<Category, [string, string]> = {
 export async function prune(options: PruneOptions, out: Output): Promise<ExitCode> {
   const root = resolveRoot(options.dir)
   const now = Date.now()
-  const totals: Record<Category, Removed> = { expired: { entries: 0, bytes: 0 }, oldVersions: { entries: 0, bytes: 0 }, tempFiles: { entries: 0, bytes: 0 }, corruptDatabases: { entries: 0, bytes: 0 } }
+  const totals: Record<Category, Removed> = {
+    expired: { entries: 0, bytes: 0 },
+    oldVersions: { entries: 0, bytes: 0 },
+    tempFiles: { entries: 0, bytes: 0 },
+    corruptDatabases: { entries: 0, bytes: 0 },
+  }
   const add = (category: Category, removed: Removed) => {
     totals[category].entries += removed.entries
     totals[category].bytes += removed.bytes
@@ -71,11 +76,15 @@ export async function prune(options: PruneOptions, out: Output): Promise<ExitCod
   })
   if (!out.json) {
     const verb = options.dryRun ? 'Would remove' : 'Removed'
-    const lines = CATEGORIES.filter((c) => totals[c].entries > 0).map((c) => `  ${plural(totals[c].entries, ...LABELS[c])}  ${formatBytes(totals[c].bytes)}`)
+    const lines = CATEGORIES.filter((c) => totals[c].entries > 0).map(
+      (c) => `  ${plural(totals[c].entries, ...LABELS[c])}  ${formatBytes(totals[c].bytes)}`,
+    )
     if (lines.length) {
       out.line(`${verb} under ${root}:`)
       for (const line of lines) out.line(line)
-      out.line(`${options.dryRun ? 'Would free' : 'Freed'} ${formatBytes(freed)}${totals.expired.entries + totals.oldVersions.entries && !options.dryRun ? ' (SQLite reuses the freed pages; the database file keeps its size)' : ''}.`)
+      out.line(
+        `${options.dryRun ? 'Would free' : 'Freed'} ${formatBytes(freed)}${totals.expired.entries + totals.oldVersions.entries && !options.dryRun ? ' (SQLite reuses the freed pages; the database file keeps its size)' : ''}.`,
+      )
     } else {
       out.line(`Nothing to prune under ${root}.`)
     }

@@ -79,7 +79,8 @@ function parseDefaults(text: string | undefined): Record<string, unknown> | unde
   } catch (error) {
     throw new UsageError(`--defaults ${text}: not JSON (${(error as Error).message}); write e.g. --defaults '{"ttl":"1h"}'`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`--defaults ${text}: expected a JSON object of options, e.g. '{"ttl":"1h"}'`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(`--defaults ${text}: expected a JSON object of options, e.g. '{"ttl":"1h"}'`)
   try {
     resolveDefaults(value as Record<string, unknown>)
   } catch (error) {
@@ -164,7 +165,9 @@ export async function scan(options: ScanOptions, out: Output): Promise<ExitCode>
     if (asyncWarning) warn('async-store', asyncWarning, named ? named.getStart() : info.offset, named ? named.getWidth() : 1)
     if (checked && (store === 'disk' || store === 'shared')) {
       if (!program) outsideProgram++
-      else for (const problem of program.typeProblems(store === 'disk' ? 'disk' : 'json', info)) warn(problem.code, problem.text, problem.offset, problem.length)
+      else
+        for (const problem of program.typeProblems(store === 'disk' ? 'disk' : 'json', info))
+          warn(problem.code, problem.text, problem.offset, problem.length)
     }
     sites.push({
       file: relativeLabel(info.file, root),
@@ -181,7 +184,9 @@ export async function scan(options: ScanOptions, out: Output): Promise<ExitCode>
   }
   if (outsideProgram) {
     const config = relativeLabel((project as { config: string }).config, root)
-    notes.push(`${plural(outsideProgram, 'persistent site')} in files that ${config} does not include ${outsideProgram === 1 ? 'was' : 'were'} not type-checked (pass --project <tsconfig>)`)
+    notes.push(
+      `${plural(outsideProgram, 'persistent site')} in files that ${config} does not include ${outsideProgram === 1 ? 'was' : 'were'} not type-checked (pass --project <tsconfig>)`,
+    )
   }
   warnings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
 
@@ -202,7 +207,16 @@ export async function scan(options: ScanOptions, out: Output): Promise<ExitCode>
   if (sites.length) {
     out.table(
       [{ title: 'site' }, { title: 'kind' }, { title: 'store' }, { title: 'id' }, { title: 'version' }, { title: 'options' }],
-      sites.map((s) => [`${s.file}:${s.line}`, s.kind, s.store, s.id ?? '(run time)', s.version ?? '(run time)', Object.keys(s.code).map((name) => formatOption(name, s)).join(' ')]),
+      sites.map((s) => [
+        `${s.file}:${s.line}`,
+        s.kind,
+        s.store,
+        s.id ?? '(run time)',
+        s.version ?? '(run time)',
+        Object.keys(s.code)
+          .map((name) => formatOption(name, s))
+          .join(' '),
+      ]),
     )
   } else {
     out.line(`No cache sites in ${plural(files.length, 'file')} under ${root}.`)

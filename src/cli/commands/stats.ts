@@ -31,7 +31,14 @@ function functionJson(fn: FunctionSummary) {
     expired: fn.expired,
     oldest: isoTime(fn.oldest),
     newest: isoTime(fn.newest),
-    versions: fn.versions.map((v) => ({ version: v.version, entries: v.entries, bytes: v.bytes, expired: v.expired, oldest: isoTime(v.oldest), newest: isoTime(v.newest) })),
+    versions: fn.versions.map((v) => ({
+      version: v.version,
+      entries: v.entries,
+      bytes: v.bytes,
+      expired: v.expired,
+      oldest: isoTime(v.oldest),
+      newest: isoTime(v.newest),
+    })),
   }
 }
 
@@ -70,7 +77,12 @@ function snapshotJson(s: Snapshot) {
       functions: f.functions.map(functionJson),
     })),
     redis: s.redis ? { url: s.redis.url, functions: s.redis.functions.map(functionJson) } : null,
-    totals: { functions: all.length, entries: all.reduce((n, f) => n + f.entries, 0), bytes: all.reduce((n, f) => n + f.bytes, 0), expired: all.reduce((n, f) => n + f.expired, 0) },
+    totals: {
+      functions: all.length,
+      entries: all.reduce((n, f) => n + f.entries, 0),
+      bytes: all.reduce((n, f) => n + f.bytes, 0),
+      expired: all.reduce((n, f) => n + f.expired, 0),
+    },
   }
 }
 
@@ -82,14 +94,34 @@ function versionsText(fn: FunctionSummary): string {
 function print(s: Snapshot, out: Output): void {
   out.line(`${out.bold('cache root')} ${s.root}`)
   const rows: string[][] = []
-  for (const folder of s.folders) for (const fn of folder.functions) rows.push([folder.name, fn.store, fn.id, String(fn.entries), formatBytes(fn.bytes), formatTime(fn.oldest), formatTime(fn.newest), fn.expired ? out.warn(String(fn.expired)) : '0', versionsText(fn)])
-  for (const fn of s.redis?.functions ?? []) rows.push(['(redis)', fn.store, fn.id, String(fn.entries), formatBytes(fn.bytes), '-', '-', '-', versionsText(fn)])
+  for (const folder of s.folders)
+    for (const fn of folder.functions)
+      rows.push([
+        folder.name,
+        fn.store,
+        fn.id,
+        String(fn.entries),
+        formatBytes(fn.bytes),
+        formatTime(fn.oldest),
+        formatTime(fn.newest),
+        fn.expired ? out.warn(String(fn.expired)) : '0',
+        versionsText(fn),
+      ])
+  for (const fn of s.redis?.functions ?? [])
+    rows.push(['(redis)', fn.store, fn.id, String(fn.entries), formatBytes(fn.bytes), '-', '-', '-', versionsText(fn)])
   out.line()
   if (rows.length) {
     out.table(
       [
-        { title: 'folder' }, { title: 'store' }, { title: 'function' }, { title: 'entries', align: 'right' }, { title: 'size', align: 'right' },
-        { title: 'oldest' }, { title: 'newest' }, { title: 'expired', align: 'right' }, { title: 'versions' },
+        { title: 'folder' },
+        { title: 'store' },
+        { title: 'function' },
+        { title: 'entries', align: 'right' },
+        { title: 'size', align: 'right' },
+        { title: 'oldest' },
+        { title: 'newest' },
+        { title: 'expired', align: 'right' },
+        { title: 'versions' },
       ],
       rows,
     )
@@ -98,11 +130,16 @@ function print(s: Snapshot, out: Output): void {
   }
   for (const folder of s.folders) {
     if (folder.database?.problem) out.line(`${out.warn('!')} ${folder.database.file}: ${folder.database.problem}`)
-    if (folder.corrupt.length) out.line(`${out.warn('!')} ${folder.path}: ${plural(folder.corrupt.length, 'damaged database')} moved aside (${formatBytes(folder.corrupt.reduce((n, c) => n + c.bytes, 0))}): twat-cache prune removes them`)
+    if (folder.corrupt.length)
+      out.line(
+        `${out.warn('!')} ${folder.path}: ${plural(folder.corrupt.length, 'damaged database')} moved aside (${formatBytes(folder.corrupt.reduce((n, c) => n + c.bytes, 0))}): twat-cache prune removes them`,
+      )
   }
   const totals = snapshotJson(s).totals
   out.line()
-  out.line(`${plural(totals.functions, 'function')}, ${plural(totals.entries, 'entry', 'entries')}, ${formatBytes(totals.bytes)}${totals.expired ? `, ${totals.expired} expired (twat-cache prune removes them)` : ''}`)
+  out.line(
+    `${plural(totals.functions, 'function')}, ${plural(totals.entries, 'entry', 'entries')}, ${formatBytes(totals.bytes)}${totals.expired ? `, ${totals.expired} expired (twat-cache prune removes them)` : ''}`,
+  )
 }
 
 export async function stats(options: StatsOptions, out: Output): Promise<ExitCode> {

@@ -51,7 +51,9 @@ export function findCacheFolders(root: string, folder?: string): CacheFolder[] {
     const dir = path.join(root, name)
     const files = fs.readdirSync(dir)
     const database = files.includes(DATABASE_FILE) ? path.join(dir, DATABASE_FILE) : undefined
-    const corrupt = files.filter((f) => f.startsWith(DATABASE_FILE + CORRUPT_SUFFIX) && !DATABASE_COMPANIONS.some((s) => f.endsWith(s))).map((f) => path.join(dir, f))
+    const corrupt = files
+      .filter((f) => f.startsWith(DATABASE_FILE + CORRUPT_SUFFIX) && !DATABASE_COMPANIONS.some((s) => f.endsWith(s)))
+      .map((f) => path.join(dir, f))
     return { name, path: dir, database, corrupt, functions: readFunctionFolders(dir) }
   })
 }

@@ -37,11 +37,20 @@ export interface RedisConnection {
 
 /** Connect to `url` with acache's adapter package. */
 export async function connectRedis(url: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<RedisConnection> {
-  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`--url ${JSON.stringify(url)} is not a Redis URL: write redis://host:port (or rediss:// for TLS)`)
+  if (!/^rediss?:\/\//.test(url))
+    throw new UsageError(`--url ${JSON.stringify(url)} is not a Redis URL: write redis://host:port (or rediss:// for TLS)`)
   const loaded = requireOptional<{ createClient(options: object): RedisClient }>('@keyv/redis')
-  if (!loaded.module) throw new CommandFailure(`reading Redis needs @keyv/redis, which ${loaded.failure.cause}. ${loaded.failure.fix}`, 'TWAT_CACHE_CLI_MISSING')
+  if (!loaded.module)
+    throw new CommandFailure(
+      `reading Redis needs @keyv/redis, which ${loaded.failure.cause}. ${loaded.failure.fix}`,
+      'TWAT_CACHE_CLI_MISSING',
+    )
   let lastError: unknown
-  const client = loaded.module.createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } })
+  const client = loaded.module.createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: timeoutMs, reconnectStrategy: false },
+  })
   client.on('error', (error) => (lastError = error))
   const where = `Redis at ${redactUrl(url)}`
   try {
@@ -152,7 +161,9 @@ async function* taggedKeys(redis: RedisConnection, tags: readonly string[]): Asy
     const mine = keys.filter((key) => parseKey(key) !== undefined)
     if (!mine.length) continue
     const values = await redis.command<Array<string | null>>('MGET', ...mine)
-    const found = mine.flatMap((key, i) => (tagsOfValue(values[i] ?? null).some((tag) => wanted.has(tag)) ? [{ key, bytes: Buffer.byteLength(values[i] ?? '') }] : []))
+    const found = mine.flatMap((key, i) =>
+      tagsOfValue(values[i] ?? null).some((tag) => wanted.has(tag)) ? [{ key, bytes: Buffer.byteLength(values[i] ?? '') }] : [],
+    )
     if (found.length) yield found
   }
 }
@@ -172,7 +183,13 @@ export async function summarizeRedisTagged(redis: RedisConnection, tags: readonl
     }
   }
   return [...byFunction]
-    .map(([fn, versions]) => summarize(fn, 'redis', [...versions].map(([version, v]) => ({ version, ...v, expired: 0, oldest: null, newest: null }))))
+    .map(([fn, versions]) =>
+      summarize(
+        fn,
+        'redis',
+        [...versions].map(([version, v]) => ({ version, ...v, expired: 0, oldest: null, newest: null })),
+      ),
+    )
     .sort((a, b) => a.id.localeCompare(b.id))
 }
 
@@ -181,7 +198,12 @@ export async function summarizeRedisTagged(redis: RedisConnection, tags: readonl
  * `invalidatedAt`, record the tags as invalidated then, as `invalidateTag` does, so every process using the server
  * discards the entries it was computing meanwhile.
  */
-export async function deleteRedisTagged(redis: RedisConnection, tags: readonly string[], fns: readonly string[] | undefined, invalidatedAt: number | undefined): Promise<Removed> {
+export async function deleteRedisTagged(
+  redis: RedisConnection,
+  tags: readonly string[],
+  fns: readonly string[] | undefined,
+  invalidatedAt: number | undefined,
+): Promise<Removed> {
   const removed: Removed = { entries: 0, bytes: 0 }
   if (invalidatedAt !== undefined) {
     // keyv's JSON form of a number without expiry, as the runtime's keyv.set(key, time) writes it.

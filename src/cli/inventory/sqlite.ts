@@ -56,7 +56,10 @@ export function openDatabase(file: string, readOnly: boolean): OpenedDatabase {
     }
     if (version !== SCHEMA_VERSION) {
       closeQuietly(db)
-      return { kind: 'problem', problem: `its schema is version ${version}, this twat-cache reads version ${SCHEMA_VERSION} (the next cache to open it rebuilds it)` }
+      return {
+        kind: 'problem',
+        problem: `its schema is version ${version}, this twat-cache reads version ${SCHEMA_VERSION} (the next cache to open it rebuilds it)`,
+      }
     }
   } catch (error) {
     closeQuietly(db)
@@ -108,7 +111,9 @@ export interface Removed {
 }
 
 function counted(db: SqlDatabase, where: string, params: unknown[]): Removed {
-  const row = db.prepare(`SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM ${ENTRIES} WHERE ${where}`).get(...params) as Removed
+  const row = db
+    .prepare(`SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM ${ENTRIES} WHERE ${where}`)
+    .get(...params) as Removed
   const removed = { entries: Number(row.entries), bytes: Number(row.bytes) }
   if (removed.entries > 0) db.prepare(`DELETE FROM ${ENTRIES} WHERE ${where}`).run(...params)
   return removed
@@ -141,7 +146,9 @@ export function pruneDatabase(db: SqlDatabase, now: number, dryRun: boolean): Pr
   const expired: Removed = { entries: 0, bytes: 0 }
   const oldVersions: Removed = { entries: 0, bytes: 0 }
   const run = () => {
-    const expiredRow = db.prepare(`SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM ${ENTRIES} WHERE expires > 0 AND expires <= ?`).get(now) as Removed
+    const expiredRow = db
+      .prepare(`SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM ${ENTRIES} WHERE expires > 0 AND expires <= ?`)
+      .get(now) as Removed
     expired.entries = Number(expiredRow.entries)
     expired.bytes = Number(expiredRow.bytes)
     if (!dryRun && expired.entries > 0) db.prepare(`DELETE FROM ${ENTRIES} WHERE expires > 0 AND expires <= ?`).run(now)
@@ -156,7 +163,9 @@ export function pruneDatabase(db: SqlDatabase, now: number, dryRun: boolean): Pr
     const keep = new Map<string, string>()
     for (const row of newest) if (!keep.has(row.fn)) keep.set(row.fn, row.version)
     for (const [fn, version] of keep) {
-      const row = db.prepare(`SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM ${ENTRIES} WHERE fn = ? AND version != ?`).get(fn, version) as Removed
+      const row = db
+        .prepare(`SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM ${ENTRIES} WHERE fn = ? AND version != ?`)
+        .get(fn, version) as Removed
       oldVersions.entries += Number(row.entries)
       oldVersions.bytes += Number(row.bytes)
       if (!dryRun) db.prepare(`DELETE FROM ${ENTRIES} WHERE fn = ? AND version != ?`).run(fn, version)
@@ -203,10 +212,18 @@ export function summarizeTagged(db: SqlDatabase, tags: readonly string[], now: n
  * record the tags as invalidated then, as `invalidateTag` does (so processes using the database discard entries
  * they were computing meanwhile), in one write transaction.
  */
-export function deleteTagged(db: SqlDatabase, tags: readonly string[], ids: readonly string[] | undefined, invalidatedAt: number | undefined): Removed {
+export function deleteTagged(
+  db: SqlDatabase,
+  tags: readonly string[],
+  ids: readonly string[] | undefined,
+  invalidatedAt: number | undefined,
+): Removed {
   const total: Removed = { entries: 0, bytes: 0 }
   transaction(db, () => {
-    const parts = ids === undefined ? [counted(db, carriesTag(tags), [...tags])] : ids.map((id) => counted(db, `fn = ? AND ${carriesTag(tags)}`, [id, ...tags]))
+    const parts =
+      ids === undefined
+        ? [counted(db, carriesTag(tags), [...tags])]
+        : ids.map((id) => counted(db, `fn = ? AND ${carriesTag(tags)}`, [id, ...tags]))
     for (const part of parts) {
       total.entries += part.entries
       total.bytes += part.bytes

@@ -35,7 +35,12 @@ function isFunctionNode(ts: typeof TS, node: TS.Node): node is TS.SignatureDecla
 
 function skipOuter(ts: typeof TS, node: TS.Expression): TS.Expression {
   let current = node
-  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isSatisfiesExpression(current) || ts.isNonNullExpression(current)) {
+  while (
+    ts.isParenthesizedExpression(current) ||
+    ts.isAsExpression(current) ||
+    ts.isSatisfiesExpression(current) ||
+    ts.isNonNullExpression(current)
+  ) {
     current = current.expression
   }
   return current
@@ -63,7 +68,11 @@ function localFunction(ts: typeof TS, sourceFile: TS.SourceFile, name: string): 
 }
 
 /** The function of `site` in `sourceFile` (the file the transform read), or undefined when it cannot be found. */
-export function findCachedFunction(ts: typeof TS, sourceFile: TS.SourceFile, site: Pick<SiteInfo, 'offset' | 'trigger'>): CachedFunction | undefined {
+export function findCachedFunction(
+  ts: typeof TS,
+  sourceFile: TS.SourceFile,
+  site: Pick<SiteInfo, 'offset' | 'trigger'>,
+): CachedFunction | undefined {
   if (site.trigger === 'tag') {
     const node = nodeAt(ts, sourceFile, site.offset, (n) => isFunctionNode(ts, n))
     if (!node || !isFunctionNode(ts, node)) return undefined

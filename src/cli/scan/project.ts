@@ -12,17 +12,30 @@ export type Project =
 
 export function loadProject(ts: typeof TS, root: string, projectOption: string | undefined): Project {
   const config = projectOption ? path.resolve(root, projectOption) : ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json')
-  if (!config) return { kind: 'none', note: `no tsconfig.json in ${root} or above: the parameter and result types of persistent caches were not checked (pass --project <tsconfig>)` }
-  if (!ts.sys.fileExists(config)) return { kind: 'none', note: `--project ${projectOption}: ${config} does not exist; types were not checked` }
+  if (!config)
+    return {
+      kind: 'none',
+      note: `no tsconfig.json in ${root} or above: the parameter and result types of persistent caches were not checked (pass --project <tsconfig>)`,
+    }
+  if (!ts.sys.fileExists(config))
+    return { kind: 'none', note: `--project ${projectOption}: ${config} does not exist; types were not checked` }
   const diagnostics: TS.Diagnostic[] = []
-  const parsed = ts.getParsedCommandLineOfConfigFile(config, { noEmit: true }, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => diagnostics.push(d),
-  })
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    config,
+    { noEmit: true },
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => diagnostics.push(d),
+    },
+  )
   if (!parsed) {
     const message = diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')
     return { kind: 'none', note: `${config} could not be read (${message}); types were not checked` }
   }
-  const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true }, projectReferences: parsed.projectReferences ?? [] })
+  const program = ts.createProgram({
+    rootNames: parsed.fileNames,
+    options: { ...parsed.options, noEmit: true },
+    projectReferences: parsed.projectReferences ?? [],
+  })
   return { kind: 'program', config, program, checker: program.getTypeChecker() }
 }

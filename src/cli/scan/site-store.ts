@@ -22,7 +22,14 @@ function asksShared(site: Pick<SiteInfo, 'code' | 'options'>): boolean {
 /** The cache ucache picks for the site's options (undefined: it depends on the function being async). */
 function ucacheChoice(site: Pick<SiteInfo, 'code' | 'options'>): SiteInfo['kind'] | undefined {
   const engine = site.options.preferredEngine
-  if (typeof engine === 'string') return engine === 'keyv' || engine === 'memory-async' ? 'acache' : DISK_ENGINES.has(engine) ? (engine === 'file' ? 'fcache' : 'bcache') : 'mcache'
+  if (typeof engine === 'string')
+    return engine === 'keyv' || engine === 'memory-async'
+      ? 'acache'
+      : DISK_ENGINES.has(engine)
+        ? engine === 'file'
+          ? 'fcache'
+          : 'bcache'
+        : 'mcache'
   if (given(site, 'url') || given(site, 'store') || given(site, 'backend')) return 'acache'
   if (site.options.useAsync === true) return 'acache'
   if (given(site, 'folderName') || given(site, 'cacheDir')) return 'bcache'
@@ -46,9 +53,18 @@ export function siteStore(site: Pick<SiteInfo, 'kind' | 'code' | 'options'>, isA
  * The warning for a sync function and a store that only works asynchronously, or undefined. `isAsync` is from the
  * syntax or the type checker; a function whose async-ness is unknown gets no warning about it.
  */
-export function asyncStoreWarning(site: Pick<SiteInfo, 'kind' | 'code' | 'options' | 'name'>, isAsync: boolean | undefined): string | undefined {
+export function asyncStoreWarning(
+  site: Pick<SiteInfo, 'kind' | 'code' | 'options' | 'name'>,
+  isAsync: boolean | undefined,
+): string | undefined {
   const what = site.name ? `${site.name.replace(/^.*#/, '')}` : 'this function'
-  const option = given(site, 'url') ? 'url' : given(site, 'backend') ? `backend=${String(site.options.backend ?? '…')}` : given(site, 'store') ? 'store' : undefined
+  const option = given(site, 'url')
+    ? 'url'
+    : given(site, 'backend')
+      ? `backend=${String(site.options.backend ?? '…')}`
+      : given(site, 'store')
+        ? 'store'
+        : undefined
   if (site.kind === 'mcache' || site.kind === 'bcache' || site.kind === 'fcache') {
     if (!option || option === 'store' || (option.startsWith('backend') && !asksShared(site))) return undefined
     return (

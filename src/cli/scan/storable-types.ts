@@ -11,14 +11,42 @@ import type TS from 'typescript'
 export type StoreRules = 'disk' | 'json'
 
 const TYPED_ARRAYS = [
-  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
 ]
 /** Library types v8.deserialize gives back as they were (storable.ts's leaf prototypes). */
-const DISK_LEAVES: ReadonlySet<string> = new Set(['Date', 'RegExp', 'ArrayBuffer', 'DataView', 'Buffer', 'Number', 'String', 'Boolean', 'BigInt', ...TYPED_ARRAYS])
+const DISK_LEAVES: ReadonlySet<string> = new Set([
+  'Date',
+  'RegExp',
+  'ArrayBuffer',
+  'DataView',
+  'Buffer',
+  'Number',
+  'String',
+  'Boolean',
+  'BigInt',
+  ...TYPED_ARRAYS,
+])
 /** Library types kept by v8 with their contents, which are checked in turn. */
 const DISK_CONTAINERS: ReadonlySet<string> = new Set(['Map', 'ReadonlyMap', 'Set', 'ReadonlySet'])
-const ERROR_TYPES: ReadonlySet<string> = new Set(['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'])
+const ERROR_TYPES: ReadonlySet<string> = new Set([
+  'Error',
+  'EvalError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+])
 /** Library types JSON keeps: Buffer (keyv's serializer), Date (stored as its ISO string, as acache documents). */
 const JSON_LEAVES: ReadonlySet<string> = new Set(['Buffer', 'Date', 'Number', 'String', 'Boolean'])
 /** Objects a key cannot see into: every one of them would key alike. */
@@ -60,7 +88,8 @@ export class TypeInspector {
     const { ts, checker } = this
     const flags = type.flags
     if (depth > MAX_DEPTH || seen.has(type)) return undefined
-    if (flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.TypeParameter | ts.TypeFlags.NonPrimitive)) return undefined
+    if (flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.TypeParameter | ts.TypeFlags.NonPrimitive))
+      return undefined
     if (flags & ts.TypeFlags.ESSymbolLike) return { what: 'a symbol', path }
     if (flags & ts.TypeFlags.BigIntLike) return rules === 'json' ? { what: 'a bigint, which JSON cannot hold', path } : undefined
     if (type.isUnionOrIntersection()) {
@@ -90,7 +119,12 @@ export class TypeInspector {
       }
       if (symbol && symbol.flags & ts.SymbolFlags.Class) {
         const methods = checker.getPropertiesOfType(type).filter((p) => p.flags & ts.SymbolFlags.Method)
-        const detail = methods.length ? `its class and its methods (${methods.slice(0, 3).map((m) => m.getName()).join(', ')}) would be lost` : 'its class would be lost'
+        const detail = methods.length
+          ? `its class and its methods (${methods
+              .slice(0, 3)
+              .map((m) => m.getName())
+              .join(', ')}) would be lost`
+          : 'its class would be lost'
         return { what: `an instance of class ${symbol.getName()} (${detail})`, path }
       }
       for (const property of checker.getPropertiesOfType(type)) {
@@ -108,7 +142,14 @@ export class TypeInspector {
     }
   }
 
-  private libraryType(type: TS.Type, name: string, rules: StoreRules, path: string, depth: number, seen: Set<TS.Type>): Unstorable | undefined {
+  private libraryType(
+    type: TS.Type,
+    name: string,
+    rules: StoreRules,
+    path: string,
+    depth: number,
+    seen: Set<TS.Type>,
+  ): Unstorable | undefined {
     if (rules === 'json') {
       if (JSON_LEAVES.has(name)) return undefined
       if (DISK_CONTAINERS.has(name)) return { what: `a ${name}, which JSON turns into {}`, path }

@@ -1,5 +1,5 @@
 // `require('twat-cache/webpack')` from CommonJS: the plugin function itself (also as `.default` and `.twatCache`), as
 // CommonJS packages export it. It loads the ES module build, so `require` and `import` share one instance.
-type Entry = typeof import('../webpack.js', { with: { 'resolution-mode': 'import' } })
+type Entry = typeof import('../webpack.js', { with: { 'resolution-mode': 'import' }})
 const entry: Entry = require('../webpack.js')
 export = Object.assign(entry.default, entry)

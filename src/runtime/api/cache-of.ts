@@ -25,7 +25,11 @@ export type DeclaredCacheHandle<F extends AnyFunction> =
     : CacheHandle<Parameters<F>, ReturnType<F>>
 
 /** What `cacheOf` returns for `F`: the `.cache` its type declares (wrapped functions), else {@link DeclaredCacheHandle}. */
-export type CacheHandleOf<F> = F extends { readonly cache: infer H extends AnyCacheHandle } ? H : F extends AnyFunction ? DeclaredCacheHandle<F> : never
+export type CacheHandleOf<F> = F extends { readonly cache: infer H extends AnyCacheHandle }
+  ? H
+  : F extends AnyFunction
+    ? DeclaredCacheHandle<F>
+    : never
 
 /** The names of `T`'s members that are functions: what `cacheOf(instance, name)` accepts. */
 export type MethodName<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[keyof T]
@@ -100,7 +104,14 @@ function handleOf(fn: Function, label: string, asMethod: boolean): AnyCacheHandl
       `cacheOf(${label}): ${label} is tagged @${site.site.kind}, but this build ran the twat-cache plugin with enabled: false, so it is not cached and its handle does nothing (stats stay at 0, has() is false). Build with the plugin enabled to cache it.`,
       WarningCode.disabled,
     )
-    site.handle ??= (disabledCache(site.site.kind, fn as AnyFunction, createCacheConfig({ name: site.site.name }), site.site.async === true) as unknown as { cache: AnyCacheHandle }).cache
+    site.handle ??= (
+      disabledCache(
+        site.site.kind,
+        fn as AnyFunction,
+        createCacheConfig({ name: site.site.name }),
+        site.site.async === true,
+      ) as unknown as { cache: AnyCacheHandle }
+    ).cache
     return site.handle
   }
   const bound = fn.name.startsWith('bound ')
@@ -115,13 +126,18 @@ function handleOf(fn: Function, label: string, asMethod: boolean): AnyCacheHandl
 /** `cacheOf(instance, 'method')`: that instance's own handle of a cached method (static: pass the class). */
 function methodHandle(instance: unknown, method: PropertyKey): AnyCacheHandle {
   if (instance === null || (typeof instance !== 'object' && typeof instance !== 'function')) {
-    throw new NotCachedError(`cacheOf(instance, ${describeValue(method)}) needs an object or a class as its first argument; got ${describeValue(instance)}`)
+    throw new NotCachedError(
+      `cacheOf(instance, ${describeValue(method)}) needs an object or a class as its first argument; got ${describeValue(instance)}`,
+    )
   }
-  const owner = typeof instance === 'function' ? instance.name || 'the class' : (Object.getPrototypeOf(instance)?.constructor?.name ?? 'Object')
+  const owner =
+    typeof instance === 'function' ? instance.name || 'the class' : (Object.getPrototypeOf(instance)?.constructor?.name ?? 'Object')
   const label = `${owner}.${String(method)}`
   const fn = (instance as Record<PropertyKey, unknown>)[method]
   if (typeof fn !== 'function') {
-    throw new NotCachedError(`cacheOf(instance, ${describeValue(method)}): ${label} is not a method (it is ${describeValue(fn)}); name a cached method of the instance`)
+    throw new NotCachedError(
+      `cacheOf(instance, ${describeValue(method)}): ${label} is not a method (it is ${describeValue(fn)}); name a cached method of the instance`,
+    )
   }
   return handleOf(fn, label, true).bind(instance) as AnyCacheHandle
 }
@@ -144,7 +160,9 @@ export function cacheOf<T extends object, K extends MethodName<T>>(instance: T, 
 export function cacheOf(target: unknown, method?: PropertyKey): AnyCacheHandle {
   if (arguments.length > 1) return methodHandle(target, method!)
   if (typeof target !== 'function') {
-    throw new NotCachedError(`cacheOf takes a cached function, or an instance and the name of a cached method (cacheOf(prices, 'of')); got ${describeValue(target)}`)
+    throw new NotCachedError(
+      `cacheOf takes a cached function, or an instance and the name of a cached method (cacheOf(prices, 'of')); got ${describeValue(target)}`,
+    )
   }
   return handleOf(target, labelOf(target), false)
 }

@@ -37,4 +37,3 @@ export function wrapRegistered(definition: CacheKindDefinition, fn: AnyFunction,
   registerCache((cached as unknown as { cache: AnyCacheHandle }).cache)
   return cached
 }
-

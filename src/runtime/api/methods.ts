@@ -109,7 +109,12 @@ export function cacheMethod(definition: CacheKindDefinition, method: AnyFunction
       path: () => undefined,
       store: () => liveCaches().map((c) => c.cache.store),
       size: () => 0,
-      stats: () => sumStats(name, liveCaches().map((c) => c.cache.stats()), engine()),
+      stats: () =>
+        sumStats(
+          name,
+          liveCaches().map((c) => c.cache.stats()),
+          engine(),
+        ),
       has: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.has as AnyFunction)(...Array.from(args)))),
       delete: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.delete as AnyFunction)(...Array.from(args)))),
       expire: (_self, args) => anyOf(liveCaches().map((c) => (c.cache.expire as AnyFunction)(...Array.from(args)))),

@@ -61,7 +61,14 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
     if (identity) throw identity
   }
   let keys: KeyStage
-  let engine: { readonly name: string; readonly store: unknown; size(): number; has(key: unknown): boolean; delete(key: unknown): boolean; clear(): void }
+  let engine: {
+    readonly name: string
+    readonly store: unknown
+    size(): number
+    has(key: unknown): boolean
+    delete(key: unknown): boolean
+    clear(): void
+  }
   let read: (key: unknown) => unknown
   let write: (key: unknown, value: unknown) => void
   let persistent: PersistentEngine | undefined
@@ -104,7 +111,8 @@ export function openCache<V = unknown>(options: OpenCacheOptions = {}): OpenCach
       return entry === MISS || entry === FAULT ? MISS : (entry as { value: unknown }).value
     }
     // An entry with the cache's ttl and tags, as a call's result would get.
-    write = (key, value) => store.write(key, newEntry(value, false, config.clock.now(), lifeOf(config, undefined), tagsOf(config, undefined)))
+    write = (key, value) =>
+      store.write(key, newEntry(value, false, config.clock.now(), lifeOf(config, undefined), tagsOf(config, undefined)))
   }
   const handle = createHandle(
     {

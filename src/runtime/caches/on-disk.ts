@@ -56,7 +56,10 @@ export function cacheOnDisk(kind: DiskCacheKind, fn: AnyFunction, config: CacheC
     changes: {
       slice: `${engine.path}\n${name}`,
       // A failed check drops the tier's entries ('all'): the store is failing, so nothing it said is sure.
-      source: { kind: 'poll', foreignChanges: () => guarded('check for changes', () => (engine.foreignChanges ? engine.foreignChanges() : 'all'), 'all') },
+      source: {
+        kind: 'poll',
+        foreignChanges: () => guarded('check for changes', () => (engine.foreignChanges ? engine.foreignChanges() : 'all'), 'all'),
+      },
     },
   })
 }

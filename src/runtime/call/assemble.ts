@@ -56,7 +56,17 @@ export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: Cache
   const keys = memoryKeyStage(config, () => engine.size())
   const values = memoryValues(config, name, counters)
   const site = { name, kind, engine: () => engineName }
-  const base = { fn, name, keys, counters, asyncResults, config, acrossAwaits: callsContextFunctions(fn), site, ...(values ? { values } : {}) }
+  const base = {
+    fn,
+    name,
+    keys,
+    counters,
+    asyncResults,
+    config,
+    acrossAwaits: callsContextFunctions(fn),
+    site,
+    ...(values ? { values } : {}),
+  }
   let entries: MemoryEntries | undefined
   let entriesEngine: MemoryEngine | undefined
   const mode: MemoryMode = {
@@ -102,7 +112,11 @@ export function assembleInMemory(kind: CacheKind, fn: AnyFunction, config: Cache
       store: () => (entriesEngine ?? engine).store,
       size: () => engine.size() + (entriesEngine && entriesEngine !== engine ? entriesEngine.size() : 0),
       ...keyedOperations(keys, { has: live, delete: (key) => engine.delete(key) || (entriesEngine?.delete(key) ?? false) }, asyncResults),
-      ...entryOperations(keys, memoryEntryAccess(plan, () => entries), asyncResults),
+      ...entryOperations(
+        keys,
+        memoryEntryAccess(plan, () => entries),
+        asyncResults,
+      ),
       clear: () => {
         engine.clear()
         entriesEngine?.clear()
@@ -199,7 +213,17 @@ export function assembleInSettledStore(kind: CacheKind, fn: AnyFunction, assembl
       ...keyedOperations(keys, operations, asyncResults),
       ...entryOperations(
         keys,
-        settledEntryAccess({ name, fn, counters, asyncResults, store, clock: config.clock, refreshAhead: config.refreshAhead, tagVerdict: assembly.tagVerdict, refresh }),
+        settledEntryAccess({
+          name,
+          fn,
+          counters,
+          asyncResults,
+          store,
+          clock: config.clock,
+          refreshAhead: config.refreshAhead,
+          tagVerdict: assembly.tagVerdict,
+          refresh,
+        }),
         asyncResults,
       ),
       clear: () => operations.clear(),

@@ -131,7 +131,11 @@ export function cacheLife(life: CacheLife): void {
       staleIfErrorMs: duration('staleIfError', life.staleIfError),
     }
   } else {
-    throw new ValidationError('cacheLife', life, `expected a duration, a profile (${Object.keys(PROFILES).join(', ')}) or { ttl, staleWhileRevalidate, staleIfError }`)
+    throw new ValidationError(
+      'cacheLife',
+      life,
+      `expected a duration, a profile (${Object.keys(PROFILES).join(', ')}) or { ttl, staleWhileRevalidate, staleIfError }`,
+    )
   }
   const computation = current('cacheLife')
   if (computation) computation.life = { ...computation.life, ...definedOnly(override) }

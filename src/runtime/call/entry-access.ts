@@ -29,7 +29,9 @@ export function settledEntryAccess(plan: SettledAccessPlan): EntryAccess {
   const { store, clock, refreshAhead } = plan
 
   /** The entry of `key` judged now, counting nothing, or undefined. */
-  const find = (key: unknown): { entry: StoredEntry; worth: Freshness } | undefined | Promise<{ entry: StoredEntry; worth: Freshness } | undefined> =>
+  const find = (
+    key: unknown,
+  ): { entry: StoredEntry; worth: Freshness } | undefined | Promise<{ entry: StoredEntry; worth: Freshness } | undefined> =>
     then(store.read(key), (found) => {
       if (found === MISS || found === FAULT) return undefined
       const entry = found as StoredEntry

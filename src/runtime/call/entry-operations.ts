@@ -67,7 +67,13 @@ export interface EntryOperations {
   warm(self: unknown, argsList: unknown, options: unknown): Promise<WarmReport>
 }
 
-const STATUS: Readonly<Record<Freshness, PeekStatus | undefined>> = { fresh: 'fresh', ahead: 'fresh', stale: 'stale', 'error-only': 'stale', gone: undefined }
+const STATUS: Readonly<Record<Freshness, PeekStatus | undefined>> = {
+  fresh: 'fresh',
+  ahead: 'fresh',
+  stale: 'stale',
+  'error-only': 'stale',
+  gone: undefined,
+}
 
 /** Run `next` on a value that may be a promise, synchronously when it is not. */
 function then<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
@@ -88,9 +94,14 @@ function answer<T>(async: boolean, run: () => T | Promise<T>): T | Promise<T> {
  * The argument lists and concurrency `warm` was given, checked. Throws ValidationError naming the value and the fix.
  */
 export function warmArguments(argsList: unknown, options: unknown): { lists: unknown[][]; concurrency: number } {
-  const iterable = argsList !== null && typeof argsList === 'object' && typeof (argsList as Iterable<unknown>)[Symbol.iterator] === 'function'
+  const iterable =
+    argsList !== null && typeof argsList === 'object' && typeof (argsList as Iterable<unknown>)[Symbol.iterator] === 'function'
   if (!iterable) {
-    throw new ValidationError('warm(argsList)', argsList, 'expected an array (or iterable) of argument lists, e.g. f.cache.warm([[1], [2]]) for f(1) and f(2)')
+    throw new ValidationError(
+      'warm(argsList)',
+      argsList,
+      'expected an array (or iterable) of argument lists, e.g. f.cache.warm([[1], [2]]) for f(1) and f(2)',
+    )
   }
   const lists = Array.from(argsList as Iterable<unknown>)
   lists.forEach((args, i) => {
@@ -104,14 +115,24 @@ export function warmArguments(argsList: unknown, options: unknown): { lists: unk
   })
   let concurrency = DEFAULT_WARM_CONCURRENCY
   if (options !== undefined) {
-    if (options === null || typeof options !== 'object') throw new ValidationError('warm options', options, 'expected { concurrency } or nothing')
+    if (options === null || typeof options !== 'object')
+      throw new ValidationError('warm options', options, 'expected { concurrency } or nothing')
     for (const name of Object.keys(options)) {
-      if (name !== 'concurrency') throw new ValidationError(`warm options.${name}`, (options as Record<string, unknown>)[name], 'unknown option: warm takes { concurrency }')
+      if (name !== 'concurrency')
+        throw new ValidationError(
+          `warm options.${name}`,
+          (options as Record<string, unknown>)[name],
+          'unknown option: warm takes { concurrency }',
+        )
     }
     const given = (options as WarmOptions).concurrency
     if (given !== undefined) {
       if (typeof given !== 'number' || !Number.isInteger(given) || given < 1) {
-        throw new ValidationError('warm concurrency', given, `expected a whole number ≥ 1: how many computations run at once (default ${DEFAULT_WARM_CONCURRENCY})`)
+        throw new ValidationError(
+          'warm concurrency',
+          given,
+          `expected a whole number ≥ 1: how many computations run at once (default ${DEFAULT_WARM_CONCURRENCY})`,
+        )
       }
       concurrency = given
     }
@@ -137,7 +158,11 @@ export function entryOperations(keys: KeyStage, access: EntryAccess, async: bool
   const view = (found: Peeked | undefined): CachePeek<unknown> | undefined | Promise<CachePeek<unknown> | undefined> => {
     const status = found && STATUS[found.worth]
     if (!found || !status) return undefined
-    if (async && isThenable(found.value)) return (found.value as Promise<unknown>).then((value) => ({ value, status }), () => undefined)
+    if (async && isThenable(found.value))
+      return (found.value as Promise<unknown>).then(
+        (value) => ({ value, status }),
+        () => undefined,
+      )
     return { value: found.value, status }
   }
 

@@ -22,7 +22,13 @@ const NO_TAGS: readonly string[] = Object.freeze([])
 
 /** Whether a cache's options need entries with their life (stale windows, refresh ahead, timeouts). */
 export function needsEntries(config: CacheConfig): boolean {
-  return config.staleWhileRevalidateMs > 0 || config.staleIfErrorMs > 0 || config.refreshAhead > 0 || config.timeoutMs > 0 || config.hardTimeoutMs > 0
+  return (
+    config.staleWhileRevalidateMs > 0 ||
+    config.staleIfErrorMs > 0 ||
+    config.refreshAhead > 0 ||
+    config.timeoutMs > 0 ||
+    config.hardTimeoutMs > 0
+  )
 }
 
 /** Whether a computation's own life asks for more than a ttl (which plain memory engines hold per entry). */

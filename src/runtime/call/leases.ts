@@ -53,7 +53,9 @@ export interface LeasedMiss {
 /** A random lease token: only its holder can give a lease up. */
 function newToken(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto
-  return crypto?.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`
+  return crypto?.randomUUID
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`
 }
 
 let sleeper: Int32Array | null | undefined

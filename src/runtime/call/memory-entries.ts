@@ -159,11 +159,19 @@ export function memoryEntries(plan: EntriesPlan): MemoryEntries {
         noteStaleIfError(trace)
         return stale.value
       })
-      answer = orStaleAfter(answer, config.timeoutMs, () => stale.value, () => {
-        counters.staleIfError++
-        noteStaleIfError(trace)
-      })
-      return refresher.track(key, rejectAfter(answer, config.hardTimeoutMs, plan.name, () => undefined))
+      answer = orStaleAfter(
+        answer,
+        config.timeoutMs,
+        () => stale.value,
+        () => {
+          counters.staleIfError++
+          noteStaleIfError(trace)
+        },
+      )
+      return refresher.track(
+        key,
+        rejectAfter(answer, config.hardTimeoutMs, plan.name, () => undefined),
+      )
     }
     // Concurrent calls share the call in flight through a provisional entry with the cache's own life; once it
     // settles it is replaced by the entry the computation asked for, or removed. With a values stage the entry

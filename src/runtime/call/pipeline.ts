@@ -122,7 +122,14 @@ function wantsEntries(computation: Computation): boolean {
 }
 
 /** Store a bare result in a plain memory cache, or hand it to the entries composition when it asks for more. */
-function storeBare(plan: MemoryCallPlan, key: unknown, result: unknown, computation: Computation, epoch: number, args: ArrayLike<unknown>): void {
+function storeBare(
+  plan: MemoryCallPlan,
+  key: unknown,
+  result: unknown,
+  computation: Computation,
+  epoch: number,
+  args: ArrayLike<unknown>,
+): void {
   if (wantsEntries(computation)) {
     plan.mode.switchToEntries().storeResult(key, result, computation, epoch, args)
     return
@@ -185,9 +192,12 @@ function memoryMissKept(plan: MemoryCallPlan, values: MemoryValues, self: unknow
   engine.set(key, stored)
   counters.sets++
   forgetOnRejection(engine, key, stored)
-  ;(stored as Promise<unknown>).then((value) => {
-    if (engine.get(key) === stored && !keepResult(plan, value, computation, args)) engine.delete(key)
-  }, () => undefined)
+  ;(stored as Promise<unknown>).then(
+    (value) => {
+      if (engine.get(key) === stored && !keepResult(plan, value, computation, args)) engine.delete(key)
+    },
+    () => undefined,
+  )
   return result
 }
 
@@ -294,7 +304,13 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
    * The entry to store for a computed value, or undefined when it is not to be stored. It is stamped with the time
    * its computation started, so a tag invalidated while it computed makes it invalid.
    */
-  function entryFor(value: unknown, promised: boolean, computation: Computation, args: ArrayLike<unknown>, started: number): StoredEntry | undefined {
+  function entryFor(
+    value: unknown,
+    promised: boolean,
+    computation: Computation,
+    args: ArrayLike<unknown>,
+    started: number,
+  ): StoredEntry | undefined {
     if (!keepResult(plan, value, computation, args)) return undefined
     return newEntry(value, promised, started, lifeOf(config, computation.life), tagsOf(config, computation.tags))
   }
@@ -305,7 +321,14 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
    * `timeout`, a slow recomputation (which goes on and stores its result). `hardTimeout` rejects the call and frees
    * its slot, so the next call starts afresh.
    */
-  function recompute(self: unknown, args: ArrayLike<unknown>, k: unknown, skipWrite: boolean, stale?: StoredEntry, lease?: string): unknown {
+  function recompute(
+    self: unknown,
+    args: ArrayLike<unknown>,
+    k: unknown,
+    skipWrite: boolean,
+    stale?: StoredEntry,
+    lease?: string,
+  ): unknown {
     const trace = currentTrace()
     const started = stamp(clock)
     /** A lease held for this computation is given up when nothing is stored (the write gives it up otherwise). */
@@ -345,10 +368,15 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
         noteStaleIfError(trace)
         return stale.value
       })
-      settled = orStaleAfter(settled, config.timeoutMs, () => stale.value, () => {
-        counters.staleIfError++
-        noteStaleIfError(trace)
-      })
+      settled = orStaleAfter(
+        settled,
+        config.timeoutMs,
+        () => stale.value,
+        () => {
+          counters.staleIfError++
+          noteStaleIfError(trace)
+        },
+      )
     }
     // A rejection frees the call's slot in `inFlight` (track), so the next call starts afresh.
     return rejectAfter(settled, config.hardTimeoutMs, plan.name, () => undefined)
@@ -497,7 +525,10 @@ export function settledComposition(plan: SettledCallPlan): SettledComposition {
     const args = arguments
     if (isThenable(found)) {
       const trace = currentTrace()
-      return track(k, (found as Promise<ReadResult>).then((result) => resumeTrace(trace, () => settle(this, args, k, result))))
+      return track(
+        k,
+        (found as Promise<ReadResult>).then((result) => resumeTrace(trace, () => settle(this, args, k, result))),
+      )
     }
     const result = settle(this, args, k, found as ReadResult)
     return isThenable(result) && result !== answered ? track(k, result as Promise<unknown>) : result

@@ -180,11 +180,17 @@ export function withTracing(site: TraceSite, call: Function): Function {
 /** A background refresh, traced as a call of its own with status `refresh` while anyone listens. */
 export function traceRefresh(site: TraceSite | undefined, key: unknown, run: () => unknown): unknown {
   if (!tracing.on || site === undefined) return run()
-  return runTraced(site, () => {
-    const trace = active as CallTrace
-    trace.key = showKeys ? String(key) : '[redacted]'
-    return run()
-  }, undefined, [], 'refresh')
+  return runTraced(
+    site,
+    () => {
+      const trace = active as CallTrace
+      trace.key = showKeys ? String(key) : '[redacted]'
+      return run()
+    },
+    undefined,
+    [],
+    'refresh',
+  )
 }
 
 /**

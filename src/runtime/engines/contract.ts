@@ -140,7 +140,6 @@ export interface AsyncEngine {
   unlease?(key: string, token: string): Promise<void>
 }
 
-
 /** What a disk engine (SQLite, files) is opened with. */
 export interface DiskEngineOptions {
   /** The cache folder (root/folderName); it must exist. */

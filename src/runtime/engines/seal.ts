@@ -68,7 +68,8 @@ export const NO_SEAL: Sealer = {
   seal: (_key, _context, payload) => ({ block: EMPTY, payload }),
   open(_key, _context, flags, _block, payload) {
     // A signature without a secret to check it adds nothing here, but an encrypted payload cannot be read.
-    if (flags & ENCRYPTED) throw new TamperedEntryError('it is encrypted and this cache has no encryptionKey (or TWAT_CACHE_ENCRYPTION_KEY)')
+    if (flags & ENCRYPTED)
+      throw new TamperedEntryError('it is encrypted and this cache has no encryptionKey (or TWAT_CACHE_ENCRYPTION_KEY)')
     return payload
   },
 }
@@ -90,7 +91,11 @@ export function createSealer(options: SealOptions, id: string, version: string):
   if (secret === undefined && encryptionKey === undefined) return NO_SEAL
   const loaded = nodeBuiltin<Crypto>('node:crypto')
   if (!loaded) {
-    throw new ValidationError(secret !== undefined ? 'secret' : 'encryptionKey', new Redacted('<a key>'), 'signing and encryption need node:crypto, which this runtime lacks')
+    throw new ValidationError(
+      secret !== undefined ? 'secret' : 'encryptionKey',
+      new Redacted('<a key>'),
+      'signing and encryption need node:crypto, which this runtime lacks',
+    )
   }
   const crypto = loaded
   // The function id and version are bound into the keys (HKDF info), so each entry only adds its key text: one
@@ -145,7 +150,8 @@ export function createSealer(options: SealOptions, id: string, version: string):
         }
       }
       if (!(stored & ENCRYPTED)) return payload
-      if (!aesKeys.length) throw new TamperedEntryError('it is encrypted and this cache has no encryptionKey (or TWAT_CACHE_ENCRYPTION_KEY)')
+      if (!aesKeys.length)
+        throw new TamperedEntryError('it is encrypted and this cache has no encryptionKey (or TWAT_CACHE_ENCRYPTION_KEY)')
       const iv = gcm.subarray(0, IV_BYTES)
       const tag = gcm.subarray(IV_BYTES, IV_BYTES + GCM_TAG_BYTES)
       const aad = additionalData(who, context)

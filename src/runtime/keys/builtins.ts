@@ -76,8 +76,20 @@ const BUILTINS: Array<[name: string, kind: KindFor, scope?: Scope]> = [
   ['Map', fixed({ type: 'map' })],
   ['Set', fixed({ type: 'set' })],
   ...[
-    'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-    'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'DataView', 'Buffer',
+    'Int8Array',
+    'Uint8Array',
+    'Uint8ClampedArray',
+    'Int16Array',
+    'Uint16Array',
+    'Int32Array',
+    'Uint32Array',
+    'Float16Array',
+    'Float32Array',
+    'Float64Array',
+    'BigInt64Array',
+    'BigUint64Array',
+    'DataView',
+    'Buffer',
   ].map((name): [string, KindFor] => [name, fixed({ type: 'bytes' })]),
   ['ArrayBuffer', fixed({ type: 'buffer', tag: 'ArrayBuffer' })],
   ['SharedArrayBuffer', fixed({ type: 'buffer', tag: 'SharedArrayBuffer' })],
@@ -175,7 +187,10 @@ function hiddenState(prototype: object): { what: string; why: string } | undefin
       return { what: withArticle(name), why: `${name} is a built-in whose internal state the key cannot see` }
     }
     if (isNative(maker)) {
-      return { what: withArticle(name), why: `${maker.name || 'its native base class'} is a built-in or host object whose internal state the key cannot see` }
+      return {
+        what: withArticle(name),
+        why: `${maker.name || 'its native base class'} is a built-in or host object whose internal state the key cannot see`,
+      }
     }
     if (PRIVATE_ACCESS.test(functionSource.call(maker))) {
       return { what: `an instance of ${name}`, why: `class ${name} keeps state in #private fields, which the key cannot see` }
@@ -201,7 +216,11 @@ function constructorName(prototype: object): string {
 function classify(prototype: object): ObjectKind {
   const name = constructorName(prototype)
   let hidden: { what: string; why: string } | undefined
-  for (let link: object | null = prototype; link !== null && link !== Object.prototype; link = Object.getPrototypeOf(link) as object | null) {
+  for (
+    let link: object | null = prototype;
+    link !== null && link !== Object.prototype;
+    link = Object.getPrototypeOf(link) as object | null
+  ) {
     const kind = knownKind(link, Object.getOwnPropertyDescriptor(link, 'constructor')?.value)
     if (kind) {
       // A subclass of a built-in is keyed as that built-in, unless the subclass itself hides state.

@@ -85,7 +85,9 @@ export function memoryKeyStage(rules: KeyRules, entries: () => number): MemoryKe
   if (rules.keyBy === 'identity') {
     // The index interns the keys of calls with primitive arguments only, which key as by value.
     const index = new KeyIndex(entries)
-    const keyer: Keyer = keyFn ? (self, args) => identityKey([keyFn.apply(self, args as unknown[])], index) : (_self, args) => identityKey(args, index)
+    const keyer: Keyer = keyFn
+      ? (self, args) => identityKey([keyFn.apply(self, args as unknown[])], index)
+      : (_self, args) => identityKey(args, index)
     return { index: undefined, keyFn, keyOf: guarded(rules, keyer) }
   }
   if (keyFn) {
@@ -99,7 +101,10 @@ export function memoryKeyStage(rules: KeyRules, entries: () => number): MemoryKe
 export function textKeyStage(rules: KeyRules): KeyStage {
   const keyFn = rules.key
   return {
-    keyOf: guarded(rules, keyFn ? (self, args) => encodeArguments([keyFn.apply(self, args as unknown[])]) : (_self, args) => encodeArguments(args)),
+    keyOf: guarded(
+      rules,
+      keyFn ? (self, args) => encodeArguments([keyFn.apply(self, args as unknown[])]) : (_self, args) => encodeArguments(args),
+    ),
   }
 }
 

@@ -153,7 +153,13 @@ function encodeObject(object: object, position: number, depth: number, ancestors
 /** Own properties of an Error that its class, name, message and cause already cover, or that differ per throw. */
 const ERROR_OWN_SKIPPED = new Set(['stack', 'name', 'message', 'cause', 'errors'])
 
-function encodeBuiltin(object: object, kind: Exclude<ObjectKind, { type: 'instance' | 'unkeyable' }>, position: number, depth: number, ancestors: Set<object> | undefined): string {
+function encodeBuiltin(
+  object: object,
+  kind: Exclude<ObjectKind, { type: 'instance' | 'unkeyable' }>,
+  position: number,
+  depth: number,
+  ancestors: Set<object> | undefined,
+): string {
   switch (kind.type) {
     case 'date':
       // An invalid date writes NaN: every invalid date keys alike, apart from every valid one.
@@ -192,7 +198,11 @@ function encodeBuiltin(object: object, kind: Exclude<ObjectKind, { type: 'instan
       // status…). Not the stack: it differs for every error thrown, equal ones included.
       const error = object as Error & { cause?: unknown; errors?: unknown }
       ancestors = enter(object, position, depth, ancestors)
-      let out = 'E' + encodeString(kind.name) + encodeValue(error.name, position, depth + 1, ancestors) + encodeValue(error.message, position, depth + 1, ancestors)
+      let out =
+        'E' +
+        encodeString(kind.name) +
+        encodeValue(error.name, position, depth + 1, ancestors) +
+        encodeValue(error.message, position, depth + 1, ancestors)
       if (Object.hasOwn(error, 'cause')) out += 'c' + encodeValue(error.cause, position, depth + 1, ancestors)
       if (Object.hasOwn(error, 'errors')) out += 'a' + encodeValue(error.errors, position, depth + 1, ancestors)
       const names = Object.keys(error).filter((name) => !ERROR_OWN_SKIPPED.has(name))
@@ -205,7 +215,14 @@ function encodeBuiltin(object: object, kind: Exclude<ObjectKind, { type: 'instan
   }
 }
 
-function encodeProperties(open: string, object: object, own: string[], position: number, depth: number, ancestors: Set<object> | undefined): string {
+function encodeProperties(
+  open: string,
+  object: object,
+  own: string[],
+  position: number,
+  depth: number,
+  ancestors: Set<object> | undefined,
+): string {
   ancestors = enter(object, position, depth, ancestors)
   const names = sortedNames(own)
   let out = open

@@ -23,7 +23,17 @@ import {
   OPTION_NAMES,
 } from './schema.js'
 
-export { BACKENDS, COMPRESSIONS, ENGINES, KEY_BY, OPTION_ALIASES, OPTION_NAMES, POLICIES, VERSION_SCOPES, validateOption } from './schema.js'
+export {
+  BACKENDS,
+  COMPRESSIONS,
+  ENGINES,
+  KEY_BY,
+  OPTION_ALIASES,
+  OPTION_NAMES,
+  POLICIES,
+  VERSION_SCOPES,
+  validateOption,
+} from './schema.js'
 export type { Backend, Compression, EngineName, KeyBy, MemoryTierOptions, Policy, VersionScope } from './schema.js'
 export type { KeyInput } from './secrets.js'
 export { didYouMean } from './suggestions.js'

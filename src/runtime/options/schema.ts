@@ -44,11 +44,42 @@ export type KeyBy = (typeof KEY_BY)[number]
 
 /** Every option name (camelCase), in the order messages list them. */
 export const OPTION_NAMES = [
-  'maxsize', 'maxBytes', 'ttl', 'policy', 'folderName', 'cacheDir', 'compress', 'compressLevel', 'secure',
-  'preferredEngine', 'useAsync', 'key', 'name', 'version', 'versionScope', 'store', 'url', 'backend', 'strict', 'clock',
-  'keyBy', 'clone', 'secret', 'encryptionKey', 'memory', 'memoryMaxsize', 'memoryTtl',
-  'staleWhileRevalidate', 'staleIfError', 'timeout', 'hardTimeout', 'refreshAhead', 'tags', 'shouldCache',
-  'lock', 'lockTimeout',
+  'maxsize',
+  'maxBytes',
+  'ttl',
+  'policy',
+  'folderName',
+  'cacheDir',
+  'compress',
+  'compressLevel',
+  'secure',
+  'preferredEngine',
+  'useAsync',
+  'key',
+  'name',
+  'version',
+  'versionScope',
+  'store',
+  'url',
+  'backend',
+  'strict',
+  'clock',
+  'keyBy',
+  'clone',
+  'secret',
+  'encryptionKey',
+  'memory',
+  'memoryMaxsize',
+  'memoryTtl',
+  'staleWhileRevalidate',
+  'staleIfError',
+  'timeout',
+  'hardTimeout',
+  'refreshAhead',
+  'tags',
+  'shouldCache',
+  'lock',
+  'lockTimeout',
 ] as const
 export type OptionName = (typeof OPTION_NAMES)[number]
 
@@ -110,7 +141,8 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   maxsize: [positiveWholeOrNull, 'expected a whole number ≥ 1, or null for no limit'],
   maxBytes: [positiveWholeOrNull, 'expected a whole number of bytes ≥ 1, or null for no limit'],
   ttl: [
-    (v) => v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0) || (typeof v === 'string' && parseDuration(v) !== undefined),
+    (v) =>
+      v === null || (typeof v === 'number' && Number.isFinite(v) && v >= 0) || (typeof v === 'string' && parseDuration(v) !== undefined),
     'expected seconds ≥ 0, a duration such as "500ms", "30s", "10m", "2h", "1d", or null for no expiry',
   ],
   policy: [oneOf(POLICIES), `expected one of ${POLICIES.join(', ')}`],
@@ -135,18 +167,42 @@ const RULES: { readonly [K in OptionName]: Rule } = {
   ],
   backend: [oneOf(BACKENDS), `expected one of ${BACKENDS.join(', ')}`],
   strict: [isBoolean, TRUE_FALSE],
-  clock: [(v) => isObject(v) && typeof (v as { now?: unknown }).now === 'function', 'expected an object with a now() method returning milliseconds since the epoch'],
-  staleWhileRevalidate: [(v) => v === null || isDuration(v), `expected ${DURATION} after ttl during which a stale value is served while one refresh runs, or null`],
-  staleIfError: [(v) => v === null || isDuration(v), `expected ${DURATION} after ttl during which a failing recomputation gets the last value, or null`],
-  timeout: [(v) => v === null || isDuration(v), `expected ${DURATION}: how long an async recomputation may take before the stale value is returned, or null`],
-  hardTimeout: [(v) => v === null || isDuration(v), `expected ${DURATION}: how long an async call may take before it rejects with CacheTimeoutError, or null`],
-  refreshAhead: [(v) => v === null || (typeof v === 'number' && v > 0 && v < 1), 'expected a fraction of ttl between 0 and 1 (e.g. 0.8: a hit past 80% of its ttl starts a background refresh), or null'],
+  clock: [
+    (v) => isObject(v) && typeof (v as { now?: unknown }).now === 'function',
+    'expected an object with a now() method returning milliseconds since the epoch',
+  ],
+  staleWhileRevalidate: [
+    (v) => v === null || isDuration(v),
+    `expected ${DURATION} after ttl during which a stale value is served while one refresh runs, or null`,
+  ],
+  staleIfError: [
+    (v) => v === null || isDuration(v),
+    `expected ${DURATION} after ttl during which a failing recomputation gets the last value, or null`,
+  ],
+  timeout: [
+    (v) => v === null || isDuration(v),
+    `expected ${DURATION}: how long an async recomputation may take before the stale value is returned, or null`,
+  ],
+  hardTimeout: [
+    (v) => v === null || isDuration(v),
+    `expected ${DURATION}: how long an async call may take before it rejects with CacheTimeoutError, or null`,
+  ],
+  refreshAhead: [
+    (v) => v === null || (typeof v === 'number' && v > 0 && v < 1),
+    'expected a fraction of ttl between 0 and 1 (e.g. 0.8: a hit past 80% of its ttl starts a background refresh), or null',
+  ],
   tags: [
     (v) => Array.isArray(v) && v.every(isTagName),
     'expected a list of tag names (non-empty strings of at most 256 characters, without line breaks), e.g. ["prices", "eu"]',
   ],
-  shouldCache: [(v) => typeof v === 'function', 'expected a function (result, ...args) => boolean: false returns the result without storing it'],
-  keyBy: [oneOf(KEY_BY), `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`],
+  shouldCache: [
+    (v) => typeof v === 'function',
+    'expected a function (result, ...args) => boolean: false returns the result without storing it',
+  ],
+  keyBy: [
+    oneOf(KEY_BY),
+    `expected ${KEY_BY.map((v) => `"${v}"`).join(' or ')} ("identity": objects and functions key by reference, memory caches only)`,
+  ],
   clone: [isBoolean, TRUE_FALSE],
   // Key options fail through keyError (validateOption), which describes the value without printing it.
   secret: [(v) => keyProblem(v) === undefined, ''],
@@ -232,10 +288,21 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   const timeout = ttlToMs(options.timeout)
   const hard = ttlToMs(options.hardTimeout)
   if (timeout > 0 && hard > 0 && hard <= timeout) {
-    throw new ValidationError('hardTimeout', options.hardTimeout, `expected more than timeout (${options.timeout}): the call returns the stale value at timeout, and rejects only later`)
+    throw new ValidationError(
+      'hardTimeout',
+      options.hardTimeout,
+      `expected more than timeout (${options.timeout}): the call returns the stale value at timeout, and rejects only later`,
+    )
   }
-  if ((options.policy === 'lfu' || options.policy === 'rr' || options.policy === 'mru') && (options.staleWhileRevalidate || options.staleIfError)) {
-    throw new ValidationError('policy', options.policy, `policy "${options.policy}" does not expire entries, so nothing goes stale; use lru, fifo or ttl with a ttl`)
+  if (
+    (options.policy === 'lfu' || options.policy === 'rr' || options.policy === 'mru') &&
+    (options.staleWhileRevalidate || options.staleIfError)
+  ) {
+    throw new ValidationError(
+      'policy',
+      options.policy,
+      `policy "${options.policy}" does not expire entries, so nothing goes stale; use lru, fifo or ttl with a ttl`,
+    )
   }
   for (const name of ['memoryMaxsize', 'memoryTtl'] as const) {
     if (options[name] === undefined) continue
@@ -243,7 +310,11 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
     if (typeof options.memory === 'object') throw new ValidationError(name, options[name], 'give both in memory: { maxsize, ttl }')
   }
   if (options.lock === false && options.lockTimeout !== undefined) {
-    throw new ValidationError('lockTimeout', options.lockTimeout, 'lockTimeout is the life of a lease, and lock: false takes none: drop one of the two')
+    throw new ValidationError(
+      'lockTimeout',
+      options.lockTimeout,
+      'lockTimeout is the life of a lease, and lock: false takes none: drop one of the two',
+    )
   }
   const level = options.compressLevel
   if (level === undefined) return
@@ -252,7 +323,11 @@ export function checkCombination(options: Readonly<Partial<Record<OptionName, un
   const algorithm: Compression = compress === true ? 'brotli' : (compress as Compression)
   const [low, high] = LEVEL_RANGES[algorithm]
   if ((level as number) < low || (level as number) > high) {
-    throw new ValidationError('compressLevel', level, `expected ${low}–${high} for compress "${algorithm}"${compress === true ? ' (true means brotli)' : ''}`)
+    throw new ValidationError(
+      'compressLevel',
+      level,
+      `expected ${low}–${high} for compress "${algorithm}"${compress === true ? ' (true means brotli)' : ''}`,
+    )
   }
 }
 

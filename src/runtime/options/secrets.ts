@@ -68,7 +68,10 @@ export function keyError(option: string, problem: string, where = ''): Validatio
 /** A key list from an environment variable (`a,b`: comma-separated, the first signing), checked like the option. */
 export function keysFromEnv(text: string | undefined, variable: string, option: string): string[] | undefined {
   if (text === undefined || text.trim() === '') return undefined
-  const list = text.split(',').map((item) => item.trim()).filter(Boolean)
+  const list = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
   const problem = keyProblem(list)
   if (problem) throw keyError(option, problem, ` (from $${variable})`)
   return list

@@ -9,6 +9,7 @@ import { nodeBuiltin } from './optional.js'
 export function digest(text: string, length = 16): string {
   const crypto = nodeBuiltin<typeof import('node:crypto')>('node:crypto')
   if (!crypto) return fnv1a(text)
-  const hex = typeof crypto.hash === 'function' ? crypto.hash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex')
+  const hex =
+    typeof crypto.hash === 'function' ? crypto.hash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex')
   return hex.slice(0, length)
 }

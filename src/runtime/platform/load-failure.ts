@@ -67,7 +67,10 @@ function kindOf(name: OptionalPackage, error: Error & { code?: unknown }, enviro
     if (environment === 'bundle' && !/node_modules[\\/]better-sqlite3[\\/]/.test(message)) return 'not-in-bundle'
     if (NOT_BUILT.test(message)) return 'not-built'
   }
-  if (error.code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|invalid ELF header|\.node\b.*(?:wrong|mach-o|architecture)/i.test(message)) {
+  if (
+    error.code === 'ERR_DLOPEN_FAILED' ||
+    /NODE_MODULE_VERSION|invalid ELF header|\.node\b.*(?:wrong|mach-o|architecture)/i.test(message)
+  ) {
     return 'not-built'
   }
   return 'broken'

@@ -33,7 +33,9 @@ const WATCHED = ['subscribe', 'unsubscribe', 'bindStore', 'unbindStore'] as cons
  * Everyone told of subscription changes, shared by every copy of twat-cache in the process (a bundled copy and an
  * installed one wrap the same channel objects; each copy's flag must flip).
  */
-const WATCHERS: Set<() => void> = ((globalThis as Record<symbol, unknown>)[Symbol.for('twat-cache.traceWatchers')] ??= new Set()) as Set<() => void>
+const WATCHERS: Set<() => void> = ((globalThis as Record<symbol, unknown>)[Symbol.for('twat-cache.traceWatchers')] ??= new Set()) as Set<
+  () => void
+>
 const WRAPPED = Symbol.for('twat-cache.traceWrapped')
 
 /** The channel `name`, with `onChange(listening)` told now and on every change of its subscribers; undefined outside Node. */

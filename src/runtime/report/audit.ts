@@ -44,9 +44,12 @@ export function audit(event: AuditEventName, cache: string, reason: string): voi
   } catch (error) {
     fileFailed = true
     const proc2 = globalThis as { process?: { emitWarning?: (m: string, o: object) => void } }
-    proc2.process?.emitWarning?.(`The audit log $TWAT_CACHE_AUDIT=${file} cannot be written (${(error as Error).message}); audit events go to the diagnostics channel only.`, {
-      type: 'TwatCacheWarning',
-      code: 'TWAT_CACHE_FAULT',
-    })
+    proc2.process?.emitWarning?.(
+      `The audit log $TWAT_CACHE_AUDIT=${file} cannot be written (${(error as Error).message}); audit events go to the diagnostics channel only.`,
+      {
+        type: 'TwatCacheWarning',
+        code: 'TWAT_CACHE_FAULT',
+      },
+    )
   }
 }

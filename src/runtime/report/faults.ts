@@ -6,7 +6,14 @@ import { CacheFaultError } from './errors.js'
 import type { CacheCounters } from './stats.js'
 import { WarningCode, warnOnce } from './warnings.js'
 
-export function reportFault(cacheName: string, engine: string, operation: string, error: unknown, counters: CacheCounters, strict: boolean): void {
+export function reportFault(
+  cacheName: string,
+  engine: string,
+  operation: string,
+  error: unknown,
+  counters: CacheCounters,
+  strict: boolean,
+): void {
   counters.errors++
   const reason = error instanceof Error ? error.message : String(error)
   if (strict) {

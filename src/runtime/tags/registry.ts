@@ -101,7 +101,11 @@ async function apply(tags: string | readonly string[], mode: TagMode): Promise<v
   const results = await Promise.allSettled(pending)
   for (const result of results) {
     if (result.status === 'rejected') {
-      warnOnce(WarningCode.fault, `${mode}Tag could not reach one of the stores: ${(result.reason as Error)?.message ?? result.reason}`, `tags:${mode}`)
+      warnOnce(
+        WarningCode.fault,
+        `${mode}Tag could not reach one of the stores: ${(result.reason as Error)?.message ?? result.reason}`,
+        `tags:${mode}`,
+      )
     }
   }
 }

@@ -34,7 +34,13 @@ function packagesFor(target: KeyvTarget, missing: string): string {
   return missing
 }
 
-export function openAsyncChain(target: KeyvTarget, config: CacheConfig, id: string, context: EngineContext, version = ''): AsyncEngineChain {
+export function openAsyncChain(
+  target: KeyvTarget,
+  config: CacheConfig,
+  id: string,
+  context: EngineContext,
+  version = '',
+): AsyncEngineChain {
   // Made now, so that a bad $TWAT_CACHE_SECRET throws when the cache is created, not as a fault of the first call.
   const sealer = createSealer(config, id, version)
   const intended = keyvEngineName(target)

@@ -8,7 +8,16 @@
 import type { Clock } from '../../platform/clock.js'
 import type { CacheCounters } from '../../report/stats.js'
 import { WarningCode, warnOnce } from '../../report/warnings.js'
-import { MISS, physicalExpiry, type DiskEngineOptions, type EngineContext, type Miss, type PersistentEngine, type StoredEntry, type TagVerdict } from '../contract.js'
+import {
+  MISS,
+  physicalExpiry,
+  type DiskEngineOptions,
+  type EngineContext,
+  type Miss,
+  type PersistentEngine,
+  type StoredEntry,
+  type TagVerdict,
+} from '../contract.js'
 import { CorruptEntryError, EXPIRED, OUTDATED, type Codec, type EncodedEntry } from './codec.js'
 import { cancelFlushAtExit, flushAtExit } from './exit-flush.js'
 import { reportTampered, TamperedEntryError } from '../seal.js'

@@ -17,13 +17,27 @@ export type DiskCacheKind = 'bcache' | 'fcache'
 export const DEFAULT_MAX_BYTES = 1024 ** 3
 
 /** No disk engine in a browser: undefined, after one warning, so the cache runs in memory. */
-export function openDiskEngine(kind: DiskCacheKind, _config: CacheConfig, _identity: FunctionIdentity, _counters: CacheCounters): PersistentEngine | undefined {
-  warnOnce(WarningCode.fallback, `${kind}: no disk in the browser: entries kept in memory (for the life of the page)`, `fallback:${kind}:no-disk`)
+export function openDiskEngine(
+  kind: DiskCacheKind,
+  _config: CacheConfig,
+  _identity: FunctionIdentity,
+  _counters: CacheCounters,
+): PersistentEngine | undefined {
+  warnOnce(
+    WarningCode.fallback,
+    `${kind}: no disk in the browser: entries kept in memory (for the life of the page)`,
+    `fallback:${kind}:no-disk`,
+  )
   return undefined
 }
 
 /** The memory link, for openCache. */
-export function createPersistentEngine(kind: DiskCacheKind, config: CacheConfig, identity: FunctionIdentity, counters: CacheCounters): PersistentEngine {
+export function createPersistentEngine(
+  kind: DiskCacheKind,
+  config: CacheConfig,
+  identity: FunctionIdentity,
+  counters: CacheCounters,
+): PersistentEngine {
   openDiskEngine(kind, config, identity, counters)
   return memoryAsPersistent(createMemoryEngine(config, { counters, clock: config.clock }))
 }

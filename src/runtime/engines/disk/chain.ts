@@ -167,5 +167,7 @@ export function createPersistentEngine(
   identity: FunctionIdentity,
   counters: CacheCounters,
 ): PersistentEngine {
-  return openDiskEngine(kind, config, identity, counters) ?? memoryAsPersistent(createMemoryEngine(config, { counters, clock: config.clock }))
+  return (
+    openDiskEngine(kind, config, identity, counters) ?? memoryAsPersistent(createMemoryEngine(config, { counters, clock: config.clock }))
+  )
 }

@@ -216,7 +216,10 @@ export function createCodec(config: Pick<CacheConfig, 'compress' | 'compressLeve
       if (view.readUInt32LE(0) !== MAGIC) throw new CorruptEntryError('not a twat-cache entry')
       const tagBytes = view.readUInt16LE(6)
       const headerEnd = HEADER_BYTES + tagBytes
-      if (headerEnd > bytes.length || view.readUInt32LE(60) !== crc32(view.subarray(HEADER_BYTES, headerEnd), crc32(view.subarray(0, 60)))) {
+      if (
+        headerEnd > bytes.length ||
+        view.readUInt32LE(60) !== crc32(view.subarray(HEADER_BYTES, headerEnd), crc32(view.subarray(0, 60)))
+      ) {
         throw new CorruptEntryError('header check failed')
       }
       if (view[4] !== FORMAT_VERSION) throw new CorruptEntryError(`unknown format ${view[4]}`)
@@ -291,7 +294,10 @@ function decompressor(zlib: Zlib, compression: Compression | 'none' | false): ((
   if (compression === 'brotli') return (data) => zlib.brotliDecompressSync(data)
   if (compression === 'zstd') {
     const z = zlib as unknown as { zstdDecompressSync?: (d: Buffer) => Buffer }
-    if (!z.zstdDecompressSync) return () => { throw new Error('this Node.js has no zstd') }
+    if (!z.zstdDecompressSync)
+      return () => {
+        throw new Error('this Node.js has no zstd')
+      }
     return (data) => z.zstdDecompressSync!(data)
   }
   return undefined

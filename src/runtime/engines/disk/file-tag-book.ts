@@ -4,7 +4,15 @@
  * to in one write and every process reads from where it stopped when the file has grown. A tagged hit costs one
  * `stat` on top of its read; the log is never rewritten, so appends from several processes cannot be lost.
  */
-import { listenForTags, stamp, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../tags/registry.js'
+import {
+  listenForTags,
+  stamp,
+  verdictFromTimes,
+  type TagListener,
+  type TagMode,
+  type TagTimes,
+  type TagVerdict,
+} from '../../tags/registry.js'
 import type { Clock } from '../../platform/clock.js'
 import { fileMode, nodeFs, nodePath } from './folders.js'
 
@@ -55,7 +63,12 @@ class FileTagBook implements TagListener {
     const at = Number(match[2])
     const tag = match[3]!
     const known = this.times.get(tag) ?? { invalidated: 0, revalidated: 0 }
-    this.times.set(tag, match[1] === 'i' ? { ...known, invalidated: Math.max(known.invalidated, at) } : { ...known, revalidated: Math.max(known.revalidated, at) })
+    this.times.set(
+      tag,
+      match[1] === 'i'
+        ? { ...known, invalidated: Math.max(known.invalidated, at) }
+        : { ...known, revalidated: Math.max(known.revalidated, at) },
+    )
   }
 
   verdict(tags: readonly string[], created: number): TagVerdict {

@@ -104,7 +104,10 @@ function checkFolder(path: string, what: string, uid: number): boolean {
   const stat = fs.lstatSync(path, { throwIfNoEntry: false })
   if (!stat) return false
   if (stat.isSymbolicLink()) {
-    throw new UnsafeFolderError(path, `(the ${what}) is a symbolic link; point cacheDir at the real folder (fs.realpathSync), or pass secure: false`)
+    throw new UnsafeFolderError(
+      path,
+      `(the ${what}) is a symbolic link; point cacheDir at the real folder (fs.realpathSync), or pass secure: false`,
+    )
   }
   if (!stat.isDirectory()) throw Object.assign(new Error(`${path} is not a folder`), { code: 'ENOTDIR' })
   if (stat.uid !== uid) {

@@ -22,7 +22,11 @@ export function createMemoryEngine(config: CacheConfig, context: EngineContext):
   if (preferred === 'map') return createMapEngine(maxsize, ttlMs, context)
   if (policy === 'lfu' || policy === 'rr' || policy === 'mru') {
     if (ttlMs > 0) {
-      throw new ValidationError('ttl', config.ttlMs / 1000, `policy "${policy}" does not expire entries; use policy lru, fifo or ttl with a ttl`)
+      throw new ValidationError(
+        'ttl',
+        config.ttlMs / 1000,
+        `policy "${policy}" does not expire entries; use policy lru, fifo or ttl with a ttl`,
+      )
     }
     if (maxsize === null) return createMapEngine(null, 0, context)
     if (policy === 'lfu') return createLfuEngine(maxsize, context)

@@ -9,7 +9,17 @@ import { requireOptional, type LoadFailure, type OptionalPackage } from '../../.
 import type { AsyncEngine, EngineContext } from '../../contract.js'
 import type { Sealer } from '../../seal.js'
 import { RedisBus, adapterBus, type BusClientLike, type CreateBusClient } from './bus.js'
-import { BackoffGate, KEYV_NAMESPACE, LEASE_PART, bounded, createKeyvEngine, keyPart, redisLeases, type RedisLeaseClient, type StoreLeases } from './engine.js'
+import {
+  BackoffGate,
+  KEYV_NAMESPACE,
+  LEASE_PART,
+  bounded,
+  createKeyvEngine,
+  keyPart,
+  redisLeases,
+  type RedisLeaseClient,
+  type StoreLeases,
+} from './engine.js'
 import { keyvEngineName, type KeyvConstructor, type KeyvLike, type KeyvTarget } from './target.js'
 
 /**
@@ -239,7 +249,9 @@ function openMemcacheLink(url: string, memcache: MemcacheModule, Keyv: KeyvConst
 }
 
 /** What opening a keyv target gives: an engine, or the optional package that could not be loaded, and why. */
-export type OpenResult = { readonly engine: AsyncEngine } | { readonly missing: OptionalPackage; readonly error: Error; readonly failure: LoadFailure }
+export type OpenResult =
+  | { readonly engine: AsyncEngine }
+  | { readonly missing: OptionalPackage; readonly error: Error; readonly failure: LoadFailure }
 
 type Loaded = { module: unknown } | { missing: OptionalPackage; error: Error; failure: LoadFailure }
 
@@ -284,7 +296,10 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
         bus: () => adapterBus(store)?.view(part),
         prefix: `${KEYV_NAMESPACE}:${part}`,
         tagPrefix: `${KEYV_NAMESPACE}:${TAG_PART}`,
-        ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters,
+        ttlMs: slice.ttlMs,
+        sealer: slice.sealer,
+        cacheName: slice.id,
+        counters: context.counters,
         clock,
         checkValues: false,
         gate: new BackoffGate(name, clock),
@@ -296,7 +311,21 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
   if ('missing' in keyvModule) return keyvModule
   const Keyv = keyvClass(keyvModule.module)
   if (target.kind === 'memory') {
-    return { engine: createKeyvEngine({ name, keyv: new Keyv(), prefix: part, tagPrefix: TAG_PART, ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters, clock, checkValues: true, ownsInstance: true }) }
+    return {
+      engine: createKeyvEngine({
+        name,
+        keyv: new Keyv(),
+        prefix: part,
+        tagPrefix: TAG_PART,
+        ttlMs: slice.ttlMs,
+        sealer: slice.sealer,
+        cacheName: slice.id,
+        counters: context.counters,
+        clock,
+        checkValues: true,
+        ownsInstance: true,
+      }),
+    }
   }
   if (target.kind === 'adapter') {
     let keyv = wrappedAdapters.get(target.adapter)
@@ -347,7 +376,10 @@ export async function openKeyvEngine(target: KeyvTarget, slice: KeyvSlice, conte
       prefix: part,
       tagPrefix: TAG_PART,
       clock,
-      ttlMs: slice.ttlMs, sealer: slice.sealer, cacheName: slice.id, counters: context.counters,
+      ttlMs: slice.ttlMs,
+      sealer: slice.sealer,
+      cacheName: slice.id,
+      counters: context.counters,
       checkValues: true,
       gate: opened.gate,
       where: opened.where,

@@ -23,7 +23,6 @@ export const OPERATION_TIMEOUT_MS = 5000
 /** Keys this process wrote are remembered up to this many (for stats().size and clear() of stores that cannot list keys). */
 export const TRACKED_KEYS_LIMIT = 100_000
 
-
 /** Wait for `promise` at most `ms`; the (ref'd) timer also keeps the process alive while a store answers. */
 export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -236,7 +235,10 @@ export function redisLeases(client: () => Promise<RedisLeaseClient>, keyOf: (ent
   return {
     keyOf,
     async take(key, token, ms) {
-      return (await (await client()).set(key, token, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ms)) } })) === 'OK'
+      return (
+        (await (await client()).set(key, token, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.ceil(ms)) } })) ===
+        'OK'
+      )
     },
     async release(key, token) {
       await (await client()).eval(RELEASE_SCRIPT, { keys: [key], arguments: [token] })
@@ -308,7 +310,9 @@ export function createKeyvEngine(options: KeyvEngineOptions): AsyncEngine {
       const expiry = physicalExpiry(entry)
       const ttl = expiry > 0 ? expiry - clock.now() : options.ttlMs
       if (expiry > 0 && ttl <= 0) return // already past its last window
-      const ok = await operate('write', () => keyv.set(prefix + key, sealer ? sealBox(sealer, key, box(entry)) : box(entry), ttl > 0 ? round(ttl) : undefined))
+      const ok = await operate('write', () =>
+        keyv.set(prefix + key, sealer ? sealBox(sealer, key, box(entry)) : box(entry), ttl > 0 ? round(ttl) : undefined),
+      )
       // A keyv instance without throwOnErrors reports a failed write by returning false.
       if (ok === false) throw new Error('keyv reported that the write failed')
       if (written.size < TRACKED_KEYS_LIMIT) written.add(key)

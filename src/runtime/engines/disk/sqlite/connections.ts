@@ -97,7 +97,13 @@ function notADatabase(file: string): Error | undefined {
 }
 
 /** Open `file`, moving a damaged database aside and starting a fresh one. */
-function connect(file: string, driver: SqliteDriver, secure: boolean, clock: Clock, onCorrupt: CorruptionReport): { db: SqlDatabase; inode: number } {
+function connect(
+  file: string,
+  driver: SqliteDriver,
+  secure: boolean,
+  clock: Clock,
+  onCorrupt: CorruptionReport,
+): { db: SqlDatabase; inode: number } {
   const fs = nodeFs()
   createFile(file, secure)
   const inode = fs.statSync(file).ino

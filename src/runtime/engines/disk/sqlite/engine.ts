@@ -18,7 +18,15 @@ import { joinEntry } from '../codec.js'
 import { DiskEngine } from '../base.js'
 import { nodePath } from '../folders.js'
 import { sqliteKey } from '../../../keys/disk-key.js'
-import type { DiskEngineOptions, EngineContext, ForeignChanges, LeaseTake, PersistentEngine, StoredEntry, TagVerdict } from '../../contract.js'
+import type {
+  DiskEngineOptions,
+  EngineContext,
+  ForeignChanges,
+  LeaseTake,
+  PersistentEngine,
+  StoredEntry,
+  TagVerdict,
+} from '../../contract.js'
 import { acquire, busyCleared, busyFailed, DatabaseBusyError, reconnect, release, type SharedDatabase } from './connections.js'
 import { isBusyError, isCorruptionError, type SqlStatement, type SqliteDriver } from './driver.js'
 import { prepareStatements, transaction, type Statements } from './schema.js'

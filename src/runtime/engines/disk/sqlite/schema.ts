@@ -75,7 +75,9 @@ export function initialize(db: SqlDatabase): void {
     const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version)
     if (current !== SCHEMA_VERSION && current !== 0) {
       // Entries of another format read as misses by being gone: the tables are made again.
-      db.exec(`DROP TABLE IF EXISTS ${ENTRIES}; DROP TABLE IF EXISTS ${TOTALS}; DROP TABLE IF EXISTS ${TAGS}; DROP TABLE IF EXISTS ${LEASES};`)
+      db.exec(
+        `DROP TABLE IF EXISTS ${ENTRIES}; DROP TABLE IF EXISTS ${TOTALS}; DROP TABLE IF EXISTS ${TAGS}; DROP TABLE IF EXISTS ${LEASES};`,
+      )
     }
     db.exec(SCHEMA)
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)

@@ -6,7 +6,15 @@
  * process that an invalidation happened (a message, a request, a timer) arrives in a later task, and the check is
  * made again for the first tagged hit there.
  */
-import { listenForTags, stamp, verdictFromTimes, type TagListener, type TagMode, type TagTimes, type TagVerdict } from '../../../tags/registry.js'
+import {
+  listenForTags,
+  stamp,
+  verdictFromTimes,
+  type TagListener,
+  type TagMode,
+  type TagTimes,
+  type TagVerdict,
+} from '../../../tags/registry.js'
 import type { Clock } from '../../../platform/clock.js'
 import { BUSY_TIMEOUT_MS, withBusyTimeout, type SqlDatabase } from './driver.js'
 import { prepareTagStatements, transaction } from './schema.js'
@@ -75,7 +83,12 @@ export class SqliteTagBook implements TagListener {
     // Our own commit does not change data_version for this connection: record it here.
     for (const tag of tags) {
       const known = this.times.get(tag) ?? { invalidated: 0, revalidated: 0 }
-      this.times.set(tag, mode === 'invalidate' ? { ...known, invalidated: Math.max(known.invalidated, at) } : { ...known, revalidated: Math.max(known.revalidated, at) })
+      this.times.set(
+        tag,
+        mode === 'invalidate'
+          ? { ...known, invalidated: Math.max(known.invalidated, at) }
+          : { ...known, revalidated: Math.max(known.revalidated, at) },
+      )
     }
   }
 
