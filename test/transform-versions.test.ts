@@ -78,6 +78,14 @@ tokens('should drop what formatters add or remove without changing the code', ()
   assert.is(normalisedTokens('const o = { a: 1, }'), normalisedTokens('const o = { a: 1 }'))
   assert.is(normalisedTokens('xs.map((x) => x * 2)'), normalisedTokens('xs.map(x => x * 2)'), 'arrow parentheses')
   assert.is(normalisedTokens('return;\n}'), normalisedTokens('return\n}'))
+  // What Biome or Prettier do to a one-line block: statements on lines of their own, separating semicolons gone.
+  assert.is(
+    normalisedTokens('const f = (ms) => { const end = Date.now() + ms; while (Date.now() < end); }'),
+    normalisedTokens('const f = (ms) => {\n  const end = Date.now() + ms\n  while (Date.now() < end);\n}'),
+    'a separating semicolon is the line break it stands for',
+  )
+  assert.is(normalisedTokens('foo(() => { a(); b() })'), normalisedTokens('foo(() => {\n  a()\n  b()\n})'), 'in a block within parentheses too')
+  assert.is(normalisedTokens('return; x'), normalisedTokens('return\nx'), 'return; is return and a line break')
 })
 
 tokens('should keep what changes the meaning: a line break after return, a separating semicolon, an elision', () => {
@@ -86,6 +94,10 @@ tokens('should keep what changes the meaning: a line break after return, a separ
   assert.is.not(normalisedTokens('a;\n[b]'), normalisedTokens('a\n[b]'))
   assert.is.not(normalisedTokens('[a,,]'), normalisedTokens('[a,]'), 'an array of two, and of one')
   assert.is.not(normalisedTokens('a\n++b'), normalisedTokens('a++\nb'))
+  assert.is.not(normalisedTokens('return; x'), normalisedTokens('return x'), 'return; returns undefined')
+  assert.is.not(normalisedTokens('a; (b)'), normalisedTokens('a (b)'), 'a (b) calls a')
+  assert.is.not(normalisedTokens('for (a;; b) {}'), normalisedTokens('for (a; b;) {}'), 'a for header: condition and update')
+  assert.is.not(normalisedTokens('a; ++b'), normalisedTokens('a++; b'))
 })
 
 const sites = suite('versions: what a site follows')

@@ -119,6 +119,9 @@ export function normalisedTokens(text: string, start = 0, end = text.length): st
   // Brace depths at which a template literal's `${` was opened: the `}` at that depth resumes the template.
   const templates: number[] = []
   let depth = 0
+  // The open brackets, innermost last: a `;` directly inside parentheses (a `for` header) is always code
+  // (`for (a;; b)` is not `for (a; b;)`); inside a block, even one within parentheses, it ends a statement.
+  const open: TS.SyntaxKind[] = []
   let previous: TS.SyntaxKind = k.Unknown
   // The last token kept (a dropped `;` leaves `return` the token before a line break).
   let kept: TS.SyntaxKind = k.Unknown
@@ -128,8 +131,13 @@ export function normalisedTokens(text: string, start = 0, end = text.length): st
     const lineBreak = s.hasPrecedingLineBreak()
     if (kind !== k.EndOfFileToken) kind = rescan(kind)
     if (pending === k.SemicolonToken) {
-      const endsLine = kind === k.EndOfFileToken || kind === k.CloseBraceToken || (lineBreak && !continuesLine.has(kind))
-      if (!endsLine) emit(';', pending)
+      // A `;` that only ends a statement is what a line break there would be: `a; b` and `a⏎b` are one code, so a
+      // formatter that moves statements onto lines of their own (or back) keeps versions. Before a token that would
+      // continue the line (`a;⏎(b)` is not `a⏎(b)`, a call), or inside parentheses, it is code.
+      const endsStatement = kind === k.EndOfFileToken || kind === k.CloseBraceToken || (open[open.length - 1] !== k.OpenParenToken && !continuesLine.has(kind))
+      if (!endsStatement) emit(';', pending)
+      // Dropped, it reads as the line break it stands for (`return; x` is `return⏎x`, not `return x`).
+      else if (!lineBreak && kind !== k.EndOfFileToken && kind !== k.CloseBraceToken && (restricted.has(kept) || breakBefore.has(kind))) pieces.push('\n')
     } else if (pending === k.CommaToken) {
       const last = pieces[pieces.length - 1]
       const trailing = kind === k.EndOfFileToken || (closers.has(kind) && last !== ',' && last !== '[')
@@ -165,6 +173,8 @@ export function normalisedTokens(text: string, start = 0, end = text.length): st
       if (resumed === k.TemplateTail) templates.pop()
       return resumed
     }
+    if (kind === k.OpenBraceToken || kind === k.OpenParenToken) open.push(kind)
+    else if (kind === k.CloseBraceToken || kind === k.CloseParenToken) open.pop()
     if (kind === k.OpenBraceToken) depth++
     else if (kind === k.CloseBraceToken) depth--
     return kind
