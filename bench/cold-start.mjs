@@ -5,7 +5,7 @@
  * same machine load). Also the time to the first miss + store in a fresh folder, where opening creates the schema.
  */
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { DIST, ROOT, Skip, temporaryFolder } from './harness/built.mjs'
@@ -13,7 +13,9 @@ import { QUICK } from './harness/measure.mjs'
 
 export const title = 'Cold start: process start → first bcache call'
 export const measureAll = async () => {
-  const runtime = pathToFileURL(path.join(DIST, 'index.js')).href
+  // What `import 'twat-cache'` loads in Node: the bundle (dist/node) beside the built tree, when there is one.
+  const bundle = path.join(DIST, '..', 'node', 'index.js')
+  const runtime = pathToFileURL(existsSync(bundle) ? bundle : path.join(DIST, 'index.js')).href
   const folder = temporaryFolder()
   const cacheDir = path.join(folder, 'cache')
   const scripts = {

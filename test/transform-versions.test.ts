@@ -84,7 +84,11 @@ tokens('should drop what formatters add or remove without changing the code', ()
     normalisedTokens('const f = (ms) => {\n  const end = Date.now() + ms\n  while (Date.now() < end);\n}'),
     'a separating semicolon is the line break it stands for',
   )
-  assert.is(normalisedTokens('foo(() => { a(); b() })'), normalisedTokens('foo(() => {\n  a()\n  b()\n})'), 'in a block within parentheses too')
+  assert.is(
+    normalisedTokens('foo(() => { a(); b() })'),
+    normalisedTokens('foo(() => {\n  a()\n  b()\n})'),
+    'in a block within parentheses too',
+  )
   assert.is(normalisedTokens('return; x'), normalisedTokens('return\nx'), 'return; is return and a line break')
 })
 

@@ -134,10 +134,12 @@ export function normalisedTokens(text: string, start = 0, end = text.length): st
       // A `;` that only ends a statement is what a line break there would be: `a; b` and `a⏎b` are one code, so a
       // formatter that moves statements onto lines of their own (or back) keeps versions. Before a token that would
       // continue the line (`a;⏎(b)` is not `a⏎(b)`, a call), or inside parentheses, it is code.
-      const endsStatement = kind === k.EndOfFileToken || kind === k.CloseBraceToken || (open[open.length - 1] !== k.OpenParenToken && !continuesLine.has(kind))
+      const endsStatement =
+        kind === k.EndOfFileToken || kind === k.CloseBraceToken || (open[open.length - 1] !== k.OpenParenToken && !continuesLine.has(kind))
       if (!endsStatement) emit(';', pending)
       // Dropped, it reads as the line break it stands for (`return; x` is `return⏎x`, not `return x`).
-      else if (!lineBreak && kind !== k.EndOfFileToken && kind !== k.CloseBraceToken && (restricted.has(kept) || breakBefore.has(kind))) pieces.push('\n')
+      else if (!lineBreak && kind !== k.EndOfFileToken && kind !== k.CloseBraceToken && (restricted.has(kept) || breakBefore.has(kind)))
+        pieces.push('\n')
     } else if (pending === k.CommaToken) {
       const last = pieces[pieces.length - 1]
       const trailing = kind === k.EndOfFileToken || (closers.has(kind) && last !== ',' && last !== '[')
