@@ -3,14 +3,14 @@
 // stale value once while one refresh replaces it. Two child processes run the built runtime and are driven over IPC,
 // each step waiting for the other's answer: no sleeps. The propagation delay (from invalidateTag resolving in one
 // process to the other process's next call answering with a recomputed value; two IPC hops included) is printed.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import * as assert from 'uvu/assert'
-import { REPO_ROOT, RUNTIME_URL } from './support/child.js'
+import { RUNTIME_URL } from './support/child.js'
 import { startMemcached, startRedis, type TestServer } from './support/servers.js'
 import { suite } from './support/suite.js'
+import { startIpcWorker, type IpcWorker } from './support/ipc-worker.js'
 
 const test = suite('tag invalidation across processes', { timeoutMs: 90_000 })
 const ROUNDS = 5
@@ -25,10 +25,7 @@ interface Reply {
 }
 
 /** A child process with one cached function, answering requests over IPC in order. */
-interface Worker {
-  ask(request: Record<string, unknown>): Promise<Reply>
-  stop(): Promise<void>
-}
+type Worker = IpcWorker<Reply>
 
 /**
  * The worker's source: `make` is the expression that caches `compute` (which names the worker and counts its calls).
@@ -64,49 +61,8 @@ function workerSource(label: string, make: string): string {
   `
 }
 
-async function startWorker(label: string, make: string): Promise<Worker> {
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '--no-warnings=ExperimentalWarning'], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'inherit', 'pipe', 'ipc'],
-  })
-  let stderr = ''
-  child.stderr!.on('data', (d) => (stderr += d))
-  const waiting = new Map<number, (reply: Reply) => void>()
-  let ready!: () => void
-  const readyNow = new Promise<void>((resolve) => (ready = resolve))
-  child.on('message', (message: Reply & { id?: number; ready?: boolean }) => {
-    if (message.ready) return ready()
-    waiting.get(message.id!)?.(message)
-    waiting.delete(message.id!)
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const failed = exited.then(() => {
-    throw new Error(`worker ${label} exited: ${stderr}`)
-  })
-  failed.catch(() => undefined)
-  child.stdin!.end(workerSource(label, make))
-  await Promise.race([readyNow, failed])
-  let next = 0
-  return {
-    async ask(request) {
-      const id = ++next
-      const reply = new Promise<Reply>((resolve) => waiting.set(id, resolve))
-      child.send({ ...request, id })
-      const answer = await Promise.race([reply, failed])
-      if (answer.error) throw new Error(`worker ${label}: ${answer.error}`)
-      return answer
-    },
-    async stop() {
-      if (child.exitCode === null) {
-        const id = ++next
-        waiting.set(id, () => undefined)
-        child.send({ op: 'exit', id })
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-        await exited
-        clearTimeout(timer)
-      }
-    },
-  }
+function startWorker(label: string, make: string): Promise<Worker> {
+  return startIpcWorker<Reply>(label, workerSource(label, make))
 }
 
 function summary(delays: number[]): string {

@@ -4,14 +4,14 @@
 // documented bound (TRUST_MS + one heartbeat), and after a restart on the same port it answers again and is
 // coherent again. Two child processes run the built runtime, driven over IPC; the delays are printed, and the
 // assertions are on what a call made 100 ms after the change answers (never on how fast anything was).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import * as assert from 'uvu/assert'
-import { REPO_ROOT, RUNTIME_URL } from './support/child.js'
+import { RUNTIME_URL } from './support/child.js'
 import { startRedis, type TestServer } from './support/servers.js'
 import { suite } from './support/suite.js'
+import { startIpcWorker, type IpcWorker } from './support/ipc-worker.js'
 import { HEARTBEAT_MS, TRUST_MS } from '../src/runtime/engines/async/keyv/bus.js'
 
 const test = suite('memory tier (L1) across processes', { timeoutMs: 120_000 })
@@ -29,10 +29,7 @@ interface Reply {
   error?: string
 }
 
-interface Worker {
-  ask(request: Record<string, unknown>): Promise<Reply>
-  stop(): Promise<void>
-}
+type Worker = IpcWorker<Reply>
 
 function workerSource(label: string, make: string): string {
   return `
@@ -65,48 +62,8 @@ function workerSource(label: string, make: string): string {
   `
 }
 
-async function startWorker(label: string, make: string): Promise<Worker> {
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '--no-warnings'], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'inherit', 'pipe', 'ipc'],
-  })
-  let stderr = ''
-  child.stderr!.on('data', (d) => (stderr += d))
-  const waiting = new Map<number, (reply: Reply) => void>()
-  let ready!: () => void
-  const readyNow = new Promise<void>((resolve) => (ready = resolve))
-  child.on('message', (message: Reply & { id?: number; ready?: boolean }) => {
-    if (message.ready) return ready()
-    waiting.get(message.id!)?.(message)
-    waiting.delete(message.id!)
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const failed = exited.then(() => {
-    throw new Error(`worker ${label} exited: ${stderr}`)
-  })
-  failed.catch(() => undefined)
-  child.stdin!.end(workerSource(label, make))
-  await Promise.race([readyNow, failed])
-  let next = 0
-  return {
-    async ask(request) {
-      const id = ++next
-      const reply = new Promise<Reply>((resolve) => waiting.set(id, resolve))
-      child.send({ ...request, id })
-      const answer = await Promise.race([reply, failed])
-      if (answer.error) throw new Error(`worker ${label}: ${answer.error}`)
-      return answer
-    },
-    async stop() {
-      if (child.exitCode !== null) return
-      const id = ++next
-      waiting.set(id, () => undefined)
-      child.send({ op: 'exit', id })
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
-      clearTimeout(timer)
-    },
-  }
+function startWorker(label: string, make: string): Promise<Worker> {
+  return startIpcWorker<Reply>(label, workerSource(label, make))
 }
 
 /** Call until A's tier answers (an l1 hit), at most 100 times; returns the value it holds. */
