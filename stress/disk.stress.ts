@@ -190,7 +190,7 @@ s(
     console.log(
       `  kill -9: ${kills} writers killed; reader: ${r.present} right, ${r.absent} absent, ${r.wrong} wrong; temp files left by killed writers ${left} (summed over the rounds), ${after} after a fresh open`,
     )
-    assert.equal(r.engines, ['better-sqlite3', 'file'])
+    assert.equal(r.engines, ['better-sqlite3', 'file'], `engines (warnings: ${JSON.stringify(r.warnings)})`)
     assert.is(r.wrong, 0)
     assert.ok(r.present > 0)
     assert.is(after, 0, 'temp files of dead writers are removed at open')
@@ -203,7 +203,8 @@ s(
 /** A 2 MiB tmpfs at `dir` if this process may mount one (root, and a container that allows it), else undefined. */
 function mountSmallDisk(dir: string): (() => void) | undefined {
   mkdirSync(dir, { recursive: true })
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { encoding: 'utf8' })
+  // mode=0700: a tmpfs root is 1777 (writable by all, like /tmp) by default, which the safe-folder rule refuses.
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', dir], { encoding: 'utf8' })
   if (mounted.status !== 0) return undefined
   return () => void spawnSync('umount', ['-l', dir])
 }

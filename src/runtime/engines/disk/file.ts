@@ -31,7 +31,7 @@ export const STALE_TEMP_MS = 60 * 60 * 1000
 /** A function folder being cleared is renamed to `<folder><CLEARING_SUFFIX><pid>-<n>` before it is removed. */
 export const CLEARING_SUFFIX = '.clearing-'
 /** Attempts of one write when the folder keeps vanishing under it (other processes clearing). */
-const WRITE_ATTEMPTS = 5
+const WRITE_ATTEMPTS = 20
 
 function errorCode(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code
