@@ -19,7 +19,7 @@ import {
   summarizeRedisTagged,
   type RedisConnection,
 } from '../inventory/redis.js'
-import { deleteFunctions, deleteTagged, openDatabase, summarizeDatabase, summarizeTagged, type Removed } from '../inventory/sqlite.js'
+import { deleteFunctions, deleteTagged, openDatabase, summarizeDatabase, type Removed } from '../inventory/sqlite.js'
 import { createNameMatcher, type NameMatcher } from '../names.js'
 import { formatBytes, plural, type Output } from '../output.js'
 import { confirm } from '../prompt.js'
@@ -110,7 +110,7 @@ export async function clear(options: ClearOptions, out: Output): Promise<ExitCod
         if (opened.kind === 'problem') problems.push(`${database}: ${opened.problem}`)
         if (opened.kind === 'open') {
           const db = opened.db
-          const chosen = matching(byTag ? summarizeTagged(db, options.tags, now) : summarizeDatabase(db, now), matcher)
+          const chosen = matching(summarizeDatabase(db, now, byTag ? options.tags : undefined), matcher)
           const ids = matcher ? chosen.map((fn) => fn.id) : undefined
           if (chosen.length || selection.invalidatedAt !== undefined) {
             targets.push({

@@ -78,16 +78,17 @@ interface VersionRow {
   newest: number
 }
 
-/** Every function of the database, per version. */
-export function summarizeDatabase(db: SqlDatabase, now: number): FunctionSummary[] {
+/** Every function of the database, per version; with `tags`, only the entries carrying one of them. */
+export function summarizeDatabase(db: SqlDatabase, now: number, tags?: readonly string[]): FunctionSummary[] {
+  const where = tags?.length ? `WHERE ${carriesTag(tags)} ` : ''
   const rows = db
     .prepare(
       `SELECT fn, version, count(*) AS entries, coalesce(sum(size), 0) AS bytes,
          sum(CASE WHEN expires > 0 AND expires <= ? THEN 1 ELSE 0 END) AS expired,
          min(accessed) AS oldest, max(accessed) AS newest
-       FROM ${ENTRIES} GROUP BY fn, version`,
+       FROM ${ENTRIES} ${where}GROUP BY fn, version`,
     )
-    .all(now) as VersionRow[]
+    .all(now, ...(tags ?? [])) as VersionRow[]
   const byFunction = new Map<string, VersionSummary[]>()
   for (const row of rows) {
     const versions = byFunction.get(row.fn) ?? []
@@ -179,32 +180,6 @@ export function pruneDatabase(db: SqlDatabase, now: number, dryRun: boolean): Pr
 /** The SQL condition "the entry carries one of these tags" (the tags column holds them joined by line breaks). */
 function carriesTag(tags: readonly string[]): string {
   return `(${tags.map(() => `instr(char(10) || tags || char(10), char(10) || ? || char(10)) > 0`).join(' OR ')})`
-}
-
-/** The entries carrying one of `tags`, per function and version (for `clear --tag`). */
-export function summarizeTagged(db: SqlDatabase, tags: readonly string[], now: number): FunctionSummary[] {
-  const rows = db
-    .prepare(
-      `SELECT fn, version, count(*) AS entries, coalesce(sum(size), 0) AS bytes,
-         sum(CASE WHEN expires > 0 AND expires <= ? THEN 1 ELSE 0 END) AS expired,
-         min(accessed) AS oldest, max(accessed) AS newest
-       FROM ${ENTRIES} WHERE ${carriesTag(tags)} GROUP BY fn, version`,
-    )
-    .all(now, ...tags) as VersionRow[]
-  const byFunction = new Map<string, VersionSummary[]>()
-  for (const row of rows) {
-    const versions = byFunction.get(row.fn) ?? []
-    versions.push({
-      version: row.version,
-      entries: Number(row.entries),
-      bytes: Number(row.bytes),
-      expired: Number(row.expired),
-      oldest: Math.floor(Number(row.oldest) / TICKS_PER_MS),
-      newest: Math.floor(Number(row.newest) / TICKS_PER_MS),
-    })
-    byFunction.set(row.fn, versions)
-  }
-  return [...byFunction].map(([fn, versions]) => summarize(fn, 'sqlite', versions))
 }
 
 /**
