@@ -4,22 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import Keyv from 'keyv'
 import * as assert from 'uvu/assert'
-import {
-  acache,
-  bcache,
-  cacheLife,
-  cacheTag,
-  fcache,
-  invalidateTag,
-  mcache,
-  noStore,
-  revalidateTag,
-  type CacheOptions,
-  type CacheStatsSnapshot,
-} from '../src/runtime/index.js'
+import { acache, cacheLife, cacheTag, invalidateTag, noStore, revalidateTag, type CacheStatsSnapshot } from '../src/runtime/index.js'
 import { ManualClock } from './support/manual-clock.js'
+import { flush, storeKinds } from './support/store-kinds.js'
 import { suite } from './support/suite.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-freshness-'))
@@ -29,25 +17,11 @@ let tagSerial = 0
 /** A tag of its own per test: invalidations are process-wide. */
 const uniqueTag = (name: string) => `${name}-${++tagSerial}`
 
-/** Background refreshes run after the current task; their stores may take a few more turns (keyv). */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve))
-}
+type Cached = ((...args: any[]) => any) & { cache: { stats(): CacheStatsSnapshot } }
 
-type Make = (fn: (...args: any[]) => any, options: CacheOptions) => ((...args: any[]) => any) & { cache: { stats(): CacheStatsSnapshot } }
-
-const KINDS: Record<string, { make: Make; async: boolean }> = {
-  'mcache, sync function': { make: (fn, o) => mcache(fn, o) as never, async: false },
-  'mcache, async function': { make: (fn, o) => mcache(async (...a: unknown[]) => fn(...a), o) as never, async: true },
-  'acache, local store': { make: (fn, o) => acache(fn, o) as never, async: true },
-  'bcache, sync function': { make: (fn, o) => bcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
-  'bcache, async function': {
-    make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never,
-    async: true,
-  },
-  fcache: { make: (fn, o) => fcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
-  'acache, keyv store': { make: (fn, o) => acache(fn, { store: new Keyv(), ...o }) as never, async: true },
-}
+const KINDS = Object.fromEntries(
+  Object.entries(storeKinds<Cached>(freshDir)).map(([label, kind]) => [label, { make: kind.make, async: kind.promises }]),
+)
 
 for (const [label, { make, async }] of Object.entries(KINDS)) {
   const test = suite(`freshness: ${label}`)

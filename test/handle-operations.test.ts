@@ -4,13 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import Keyv from 'keyv'
 import * as assert from 'uvu/assert'
 import {
   acache,
   bcache,
   cachedMethod,
-  fcache,
   invalidateTag,
   mcache,
   revalidateTag,
@@ -20,6 +18,7 @@ import {
   type CacheStatsSnapshot,
 } from '../src/runtime/index.js'
 import { ManualClock } from './support/manual-clock.js'
+import { flush, storeKinds } from './support/store-kinds.js'
 import { suite } from './support/suite.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-handle-ops-'))
@@ -27,11 +26,6 @@ let serial = 0
 const freshDir = () => path.join(root, `dir-${++serial}`)
 let tagSerial = 0
 const uniqueTag = (name: string) => `${name}-${++tagSerial}`
-
-/** Background refreshes run after the current task; their stores may take a few more turns (keyv). */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve))
-}
 
 interface Handle {
   stats(): CacheStatsSnapshot
@@ -42,21 +36,15 @@ interface Handle {
   has(...args: unknown[]): boolean | Promise<boolean>
 }
 type Cached = ((...args: any[]) => any) & { cache: Handle }
-type Make = (fn: (...args: any[]) => any, options: CacheOptions) => Cached
 
 /** `async`: the handle answers with promises (acache); `promises`: calls return promises. */
-const KINDS: Record<string, { make: Make; async: boolean; promises: boolean }> = {
-  'mcache, sync function': { make: (fn, o) => mcache(fn, o) as never, async: false, promises: false },
-  'mcache, async function': { make: (fn, o) => mcache(async (...a: unknown[]) => fn(...a), o) as never, async: false, promises: true },
-  'acache, local store': { make: (fn, o) => acache(fn, o) as never, async: true, promises: true },
-  'bcache, sync function': { make: (fn, o) => bcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false, promises: false },
-  'bcache, async function': {
-    make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never,
-    async: false,
-    promises: true,
-  },
-  fcache: { make: (fn, o) => fcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false, promises: false },
-  'acache, keyv store': { make: (fn, o) => acache(fn, { store: new Keyv(), ...o }) as never, async: true, promises: true },
+const KINDS: Record<string, { make: (fn: (...args: any[]) => any, options: CacheOptions) => Cached; async: boolean; promises: boolean }> = {
+  ...Object.fromEntries(
+    Object.entries(storeKinds<Cached>(freshDir)).map(([label, kind]) => [
+      label,
+      { make: kind.make, async: kind.asyncHandle, promises: kind.promises },
+    ]),
+  ),
   'ucache (mcache)': { make: (fn, o) => ucache(fn, o) as never, async: false, promises: false },
 }
 

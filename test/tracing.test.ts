@@ -6,21 +6,16 @@ import dc from 'node:diagnostics_channel'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import Keyv from 'keyv'
 import * as assert from 'uvu/assert'
-import { acache, bcache, fcache, mcache, traceKeys, TRACE_CHANNEL, type CacheOptions, type CallTrace } from '../src/runtime/index.js'
+import { acache, mcache, traceKeys, TRACE_CHANNEL, type CallTrace } from '../src/runtime/index.js'
 import { RUNTIME_URL, runChild } from './support/child.js'
 import { ManualClock } from './support/manual-clock.js'
+import { flush, storeKinds } from './support/store-kinds.js'
 import { suite } from './support/suite.js'
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'twat-tracing-'))
 let serial = 0
 const freshDir = () => path.join(root, `dir-${++serial}`)
-
-/** Background refreshes run after the current task; their stores may take a few more turns (keyv). */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve))
-}
 
 interface Seen {
   readonly trace: CallTrace
@@ -49,20 +44,11 @@ function record() {
   }
 }
 
-type Make = (fn: (...args: any[]) => any, options: CacheOptions) => ((...args: any[]) => any) & { cache: { kind: string; engine: string } }
+type Cached = ((...args: any[]) => any) & { cache: { kind: string; engine: string } }
 
-const KINDS: Record<string, { make: Make; async: boolean }> = {
-  'mcache, sync function': { make: (fn, o) => mcache(fn, o) as never, async: false },
-  'mcache, async function': { make: (fn, o) => mcache(async (...a: unknown[]) => fn(...a), o) as never, async: true },
-  'acache, local store': { make: (fn, o) => acache(fn, o) as never, async: true },
-  'bcache, sync function': { make: (fn, o) => bcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
-  'bcache, async function': {
-    make: (fn, o) => bcache(async (...a: unknown[]) => fn(...a), { cacheDir: freshDir(), ...o }) as never,
-    async: true,
-  },
-  fcache: { make: (fn, o) => fcache(fn, { cacheDir: freshDir(), ...o }) as never, async: false },
-  'acache, keyv store': { make: (fn, o) => acache(fn, { store: new Keyv(), ...o }) as never, async: true },
-}
+const KINDS = Object.fromEntries(
+  Object.entries(storeKinds<Cached>(freshDir)).map(([label, kind]) => [label, { make: kind.make, async: kind.promises }]),
+)
 
 for (const [label, { make, async }] of Object.entries(KINDS)) {
   const test = suite(`tracing: ${label}`)
