@@ -21,6 +21,7 @@
 import type { ReadResult, SettledStore } from './settled-stores.js'
 import { FAULT, then } from './settled-stores.js'
 import { isThenable } from '../platform/thenable.js'
+import { sleepSync } from '../platform/sleep-sync.js'
 
 /** What {@link LeasedMiss.usable} returns when a read entry does not answer the call yet. */
 export const NOT_YET: unique symbol = Symbol('twat-cache.not-yet')
@@ -56,20 +57,6 @@ function newToken(): string {
   return crypto?.randomUUID
     ? crypto.randomUUID()
     : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`
-}
-
-let sleeper: Int32Array | null | undefined
-/** Block the thread for `ms` (synchronous waits); false where Atomics.wait is not allowed. */
-function sleepSync(ms: number): boolean {
-  if (sleeper === undefined) sleeper = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : null
-  if (sleeper === null) return false
-  try {
-    Atomics.wait(sleeper, 0, 0, ms)
-    return true
-  } catch {
-    sleeper = null // a browser's main thread
-    return false
-  }
 }
 
 const sleep = (ms: number) =>

@@ -17,6 +17,7 @@ import type { CorruptEntryError, EncodedEntry } from './codec.js'
 import { acquireTagBook } from './file-tag-book.js'
 import { ensureFolder, fileMode, nodeFs, nodePath, SECURE_FOLDER_MODE } from './folders.js'
 import type { StoredEntry, TagVerdict } from '../contract.js'
+import { sleepSync } from '../../platform/sleep-sync.js'
 
 export type FileEngineOptions = DiskEngineOptions
 
@@ -369,6 +370,8 @@ class FileEngine extends DiskEngine {
         } catch (error) {
           // A temp file inside the version folder went with it: only one outside it is worth another rename.
           if (errorCode(error) !== 'ENOENT' || tempFolder === this.versionFolder || attempt >= WRITE_ATTEMPTS) throw error
+          // Retried at once, every attempt can land in the same clear(); a growing pause spreads them out.
+          if (attempt > 2) sleepSync(attempt - 2)
           this.makeFolders()
         }
       }
